@@ -1,0 +1,9 @@
+"""Steps of our social-auth pipeline."""
+
+from social_core.exceptions import AuthForbidden
+
+
+def require_email(strategy, details, backend, user=None, *args, **kwargs):
+    """Email is our login: refuse a Facebook account that shares no email with us."""
+    if user is None and not details.get("email"):
+        raise AuthForbidden(backend, "Your Facebook account did not share an email address.")

@@ -1,0 +1,3 @@
+"""Storefront pages (namespace shop:)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Routes of the JSON API under /api/v1/."""
+
+urlpatterns = []

@@ -1,0 +1,84 @@
+"""Root fixtures: clients for each kind of API user, and a clean Redis per test."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches(settings):
+    """Each test starts with an empty cache (throttle counters) and an empty cart store.
+
+    The tests' Redis database (REDIS_URL, /15 by default in `make test`) is flushed.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    if settings.REDIS_URL:
+        from django_redis import get_redis_connection
+
+        get_redis_connection("default").flushdb()
+    try:
+        from cart.store import reset_local_store
+    except ImportError:
+        pass
+    else:
+        reset_local_store()
+    yield
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that sends ``user``'s access JWT."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    token = RefreshToken.for_user(user).access_token
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(role="customer")
+
+
+@pytest.fixture
+def seller(db):
+    return UserFactory(role="seller")
+
+
+@pytest.fixture
+def other_seller(db):
+    return UserFactory(role="seller")
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def customer_client(customer):
+    return client_for(customer)
+
+
+@pytest.fixture
+def seller_client(seller):
+    return client_for(seller)
+
+
+@pytest.fixture
+def other_seller_client(other_seller):
+    return client_for(other_seller)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return client_for(staff_user)

@@ -1,0 +1,107 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+# No 0/O/1/I/L: numbers are read aloud on the phone and typed from emails.
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_LENGTH = 12  # 31**12 ≈ 2**59: short, yet not guessable by enumeration
+
+
+def new_order_number() -> str:
+    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+
+
+def new_order_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid"
+        FULFILLED = "fulfilled", "Fulfilled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
+    # Lets a guest read and pay their order: handed out once, at checkout.
+    access_token = models.CharField(max_length=64, default=new_order_token, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    email = models.EmailField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    coupon_code = models.CharField(max_length=40, blank=True)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_name = models.CharField(max_length=150)
+    shipping_address = models.TextField(max_length=1000)
+    payment_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="order_discount_not_negative"),
+            models.CheckConstraint(condition=Q(tax__gte=0), name="order_tax_not_negative"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_created_idx"),
+            models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("shop:order", args=[self.number])
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # SET_NULL: deleting a product never breaks the order history; the snapshot stays.
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product_name = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name}"
+
+
+class IdempotencyKey(models.Model):
+    """A checkout request's key, unique per cart owner, pointing at the order it made."""
+
+    owner = models.CharField(max_length=100, help_text="The cart owner, e.g. user:42 or anon:<token>.")
+    key = models.CharField(max_length=255)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="idempotency_keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_unique_per_owner")
+        ]
+
+    def __str__(self):
+        return f"{self.owner}:{self.key}"
