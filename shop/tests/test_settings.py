@@ -1,0 +1,51 @@
+"""The settings module: production values pass Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _env_example() -> dict[str, str]:
+    values = {}
+    for line in (BASE_DIR / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+def _run_manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_"))}
+    clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_check_deploy_is_clean_with_the_production_values_of_env_example():
+    """`manage.py check --deploy` reports nothing with .env.example's production values."""
+    env = _env_example()
+    env["DATABASE_URL"] = "sqlite:////tmp/deploy-check.sqlite3"  # no server needed for checks
+    result = _run_manage("check", "--deploy", "--fail-level", "DEBUG", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_missing_secret_key_with_debug_off_is_a_clear_start_up_error():
+    """With DJANGO_DEBUG off and no DJANGO_SECRET_KEY, start-up fails and says why."""
+    result = _run_manage("check", env={"DJANGO_DEBUG": "false"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_tax_rate_must_be_a_decimal():
+    """A malformed SHOP_TAX_RATE stops start-up with a clear message."""
+    result = _run_manage("check", env={"DJANGO_DEBUG": "true", "SHOP_TAX_RATE": "lots"})
+    assert result.returncode != 0
+    assert "SHOP_TAX_RATE" in result.stderr
