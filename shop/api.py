@@ -2,9 +2,12 @@
 
 from django.urls import include, path
 
+from shop.ping import PingView
+
 app_name = "api"
 
 urlpatterns = [
+    path("ping/", PingView.as_view(), name="ping"),
     path("auth/", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("cart.api.urls")),
