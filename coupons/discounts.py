@@ -60,7 +60,8 @@ def compute_discount(rule: DiscountRule | None, lines: Sequence[DiscountLine]) -
     if rule is None:
         return NO_DISCOUNT
     eligible = [line for line in lines if rule.applies_to(line) and line.line_total > 0]
-    eligible_subtotal = quantize(sum((line.line_total for line in eligible), ZERO))
+    # Each line rounded to the cent first, so the shares below add up against the same sum.
+    eligible_subtotal = sum((quantize(line.line_total) for line in eligible), ZERO)
     if eligible_subtotal <= 0:
         return DiscountResult(eligible_subtotal=ZERO, discount=ZERO, shares=())
 
@@ -71,13 +72,11 @@ def compute_discount(rule: DiscountRule | None, lines: Sequence[DiscountLine]) -
     return DiscountResult(
         eligible_subtotal=eligible_subtotal,
         discount=discount,
-        shares=_allocate(discount, eligible, eligible_subtotal),
+        shares=_allocate(discount, eligible),
     )
 
 
-def _allocate(
-    discount: Decimal, lines: Sequence[DiscountLine], eligible_subtotal: Decimal
-) -> tuple[tuple[int, Decimal], ...]:
+def _allocate(discount: Decimal, lines: Sequence[DiscountLine]) -> tuple[tuple[int, Decimal], ...]:
     """Split ``discount`` over lines in proportion to their totals, in whole cents.
 
     Largest-remainder method: each line gets its share rounded down to the cent, and
@@ -86,13 +85,24 @@ def _allocate(
     """
     if discount == 0:
         return tuple((line.product_id, ZERO) for line in lines)
-    cents_total = int(discount * 100)
-    exact = [line.line_total * 100 * discount / eligible_subtotal for line in lines]
-    floors = [int(value) for value in exact]  # values are >= 0, so int() floors
-    left = cents_total - sum(floors)
-    order = sorted(range(len(lines)), key=lambda i: (exact[i] - floors[i], -i), reverse=True)
+    # Whole cents and integer division: exact, whatever the Decimal context's precision
+    # (a quotient rounded up to the next integer would hand out a cent too many).
+    discount_cents = _cents(discount)
+    total_cents = sum(_cents(line.line_total) for line in lines)
+    floors, remainders = [], []
+    for line in lines:
+        share, remainder = divmod(_cents(line.line_total) * discount_cents, total_cents)
+        floors.append(share)
+        remainders.append(remainder)
+    left = discount_cents - sum(floors)  # 0 <= left < len(lines)
+    order = sorted(range(len(lines)), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         floors[i] += 1
     return tuple(
-        (line.product_id, quantize(Decimal(cents) / 100)) for line, cents in zip(lines, floors)
+        (line.product_id, quantize(Decimal(cents) / 100))
+        for line, cents in zip(lines, floors, strict=True)
     )
+
+
+def _cents(amount: Decimal) -> int:
+    return int(quantize(amount) * 100)
