@@ -1,0 +1,302 @@
+"""HTTP benchmark: gunicorn with production settings against PostgreSQL and Redis.
+
+Measures requests/second and p50/p99 latency with wrk for the hot endpoints and, in the
+same run, the same server's ceiling (a DRF view returning constant JSON), then reports
+every endpoint as a share of that ceiling. With ``--scale-out`` it also starts a second
+gunicorn on another port and shows that both share carts and stock.
+
+    .venv/bin/python bench/http.py [--duration 10] [--runs 3] [--workers 3] [--scale-out]
+
+Needs: wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1. It creates and
+drops the database ``shop_bench`` and uses Redis database 14 (flushed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DB_NAME = "shop_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # Production settings, but plain HTTP on loopback: no TLS terminator in front.
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "DATABASE_URL": f"{PG}/{DB_NAME}",
+    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "DJANGO_LOG_LEVEL": "ERROR",
+    # Benchmarks measure the code, not the abuse limits.
+    "SHOP_THROTTLE_AUTH": "1000000/min",
+    "SHOP_THROTTLE_CART_WRITE": "1000000/min",
+    "SHOP_THROTTLE_CHECKOUT": "1000000/min",
+    "SHOP_JWT_ACCESS_MINUTES": "600",
+    "CART_MAX_LINES": "1000",
+    "CART_MAX_LINE_QUANTITY": "100000",
+}
+
+SETUP_SCRIPT = r"""
+import json, secrets, sys
+from decimal import Decimal
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from catalog.models import Category, Product
+from catalog.services import stock_adjust
+from catalog.models import StockMovement
+from cart.store import get_store
+from rest_framework_simplejwt.tokens import RefreshToken
+
+n_checkout_carts = int(sys.argv[1])
+User = get_user_model()
+seller = User.objects.create_user(email="seller@bench.test", password="x-Bench-1234", role="seller", name="Seller")
+buyer = User.objects.create_user(email="buyer@bench.test", password="x-Bench-1234", name="Buyer")
+cat = Category.objects.create(name="Bench", slug="bench")
+products = []
+for i in range(200):
+    p = Product.objects.create(seller=seller, category=cat, name=f"Bench product {i}", slug=f"bench-product-{i}",
+                               description="A product for benchmarks " * 4, price=Decimal("9.99") + i)
+    stock_adjust(product=p, delta=1_000_000, reason=StockMovement.Reason.INITIAL)
+    products.append(p)
+store = get_store()
+
+def new_cart(lines):
+    token = secrets.token_urlsafe(32)
+    for p, q in lines:
+        store.add(f"anon:{token}", p.pk, q, p.price)
+    return token
+
+view_cart = new_cart([(p, 1) for p in products[:10]])
+add_carts = [new_cart([(products[0], 1)]) for _ in range(64)]
+checkout_carts = [new_cart([(products[i % 200], 1), (products[(i + 1) % 200], 1), (products[(i + 2) % 200], 1)])
+                  for i in range(n_checkout_carts)]
+print(json.dumps({
+    "product_ids": [p.pk for p in products],
+    "access": str(RefreshToken.for_user(buyer).access_token),
+    "view_cart": view_cart, "add_carts": add_carts, "checkout_carts": checkout_carts,
+}))
+"""
+
+
+def run(cmd, env=None, check=True, capture=True, **kw):
+    return subprocess.run(
+        cmd, env={**os.environ, **ENV, **(env or {})}, cwd=BASE_DIR, check=check,
+        capture_output=capture, text=True, **kw,
+    )
+
+
+def psql(sql, db="postgres"):
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", sql],
+                   check=True, capture_output=True, text=True)
+
+
+def prepare(n_checkout_carts: int) -> dict:
+    psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    psql(f"CREATE DATABASE {DB_NAME}")
+    subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
+    run([PY, "manage.py", "migrate", "--noinput", "-v0"])
+    run([PY, "manage.py", "collectstatic", "--noinput", "-v0"])
+    out = run([PY, "-c", SETUP_SCRIPT, str(n_checkout_carts)],
+              env={"DJANGO_SETTINGS_MODULE": "shop.settings"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [PY, "-m", "gunicorn", "shop.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--access-logfile", "/dev/null"],
+        env={**os.environ, **ENV}, cwd=BASE_DIR, start_new_session=True,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    stop(proc)
+    raise SystemExit(f"gunicorn did not start on port {port}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def lua_script(method="GET", body=None, headers=None, rotate_header=None, rotate_values=None,
+               rotate_body=None) -> str:
+    """A wrk script: fixed or rotating header/body values, one per request."""
+    lines = [f'wrk.method = "{method}"', 'wrk.headers["Content-Type"] = "application/json"']
+    for key, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{key}"] = "{value}"')
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(json.dumps(body))}")
+    if rotate_values:
+        values = ", ".join(json.dumps(v) for v in rotate_values)
+        # Each wrk thread walks its own residue class, so no two connections ever
+        # share a cart (a checkout empties the cart it used).
+        lines += [
+            f"local values = {{{values}}}",
+            "local threads, step, i = 0, 2, 0",
+            "function setup(thread) thread:set('tid', threads); threads = threads + 1 end",
+            "function init(args) i = (tid or 0) + 1 - step end",
+            "request = function()",
+            "  i = i + step",
+            "  if i > #values then i = ((tid or 0) % step) + 1 end",
+            f'  wrk.headers["{rotate_header}"] = values[i]',
+        ]
+        if rotate_body:
+            lines.append(f"  wrk.body = {rotate_body}")
+        lines += ["  return wrk.format()", "end"]
+    return "\n".join(lines) + "\n"
+
+
+LATENCY_RE = re.compile(r"^\s+(50|99)\.000%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+             "-s", fh.name, url], capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(fh.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for pct, value, unit in LATENCY_RE.findall(out):
+        lat[pct] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"),
+            "errors": int(errors.group(1)) if errors else 0}
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+def benchmark(args, data: dict) -> list[tuple[str, dict]]:
+    base = f"http://127.0.0.1:{args.port}/api/v1"
+    pid = data["product_ids"][0]
+    cases = [
+        ("ceiling: DRF constant JSON", f"{base}/ping/", lua_script()),
+        ("product list (page of 20)", f"{base}/products/?page_size=20", lua_script()),
+        ("product detail", f"{base}/products/{pid}/", lua_script()),
+        ("add to cart", f"{base}/cart/items/", lua_script(
+            "POST", body={"product_id": pid, "quantity": 1},
+            rotate_header="X-Cart-Token", rotate_values=data["add_carts"])),
+        ("view cart (10 lines)", f"{base}/cart/", lua_script(
+            headers={"X-Cart-Token": data["view_cart"]})),
+        ("checkout", f"{base}/orders/", lua_script(
+            "POST", body={"email": "guest@bench.test", "shipping_name": "Bench Guest",
+                          "shipping_address": "1 Loop Road"},
+            rotate_header="X-Cart-Token", rotate_values=data["checkout_carts"])),
+    ]
+    results = []
+    for name, url, script in cases:
+        runs = [wrk(url, script, args.duration) for _ in range(args.runs)]
+        results.append((name, median_of(runs)))
+        print(f"  {name:32s} {results[-1][1]}", flush=True)
+    return results
+
+
+def scale_out(args, data: dict) -> list[str]:
+    """Two instances on two ports share carts (Redis) and stock (PostgreSQL)."""
+    port_b = args.port + 1
+    second = start_gunicorn(port_b, workers=1)
+    notes = []
+    try:
+        def call(port, method, path, body=None, headers=None):
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1{path}", method=method,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers={"Content-Type": "application/json", **(headers or {})})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    return resp.status, json.loads(resp.read() or b"null")
+            except urllib.error.HTTPError as err:
+                return err.code, json.loads(err.read() or b"null")
+
+        pid = data["product_ids"][-1]
+        status, created = call(args.port, "POST", "/carts/")
+        token = created["token"]
+        call(args.port, "POST", "/cart/items/", {"product_id": pid, "quantity": 3},
+             {"X-Cart-Token": token})
+        status, cart = call(port_b, "GET", "/cart/", headers={"X-Cart-Token": token})
+        notes.append(f"cart filled through :{args.port}, read through :{port_b}: "
+                     f"HTTP {status}, quantity {cart['quantity']}")
+        _, before = call(args.port, "GET", f"/products/{pid}/")
+        body = {"email": "scale@bench.test", "shipping_name": "Scale", "shipping_address": "Loop"}
+        s1, _ = call(port_b, "POST", "/orders/", body, {"X-Cart-Token": token})
+        status, created = call(port_b, "POST", "/carts/")
+        token2 = created["token"]
+        call(port_b, "POST", "/cart/items/", {"product_id": pid, "quantity": 2},
+             {"X-Cart-Token": token2})
+        s2, _ = call(args.port, "POST", "/orders/", body, {"X-Cart-Token": token2})
+        _, after_a = call(args.port, "GET", f"/products/{pid}/")
+        _, after_b = call(port_b, "GET", f"/products/{pid}/")
+        notes.append(f"checkout of 3 through :{port_b} (HTTP {s1}) and of 2 through :{args.port} "
+                     f"(HTTP {s2}): stock {before['stock']} → {after_a['stock']} on :{args.port}, "
+                     f"{after_b['stock']} on :{port_b}")
+        assert cart["quantity"] == 3 and after_a["stock"] == after_b["stock"] == before["stock"] - 5
+    finally:
+        stop(second)
+    return notes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scale-out", action="store_true")
+    args = parser.parse_args()
+
+    print("preparing database, data and carts ...", flush=True)
+    data = prepare(n_checkout_carts=700 * args.duration * args.runs)
+    server = start_gunicorn(args.port, args.workers)
+    try:
+        results = benchmark(args, data)
+        notes = scale_out(args, data) if args.scale_out else []
+    finally:
+        stop(server)
+
+    ceiling = results[0][1]["rps"]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
+          f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs})\n")
+    print("| endpoint | req/s | p50 ms | p99 ms | share of ceiling | non-2xx |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results:
+        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+              f"{r['rps'] / ceiling:.2f} | {r['errors']:.0f} |")
+    for note in notes:
+        print(f"\n- scale-out: {note}")
+
+
+if __name__ == "__main__":
+    main()
