@@ -1,0 +1,376 @@
+"""Writes to orders: checkout, payment, cancellation, fulfilment, expiry.
+
+Every status change locks the order row (SELECT ... FOR UPDATE) and re-reads its status
+under the lock, so two concurrent requests can never both make the same change (e.g.
+restock a cancelled order twice).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cart import store as cart_store
+from cart.pricing import CartTotals, PricingLine, price_lines
+from catalog.models import Product, StockMovement
+from catalog.selectors import category_lineage_map
+from catalog.services import StockChange, stock_apply
+from coupons import services as coupon_services
+from coupons.models import Coupon
+from orders.models import IdempotencyKey, Order, OrderItem
+from orders.payments import get_gateway
+from shop.exceptions import (
+    CheckoutConflict,
+    CouponInvalid,
+    EmptyCart,
+    InsufficientStock,
+    InvalidTransition,
+)
+
+logger = logging.getLogger(__name__)
+
+# Namespace of the per-cart-owner advisory lock taken by checkout (any constant int4).
+CHECKOUT_LOCK_NAMESPACE = 5_001
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool  # False when an earlier request with the same Idempotency-Key made it
+
+
+@dataclass(frozen=True)
+class CheckoutProblem:
+    """One reason the cart cannot be ordered; ``product_id`` is None for the coupon."""
+
+    product_id: int | None
+    code: str
+    requested: int | None
+    available: int | None
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {
+            "product_id": self.product_id,
+            "code": self.code,
+            "requested": self.requested,
+            "available": self.available,
+            "detail": self.detail,
+        }
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _order_for_key(*, owner: str, key: str) -> Order | None:
+    found = IdempotencyKey.objects.select_related("order").filter(owner=owner, key=key).first()
+    return found.order if found else None
+
+
+def _lock_owner(owner: str) -> None:
+    """Serialize the checkouts of one cart owner (PostgreSQL; SQLite locks the whole DB)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CHECKOUT_LOCK_NAMESPACE, owner]
+            )
+
+
+def order_place(
+    *,
+    cart,
+    user=None,
+    email: str,
+    shipping_name: str,
+    shipping_address: str,
+    idempotency_key: str | None = None,
+) -> PlacedOrder:
+    """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
+    owner = cart.owner
+    if idempotency_key:
+        existing = _order_for_key(owner=owner, key=idempotency_key)
+        if existing is not None:
+            return PlacedOrder(order=existing, created=False)
+    try:
+        return _place(
+            cart=cart,
+            user=_user_or_none(user),
+            email=email,
+            shipping_name=shipping_name,
+            shipping_address=shipping_address,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError:
+        # Lost a race on the (owner, key) unique constraint: the winner's order is the answer.
+        if idempotency_key:
+            existing = _order_for_key(owner=owner, key=idempotency_key)
+            if existing is not None:
+                return PlacedOrder(order=existing, created=False)
+        raise
+
+
+@transaction.atomic
+def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_key) -> PlacedOrder:
+    owner = cart.owner
+    _lock_owner(owner)
+    if idempotency_key:
+        # Re-checked under the owner's lock: a concurrent twin may have just committed.
+        existing = _order_for_key(owner=owner, key=idempotency_key)
+        if existing is not None:
+            return PlacedOrder(order=existing, created=False)
+
+    store = cart_store.get_store()
+    lines = [line for line in store.lines(cart.id) if line.quantity > 0]
+    if not lines:
+        raise EmptyCart("The cart is empty: add products before checking out.")
+    coupon_code = store.get_coupon(cart.id)
+
+    # Locked in primary-key order (as stock_apply does), so concurrent checkouts never deadlock.
+    ids = sorted({line.product_id for line in lines})
+    products = {
+        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    problems = _line_problems(lines, products)
+    lineage = category_lineage_map()
+    pricing_lines = [
+        PricingLine(
+            product_id=line.product_id,
+            unit_price=products[line.product_id].price,
+            quantity=line.quantity,
+            category_ids=lineage.get(products[line.product_id].category_id, frozenset()),
+        )
+        for line in lines
+        if line.product_id in products
+    ]
+    coupon, coupon_problem = _locked_coupon(
+        code=coupon_code, lines=pricing_lines, user=user, email=email
+    )
+    if coupon_problem:
+        problems.append(coupon_problem)
+    if problems:
+        raise CheckoutConflict(
+            "Some items in the cart cannot be ordered; nothing was charged or reserved.",
+            problems=[p.as_dict() for p in problems],
+        )
+
+    rule = coupon_services.coupon_rule(coupon) if coupon else None
+    totals: CartTotals = price_lines(pricing_lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE)
+    order = Order.objects.create(
+        user=user,
+        email=email,
+        status=Order.Status.PENDING,
+        currency=settings.SHOP_CURRENCY,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        coupon_code=coupon.code if coupon else "",
+        tax=totals.tax,
+        total=totals.total,
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
+    )
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                product_id=priced.product_id,
+                product_name=products[priced.product_id].name,
+                unit_price=priced.unit_price,
+                quantity=priced.quantity,
+                line_total=priced.line_total,
+            )
+            for priced in totals.lines
+        ]
+    )
+    try:
+        stock_apply(
+            changes=[StockChange(line.product_id, -line.quantity) for line in lines],
+            reason=StockMovement.Reason.CHECKOUT,
+            order=order,
+            user=user,
+            note=f"Order {order.number}",
+        )
+    except InsufficientStock as exc:  # cannot happen under our locks; kept as a safety net
+        raise CheckoutConflict(
+            problems=[
+                CheckoutProblem(
+                    exc.extra.get("product_id"),
+                    "insufficient_stock",
+                    None,
+                    exc.extra.get("available"),
+                    exc.detail,
+                ).as_dict()
+            ]
+        ) from exc
+    if coupon:
+        coupon_services.coupon_redeem(coupon=coupon, order=order, user=user, email=email)
+    if idempotency_key:
+        IdempotencyKey.objects.create(owner=owner, key=idempotency_key, order=order)
+
+    transaction.on_commit(lambda: _empty_cart(cart), robust=True)
+    transaction.on_commit(lambda: order_send_confirmation(order=order), robust=True)
+    return PlacedOrder(order=order, created=True)
+
+
+def _line_problems(lines, products: dict[int, Product]) -> list[CheckoutProblem]:
+    problems = []
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None or not product.is_active:
+            problems.append(
+                CheckoutProblem(
+                    line.product_id,
+                    "product_unavailable",
+                    line.quantity,
+                    0,
+                    "This product is no longer sold.",
+                )
+            )
+        elif product.stock <= 0:
+            problems.append(
+                CheckoutProblem(
+                    line.product_id,
+                    "out_of_stock",
+                    line.quantity,
+                    0,
+                    f"{product.name} is out of stock.",
+                )
+            )
+        elif product.stock < line.quantity:
+            problems.append(
+                CheckoutProblem(
+                    line.product_id,
+                    "insufficient_stock",
+                    line.quantity,
+                    product.stock,
+                    f"Only {product.stock} of {product.name} left.",
+                )
+            )
+    return problems
+
+
+def _locked_coupon(*, code, lines, user, email) -> tuple[Coupon | None, CheckoutProblem | None]:
+    """The cart's coupon, row-locked and validated (limits counted under the lock)."""
+    if not code:
+        return None, None
+    try:
+        found = coupon_services.coupon_find(code=code)
+        # The lock makes the redemption count below exact: a concurrent checkout using the
+        # same coupon waits here until this one commits or rolls back.
+        coupon = Coupon.objects.select_for_update().get(pk=found.pk)
+        coupon_services.coupon_validate(coupon=coupon, lines=lines, user=user, email=email)
+    except Coupon.DoesNotExist:
+        return None, CheckoutProblem(None, "coupon_invalid", None, None, "Unknown coupon.")
+    except CouponInvalid as exc:
+        return None, CheckoutProblem(None, exc.code, None, None, exc.detail)
+    return coupon, None
+
+
+def _empty_cart(cart) -> None:
+    from cart.services import cart_clear
+
+    cart_clear(cart=cart)
+
+
+def order_send_confirmation(*, order: Order) -> None:
+    """Email the order confirmation (plain text and HTML)."""
+    context = {"order": order, "items": list(order.items.all()), "shop_name": settings.SHOP_NAME}
+    send_mail(
+        subject=f"{settings.SHOP_NAME}: order {order.number} received",
+        message=render_to_string("orders/email/confirmation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[order.email],
+        html_message=render_to_string("orders/email/confirmation.html", context),
+    )
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+@transaction.atomic
+def order_pay(*, order: Order, payment_token: str) -> Order:
+    """Charge a pending order; a paid order is returned unchanged; a decline changes nothing."""
+    order = _locked(order)
+    if order.status == Order.Status.PAID:
+        return order
+    if order.status != Order.Status.PENDING:
+        raise InvalidTransition(f"A {order.status} order cannot be paid.", status=order.status)
+    # Charged while holding the row lock: a concurrent second payment waits and then
+    # sees the order paid, so a customer is never charged twice.
+    charge = get_gateway().charge(
+        amount=order.total,
+        currency=order.currency,
+        payment_token=payment_token,
+        description=f"Order {order.number}",
+    )
+    order.status = Order.Status.PAID
+    order.paid_at = timezone.now()
+    order.payment_reference = charge.reference
+    order.save(update_fields=["status", "paid_at", "payment_reference", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, user=None) -> Order:
+    """Cancel a pending or paid order: stock returns once, a payment is refunded."""
+    order = _locked(order)
+    if order.status not in (Order.Status.PENDING, Order.Status.PAID):
+        raise InvalidTransition(f"A {order.status} order cannot be cancelled.", status=order.status)
+    changes = [
+        StockChange(item.product_id, item.quantity)
+        for item in order.items.all()
+        if item.product_id is not None  # a deleted product has no stock to return
+    ]
+    if changes:
+        stock_apply(
+            changes=changes,
+            reason=StockMovement.Reason.CANCEL,
+            order=order,
+            user=_user_or_none(user),
+            note=f"Order {order.number} cancelled",
+        )
+    coupon_services.coupon_release(order=order)
+    if order.status == Order.Status.PAID and order.total > 0:
+        get_gateway().refund(
+            charge_reference=order.payment_reference, amount=order.total, currency=order.currency
+        )
+    order.status = Order.Status.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_fulfil(*, order: Order) -> Order:
+    """Mark a paid order as fulfilled (shipped)."""
+    order = _locked(order)
+    if order.status != Order.Status.PAID:
+        raise InvalidTransition(
+            f"Only a paid order can be fulfilled; this one is {order.status}.",
+            status=order.status,
+        )
+    order.status = Order.Status.FULFILLED
+    order.fulfilled_at = timezone.now()
+    order.save(update_fields=["status", "fulfilled_at", "updated_at"])
+    return order
+
+
+def orders_expire(*, now=None) -> int:
+    """Cancel and restock pending orders unpaid after SHOP_ORDER_PAYMENT_TIMEOUT minutes."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.SHOP_ORDER_PAYMENT_TIMEOUT)
+    expired = 0
+    stale = Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff)
+    for order in stale.only("pk").iterator():
+        try:
+            order_cancel(order=order)
+        except InvalidTransition:
+            continue  # paid or cancelled meanwhile: not ours to expire any more
+        expired += 1
+    return expired
