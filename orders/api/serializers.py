@@ -1,0 +1,97 @@
+"""Order JSON per API.md; serializers render, services decide."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Order, OrderItem
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    product_id = serializers.IntegerField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = OrderItem
+        fields = ["product_id", "product_name", "unit_price", "quantity", "line_total"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(many=True, read_only=True)
+    coupon_code = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "number", "status", "email", "items", "subtotal", "discount", "coupon_code", "tax",
+            "total", "currency", "shipping_name", "shipping_address", "created_at", "paid_at",
+            "cancelled_at", "fulfilled_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_coupon_code(self, order: Order) -> str | None:
+        return order.coupon_code or None
+
+
+class PlacedOrderSerializer(OrderSerializer):
+    order_token = serializers.CharField(
+        read_only=True,
+        required=False,
+        help_text="Guests only: send it as X-Order-Token to read, pay or cancel the order.",
+    )
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "order_token"]
+        read_only_fields = fields
+
+    def to_representation(self, order: Order) -> dict:
+        data = super().to_representation(order)
+        if order.user_id is None:
+            data["order_token"] = order.access_token
+        else:
+            data.pop("order_token", None)
+        return data
+
+
+class CheckoutSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False, help_text="Required for guests; users default to their account email."
+    )
+    shipping_name = serializers.CharField(max_length=150)
+    shipping_address = serializers.CharField(max_length=1000)
+
+    def validate(self, attrs: dict) -> dict:
+        user = self.context["request"].user
+        if not attrs.get("email"):
+            if not user.is_authenticated:
+                raise serializers.ValidationError({"email": ["Guests must give an email."]})
+            attrs["email"] = user.email
+        return attrs
+
+
+class PaySerializer(serializers.Serializer):
+    payment_token = serializers.CharField(max_length=100)
+
+
+class CheckoutProblemSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(allow_null=True, help_text="null for the coupon")
+    code = serializers.ChoiceField(
+        choices=[
+            "product_unavailable", "out_of_stock", "insufficient_stock", "coupon_invalid",
+            "coupon_expired", "coupon_not_applicable", "coupon_min_subtotal", "coupon_used_up",
+        ]
+    )  # fmt: skip
+    requested = serializers.IntegerField(allow_null=True)
+    available = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField()
+
+
+class OrderErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class CheckoutConflictSerializer(OrderErrorSerializer):
+    problems = CheckoutProblemSerializer(many=True)

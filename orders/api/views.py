@@ -1,0 +1,209 @@
+"""Orders API: checkout, the customer's and staff's order views, status changes."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from orders import selectors, services
+from orders.api.serializers import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    CheckoutConflictSerializer,
+    CheckoutSerializer,
+    OrderErrorSerializer,
+    OrderSerializer,
+    PaySerializer,
+    PlacedOrderSerializer,
+)
+from orders.models import Order
+from shop.exceptions import ShopError
+
+ORDER_TOKEN = OpenApiParameter(
+    "X-Order-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="A guest's order token (returned once at checkout as order_token).",
+)  # fmt: skip
+CART_TOKEN = OpenApiParameter(
+    "X-Cart-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="The anonymous cart to check out (guests; users are known by their JWT).",
+)  # fmt: skip
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description=(
+        "Up to 255 characters, unique per cart owner. A repeat with the same key returns "
+        "the order the first request made (201, same body), never a second order."
+    ),
+)  # fmt: skip
+STATUS_FILTER = OpenApiParameter(
+    "status", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+    enum=Order.Status.values, description="Only orders in this status.",
+)  # fmt: skip
+
+ERROR = OrderErrorSerializer
+NOT_FOUND = OpenApiResponse(ERROR, description="Unknown order, or not yours.")
+INVALID = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input.")
+TRANSITION = OpenApiResponse(ERROR, description="Not allowed in the order's current status.")
+
+
+class CheckoutThrottle(SimpleRateThrottle):
+    """Checkouts per user (or per client address for guests): scope ``checkout``."""
+
+    scope = "checkout"
+
+    def get_rate(self):
+        # Read live, so that a changed REST_FRAMEWORK setting (tests) takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request, view):
+        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def _order_token(request) -> str | None:
+    return request.headers.get("X-Order-Token") or None
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ShopError(
+            "The Idempotency-Key header must be 1 to 255 characters.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderSerializer
+    lookup_field = "number"
+    lookup_value_regex = "[A-Za-z0-9]{1,20}"
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status") or None
+        if wanted is not None and wanted not in Order.Status.values:
+            raise exceptions.ValidationError(
+                {"status": [f"Choose one of {', '.join(Order.Status.values)}."]}
+            )
+        return selectors.order_list_for(user=self.request.user, status=wanted)
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [permissions.IsAuthenticated()]
+        if self.action == "fulfil":
+            return [permissions.IsAdminUser()]
+        return [permissions.AllowAny()]
+
+    def get_throttles(self):
+        return [CheckoutThrottle()] if self.action == "create" else super().get_throttles()
+
+    def get_order(self) -> Order:
+        order = selectors.order_visible_to(
+            number=self.kwargs["number"],
+            user=self.request.user,
+            order_token=_order_token(self.request),
+        )
+        if order is None:
+            raise exceptions.NotFound("No such order.")
+        return order
+
+    def render(self, order: Order, *, status_code=status.HTTP_200_OK) -> Response:
+        return Response(OrderSerializer(order).data, status=status_code)
+
+    @extend_schema(
+        summary="My orders (staff: all orders)",
+        parameters=[STATUS_FILTER],
+        responses={200: OrderSerializer(many=True), 400: INVALID, 401: ERROR},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Check out the current cart",
+        parameters=[IDEMPOTENCY_KEY, CART_TOKEN],
+        request=CheckoutSerializer,
+        responses={
+            201: PlacedOrderSerializer,
+            400: INVALID,
+            401: ERROR,
+            404: OpenApiResponse(ERROR, description="Unknown or expired cart token."),
+            409: OpenApiResponse(
+                CheckoutConflictSerializer,
+                description="Some line or the coupon cannot be ordered; nothing changed.",
+            ),
+            429: ERROR,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        from cart.services import cart_for_request
+
+        key = _idempotency_key(request)
+        cart = cart_for_request(request)
+        body = CheckoutSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        placed = services.order_place(
+            cart=cart,
+            user=request.user,
+            idempotency_key=key,
+            **body.validated_data,
+        )
+        order = selectors.order_queryset().get(pk=placed.order.pk)
+        return Response(PlacedOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="One order",
+        parameters=[ORDER_TOKEN],
+        responses={200: OrderSerializer, 404: NOT_FOUND},
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return self.render(self.get_order())
+
+    @extend_schema(
+        summary="Pay a pending order",
+        parameters=[ORDER_TOKEN],
+        request=PaySerializer,
+        responses={
+            200: OrderSerializer,
+            400: INVALID,
+            402: OpenApiResponse(ERROR, description="Declined; the order stays pending."),
+            403: ERROR,
+            404: NOT_FOUND,
+            409: TRANSITION,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def pay(self, request, *args, **kwargs):
+        order = self.get_order()
+        if not selectors.order_is_customer(
+            order=order, user=request.user, order_token=_order_token(request)
+        ):
+            raise exceptions.PermissionDenied("Only the customer can pay an order.")
+        body = PaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = services.order_pay(order=order, **body.validated_data)
+        return self.render(selectors.order_queryset().get(pk=order.pk))
+
+    @extend_schema(
+        summary="Cancel an order (stock returns, a payment is refunded)",
+        parameters=[ORDER_TOKEN],
+        request=None,
+        responses={200: OrderSerializer, 404: NOT_FOUND, 409: TRANSITION},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        order = services.order_cancel(order=self.get_order(), user=request.user)
+        return self.render(selectors.order_queryset().get(pk=order.pk))
+
+    @extend_schema(
+        summary="Mark a paid order fulfilled (staff)",
+        request=None,
+        responses={200: OrderSerializer, 401: ERROR, 403: ERROR, 404: NOT_FOUND, 409: TRANSITION},
+    )
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request, *args, **kwargs):
+        order = services.order_fulfil(order=self.get_order())
+        return self.render(selectors.order_queryset().get(pk=order.pk))

@@ -1,0 +1,47 @@
+"""Reads of orders: who may see which order."""
+
+import hmac
+
+from django.db.models import Prefetch, QuerySet
+
+from orders.models import Order, OrderItem
+
+
+def order_queryset() -> QuerySet[Order]:
+    """Orders with their items, in two queries however many orders."""
+    return Order.objects.prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+    )
+
+
+def order_list_for(*, user, status: str | None = None) -> QuerySet[Order]:
+    """Staff see every order, a signed-in user their own; guests none."""
+    if not getattr(user, "is_authenticated", False):
+        return Order.objects.none()
+    orders = order_queryset()
+    if not user.is_staff:
+        orders = orders.filter(user=user)
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def order_visible_to(*, number: str, user=None, order_token: str | None = None) -> Order | None:
+    """The order if this user (owner or staff) or the holder of its token may see it."""
+    order = order_queryset().filter(number=number).first()
+    if order is None:
+        return None
+    if getattr(user, "is_authenticated", False) and (user.is_staff or order.user_id == user.pk):
+        return order
+    if order_token and hmac.compare_digest(order_token.encode(), order.access_token.encode()):
+        return order
+    return None
+
+
+def order_is_customer(*, order: Order, user=None, order_token: str | None = None) -> bool:
+    """Whether the request acts as the order's customer (not merely as staff)."""
+    if getattr(user, "is_authenticated", False) and order.user_id == user.pk:
+        return True
+    return bool(order_token) and hmac.compare_digest(
+        order_token.encode(), order.access_token.encode()
+    )
