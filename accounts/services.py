@@ -16,6 +16,8 @@ SELF_REGISTER_ROLES = frozenset({User.Role.CUSTOMER, User.Role.SELLER})
 
 NAME_MAX_LENGTH = User._meta.get_field("name").max_length
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+#: Long enough for any passphrase, short enough that the validators stay cheap.
+PASSWORD_MAX_LENGTH = 128
 
 DUPLICATE_EMAIL_MESSAGE = "A user with this email address already exists."
 
@@ -60,6 +62,10 @@ def user_register(*, email: str, password: str, name: str, role: str = User.Role
         raise ValidationError({"role": ["Choose customer or seller."]})
     if not isinstance(password, str) or not password:
         raise ValidationError({"password": ["Enter a password."]})
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise ValidationError(
+            {"password": [f"Ensure this field has no more than {PASSWORD_MAX_LENGTH} characters."]}
+        )
     if user_email_taken(email=email):
         raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]})
 

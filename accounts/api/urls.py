@@ -1,3 +1,13 @@
-"""Routes of the JSON API under /api/v1/."""
+"""Routes of the auth API under /api/v1/auth/ (URL names in the ``api:`` namespace)."""
 
-urlpatterns = []
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("register/", views.RegisterView.as_view(), name="auth-register"),
+    path("token/", views.TokenView.as_view(), name="auth-token"),
+    path("token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("me/", views.MeView.as_view(), name="auth-me"),
+]
