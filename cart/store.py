@@ -1,11 +1,748 @@
-"""Cart persistence (filled in by the cart issue)."""
+"""Cart persistence: one Redis hash per cart, every operation one atomic round trip.
+
+Layout of a cart (key ``cart:<cart id>``, e.g. ``cart:user:42`` or ``cart:anon:<token>``)::
+
+    "<product id>" -> "<quantity>:<unit price>"        a line
+    "<product id>" -> "<quantity>:<unit price>:o"      a line whose "out of stock" was reported
+    "_"            -> "1"                              marker: the cart exists even when empty
+    "_c"           -> "<coupon code>"                  the cart's coupon
+
+One plain string per line keeps parsing cheap (one split, one int, one Decimal). Every
+write refreshes the sliding TTL (``settings.CART_TTL``). Read-check-write operations are
+registered Lua scripts (one EVALSHA: atomic and a single round trip); plain reads are one
+command. Without ``REDIS_URL`` an in-process store gives the same semantics (thread-safe,
+with TTLs), so the embedded default behaves like production.
+
+This module knows nothing about products or prices beyond what it stores: limits such as
+stock caps are passed in by ``cart.services``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 
+from shop.money import quantize
 
-def ping_store() -> bool:
-    if not settings.REDIS_URL:
+KEY_PREFIX = "cart:"
+MARKER = "_"
+COUPON = "_c"
+NOTED = "o"  # suffix flag: the line's "out of stock" warning was already given
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: int
+    quantity: int
+    unit_price: Decimal  # the price seen when the line was added
+    out_of_stock_noted: bool = False
+
+    def encode(self) -> str:
+        value = f"{self.quantity}:{self.unit_price}"
+        return f"{value}:{NOTED}" if self.out_of_stock_noted else value
+
+
+@dataclass(frozen=True)
+class CartSnapshot:
+    """Everything a read needs, fetched in one round trip."""
+
+    lines: tuple[CartLine, ...]
+    coupon: str | None
+    ttl: int | None  # seconds left; None when the cart does not exist
+    exists: bool
+
+
+@dataclass(frozen=True)
+class MergedLine:
+    product_id: int
+    requested: int  # target quantity + source quantity
+    quantity: int  # what the target holds now (clamped); 0 when dropped
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    lines: tuple[MergedLine, ...]
+    coupon_moved: bool
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """A compare-and-set write: applied only if the line still equals ``expected``."""
+
+    product_id: int
+    expected: CartLine
+    new: CartLine | None  # None removes the line
+
+
+class StoreLimitError(Exception):
+    """A write refused by a limit passed in by the caller; nothing was changed."""
+
+
+class LineQuantityLimit(StoreLimitError):
+    def __init__(self, current: int):
+        super().__init__(f"line would exceed its limit (holds {current})")
+        self.current = current
+
+
+class LineCountLimit(StoreLimitError):
+    def __init__(self, count: int):
+        super().__init__(f"cart already holds {count} lines")
+        self.count = count
+
+
+def _decode_line(product_id: int, raw: str) -> CartLine:
+    parts = raw.split(":")
+    return CartLine(product_id, int(parts[0]), Decimal(parts[1]), len(parts) > 2)
+
+
+def _price(value: Decimal | str) -> str:
+    return str(quantize(value))
+
+
+def _ttl() -> int:
+    return int(settings.CART_TTL)
+
+
+# --- Lua: each script is one atomic step ---------------------------------------------------
+
+# Count of product lines in KEYS[1] (all fields but the marker and the coupon).
+_LUA_COUNT_FN = """
+local function line_count(key)
+  return redis.call('HLEN', key) - redis.call('HEXISTS', key, '_')
+    - redis.call('HEXISTS', key, '_c')
+end
+"""
+
+# ARGV: product id, quantity to add, unit price, ttl, max quantity (-1: none), max lines (-1: none)
+# Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
+_LUA_ADD = _LUA_COUNT_FN + """
+local key, pid = KEYS[1], ARGV[1]
+local qty, price, ttl = tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local maxq, maxlines = tonumber(ARGV[5]), tonumber(ARGV[6])
+local cur = redis.call('HGET', key, pid)
+local curq = 0
+if cur then
+  local a = string.find(cur, ':', 1, true)
+  curq = tonumber(string.sub(cur, 1, a - 1))
+  local b = string.find(cur, ':', a + 1, true)
+  if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
+elseif maxlines >= 0 then
+  local n = line_count(key)
+  if n >= maxlines then return {-2, n} end
+end
+local newq = curq + qty
+if maxq >= 0 and newq > maxq then return {-1, curq} end
+redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1')
+redis.call('EXPIRE', key, ttl)
+return {1, newq}
+"""
+
+# ARGV: product id, quantity (0 removes), unit price, ttl, max lines (-1: none)
+# A line that exists keeps the price it was added at. Returns {1, quantity} | {-2, count}
+_LUA_SET = _LUA_COUNT_FN + """
+local key, pid = KEYS[1], ARGV[1]
+local qty, price, ttl, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+local cur = redis.call('HGET', key, pid)
+if qty <= 0 then
+  redis.call('HDEL', key, pid)
+  redis.call('HSET', key, '_', '1')
+  redis.call('EXPIRE', key, ttl)
+  return {1, 0}
+end
+if cur then
+  local a = string.find(cur, ':', 1, true)
+  local b = string.find(cur, ':', a + 1, true)
+  if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
+elseif maxlines >= 0 then
+  local n = line_count(key)
+  if n >= maxlines then return {-2, n} end
+end
+redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1')
+redis.call('EXPIRE', key, ttl)
+return {1, qty}
+"""
+
+# ARGV: product id, ttl. Returns 1 if the line was there.
+_LUA_REMOVE = """
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return removed
+"""
+
+# ARGV: code ('' removes), ttl
+_LUA_SET_COUPON = """
+if ARGV[1] == '' then
+  redis.call('HDEL', KEYS[1], '_c')
+else
+  redis.call('HSET', KEYS[1], '_c', ARGV[1])
+end
+redis.call('HSET', KEYS[1], '_', '1')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+_LUA_QUANTITY = """
+local vals = redis.call('HVALS', KEYS[1])
+local total = 0
+for i = 1, #vals do
+  local v = vals[i]
+  local a = string.find(v, ':', 1, true)
+  if a then total = total + tonumber(string.sub(v, 1, a - 1)) end
+end
+return total
+"""
+
+_LUA_COUNT = _LUA_COUNT_FN + "return line_count(KEYS[1])"
+
+_LUA_SNAPSHOT = "return {redis.call('TTL', KEYS[1]), redis.call('HGETALL', KEYS[1])}"
+
+# KEYS: src, dst. ARGV: ttl. Replaces dst with a copy of src. Returns 0 if src is missing.
+_LUA_COPY = """
+local flat = redis.call('HGETALL', KEYS[1])
+if #flat == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], unpack(flat))
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS: src, dst. ARGV: ttl, max quantity, max lines, then pairs (product id, cap).
+# Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it);
+# new lines beyond max lines are dropped; dst keeps its prices; src's coupon moves only
+# when dst has none; src is deleted. Returns {coupon moved, pid, requested, merged, ...}
+# or {-1} when src does not exist.
+_LUA_MERGE = _LUA_COUNT_FN + """
+local src, dst = KEYS[1], KEYS[2]
+local ttl, maxq, maxlines = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local flat = redis.call('HGETALL', src)
+if #flat == 0 then return {-1} end
+local caps = {}
+for i = 4, #ARGV, 2 do caps[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local out = {0}
+local count = line_count(dst)
+for i = 1, #flat, 2 do
+  local f, v = flat[i], flat[i + 1]
+  if f == '_c' then
+    if redis.call('HSETNX', dst, '_c', v) == 1 then out[1] = 1 end
+  elseif f ~= '_' then
+    local a = string.find(v, ':', 1, true)
+    local b = string.find(v, ':', a + 1, true)
+    local q = tonumber(string.sub(v, 1, a - 1))
+    local price
+    if b then price = string.sub(v, a + 1, b - 1) else price = string.sub(v, a + 1) end
+    local cur = redis.call('HGET', dst, f)
+    local curq = 0
+    if cur then
+      local c = string.find(cur, ':', 1, true)
+      local d = string.find(cur, ':', c + 1, true)
+      curq = tonumber(string.sub(cur, 1, c - 1))
+      if d then price = string.sub(cur, c + 1, d - 1) else price = string.sub(cur, c + 1) end
+    end
+    local limit = maxq
+    local cap = caps[f]
+    if cap ~= nil and (limit < 0 or cap < limit) then limit = cap end
+    local want = curq + q
+    local got = want
+    if limit >= 0 and got > limit then got = limit end
+    if not cur and maxlines >= 0 and count >= maxlines then got = 0 end
+    if got < curq then got = curq end
+    if got > 0 then
+      redis.call('HSET', dst, f, got .. ':' .. price)
+      if not cur then count = count + 1 end
+    end
+    table.insert(out, f); table.insert(out, want); table.insert(out, got)
+  end
+end
+redis.call('DEL', src)
+redis.call('HSET', dst, '_', '1')
+redis.call('EXPIRE', dst, ttl)
+return out
+"""
+
+# ARGV: ttl, then triples (field, expected value, new value); '' as new deletes.
+# Each triple applies only if the field still holds the expected value (compare-and-set),
+# so a read's write-back never undoes a concurrent write. Returns how many applied.
+_LUA_CAS = """
+local applied = 0
+for i = 2, #ARGV, 3 do
+  local f, expected, new = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('HGET', KEYS[1], f) == expected then
+    if new == '' then redis.call('HDEL', KEYS[1], f) else redis.call('HSET', KEYS[1], f, new) end
+    applied = applied + 1
+  end
+end
+if applied > 0 then
+  redis.call('HSET', KEYS[1], '_', '1')
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return applied
+"""
+
+# ARGV: ttl. Creates the cart (marker only) or refreshes it. Returns 1 if it was new.
+_LUA_TOUCH = """
+local created = redis.call('HSETNX', KEYS[1], '_', '1')
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return created
+"""
+
+
+def _s(value) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisCartStore:
+    """The cart store on Redis (django-redis's connection, short socket timeouts)."""
+
+    def __init__(self, client):
+        self.client = client
+        register = client.register_script
+        self._add = register(_LUA_ADD)
+        self._set = register(_LUA_SET)
+        self._remove = register(_LUA_REMOVE)
+        self._set_coupon = register(_LUA_SET_COUPON)
+        self._quantity = register(_LUA_QUANTITY)
+        self._count = register(_LUA_COUNT)
+        self._snapshot = register(_LUA_SNAPSHOT)
+        self._copy = register(_LUA_COPY)
+        self._merge = register(_LUA_MERGE)
+        self._cas = register(_LUA_CAS)
+        self._touch = register(_LUA_TOUCH)
+
+    # -- writes --------------------------------------------------------------------------
+    def touch(self, cart_id: str) -> bool:
+        """Create an empty cart, or refresh its TTL. True if it was created."""
+        return bool(self._touch(keys=[KEY_PREFIX + cart_id], args=[_ttl()]))
+
+    def add(
+        self,
+        cart_id: str,
+        product_id: int,
+        quantity: int,
+        unit_price: Decimal,
+        *,
+        max_quantity: int | None = None,
+        max_lines: int | None = None,
+    ) -> int:
+        """Add ``quantity`` to the line (created at ``unit_price``); the new quantity."""
+        status, value = self._add(
+            keys=[KEY_PREFIX + cart_id],
+            args=[
+                product_id, int(quantity), _price(unit_price), _ttl(),
+                -1 if max_quantity is None else max_quantity,
+                -1 if max_lines is None else max_lines,
+            ],
+        )
+        return _check(status, value)
+
+    def set(
+        self,
+        cart_id: str,
+        product_id: int,
+        quantity: int,
+        unit_price: Decimal,
+        *,
+        max_lines: int | None = None,
+    ) -> int:
+        """Set the line's quantity (0 removes); an existing line keeps its price."""
+        status, value = self._set(
+            keys=[KEY_PREFIX + cart_id],
+            args=[
+                product_id, int(quantity), _price(unit_price), _ttl(),
+                -1 if max_lines is None else max_lines,
+            ],
+        )
+        return _check(status, value)
+
+    def remove(self, cart_id: str, product_id: int) -> bool:
+        return bool(self._remove(keys=[KEY_PREFIX + cart_id], args=[product_id, _ttl()]))
+
+    def set_coupon(self, cart_id: str, code: str | None) -> None:
+        self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _ttl()])
+
+    def set_ttl(self, cart_id: str, seconds: int) -> bool:
+        return bool(self.client.expire(KEY_PREFIX + cart_id, int(seconds)))
+
+    def destroy(self, cart_id: str) -> bool:
+        return bool(self.client.delete(KEY_PREFIX + cart_id))
+
+    def copy(self, src: str, dst: str) -> bool:
+        """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
+        return bool(self._copy(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=[_ttl()]))
+
+    def merge(
+        self,
+        src: str,
+        dst: str,
+        *,
+        caps: Mapping[int, int] | None = None,
+        max_quantity: int | None = None,
+        max_lines: int | None = None,
+    ) -> MergeOutcome | None:
+        """Move ``src``'s lines into ``dst`` and delete ``src``; None if ``src`` is gone."""
+        args: list = [
+            _ttl(),
+            -1 if max_quantity is None else max_quantity,
+            -1 if max_lines is None else max_lines,
+        ]
+        for product_id, cap in (caps or {}).items():
+            args += [product_id, max(int(cap), 0)]
+        raw = self._merge(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=args)
+        if raw[0] == -1:
+            return None
+        lines = tuple(
+            MergedLine(int(raw[i]), int(raw[i + 1]), int(raw[i + 2])) for i in range(1, len(raw), 3)
+        )
+        return MergeOutcome(lines=lines, coupon_moved=bool(raw[0]))
+
+    def apply_changes(
+        self,
+        cart_id: str,
+        changes: Sequence[LineChange] = (),
+        *,
+        coupon: tuple[str, str | None] | None = None,
+    ) -> int:
+        """Compare-and-set several lines (and the coupon: ``(expected, new)``) at once."""
+        args: list = [_ttl()]
+        for change in changes:
+            args += [
+                change.product_id,
+                change.expected.encode(),
+                change.new.encode() if change.new else "",
+            ]
+        if coupon is not None:
+            args += [COUPON, coupon[0], coupon[1] or ""]
+        if len(args) == 1:
+            return 0
+        return int(self._cas(keys=[KEY_PREFIX + cart_id], args=args))
+
+    # -- reads ---------------------------------------------------------------------------
+    def contains(self, cart_id: str, product_id: int) -> bool:
+        return bool(self.client.hexists(KEY_PREFIX + cart_id, product_id))
+
+    def get(self, cart_id: str, product_id: int) -> CartLine | None:
+        raw = self.client.hget(KEY_PREFIX + cart_id, product_id)
+        return None if raw is None else _decode_line(int(product_id), _s(raw))
+
+    def lines(self, cart_id: str) -> list[CartLine]:
+        return _lines_from_items(self.client.hgetall(KEY_PREFIX + cart_id).items())[0]
+
+    def snapshot(self, cart_id: str) -> CartSnapshot:
+        ttl, flat = self._snapshot(keys=[KEY_PREFIX + cart_id])
+        lines, coupon = _lines_from_items(zip(flat[::2], flat[1::2], strict=True))
+        exists = ttl != -2
+        return CartSnapshot(
+            lines=tuple(lines), coupon=coupon, ttl=ttl if ttl >= 0 else None, exists=exists
+        )
+
+    def count(self, cart_id: str) -> int:
+        return int(self._count(keys=[KEY_PREFIX + cart_id]))
+
+    def quantity(self, cart_id: str) -> int:
+        return int(self._quantity(keys=[KEY_PREFIX + cart_id]))
+
+    def ttl(self, cart_id: str) -> int | None:
+        """Seconds the cart has left; None if it does not exist."""
+        ttl = self.client.ttl(KEY_PREFIX + cart_id)
+        return None if ttl == -2 else ttl
+
+    def exists(self, cart_id: str) -> bool:
+        return bool(self.client.exists(KEY_PREFIX + cart_id))
+
+    def get_coupon(self, cart_id: str) -> str | None:
+        raw = self.client.hget(KEY_PREFIX + cart_id, COUPON)
+        return None if raw is None else _s(raw)
+
+    def ping(self) -> bool:
+        return bool(self.client.ping())
+
+
+def _check(status: int, value: int) -> int:
+    if status == -1:
+        raise LineQuantityLimit(int(value))
+    if status == -2:
+        raise LineCountLimit(int(value))
+    return int(value)
+
+
+def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
+    lines, coupon = [], None
+    for field, raw in items:
+        field = _s(field)
+        if field[0] == "_":
+            if field == COUPON:
+                coupon = _s(raw)
+            continue
+        parts = _s(raw).split(":")
+        lines.append(CartLine(int(field), int(parts[0]), Decimal(parts[1]), len(parts) > 2))
+    lines.sort(key=lambda line: line.product_id)
+    return lines, coupon
+
+
+# --- the in-process store -------------------------------------------------------------------
+
+
+class LocalCartStore:
+    """The same store in process memory (no REDIS_URL): a dict of hashes, one lock, TTLs.
+
+    Values are encoded exactly as in Redis, so both stores share one format and behaviour.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[dict[str, str], float]] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def _hash(self, cart_id: str) -> dict[str, str] | None:
+        entry = self._data.get(cart_id)
+        if entry is None:
+            return None
+        fields, expires_at = entry
+        if expires_at <= time.monotonic():
+            del self._data[cart_id]
+            return None
+        return fields
+
+    def _write(self, cart_id: str, fields: dict[str, str], ttl: int | None = None) -> None:
+        fields[MARKER] = "1"
+        self._data[cart_id] = (fields, time.monotonic() + (_ttl() if ttl is None else ttl))
+
+    @staticmethod
+    def _line_count(fields: dict[str, str]) -> int:
+        return sum(1 for f in fields if f[0] != "_")
+
+    @staticmethod
+    def _split(raw: str) -> tuple[int, str]:
+        parts = raw.split(":")
+        return int(parts[0]), parts[1]
+
+    # -- writes --------------------------------------------------------------------------
+    def touch(self, cart_id: str) -> bool:
+        with self._lock:
+            fields = self._hash(cart_id)
+            self._write(cart_id, fields if fields is not None else {})
+            return fields is None
+
+    def add(self, cart_id, product_id, quantity, unit_price, *, max_quantity=None, max_lines=None):
+        field = str(product_id)
+        with self._lock:
+            fields = self._hash(cart_id) or {}
+            price = _price(unit_price)
+            current = 0
+            if field in fields:
+                current, price = self._split(fields[field])
+            elif max_lines is not None and self._line_count(fields) >= max_lines:
+                raise LineCountLimit(self._line_count(fields))
+            new = current + int(quantity)
+            if max_quantity is not None and new > max_quantity:
+                raise LineQuantityLimit(current)
+            fields[field] = f"{new}:{price}"
+            self._write(cart_id, fields)
+            return new
+
+    def set(self, cart_id, product_id, quantity, unit_price, *, max_lines=None):
+        field = str(product_id)
+        with self._lock:
+            fields = self._hash(cart_id) or {}
+            if int(quantity) <= 0:
+                fields.pop(field, None)
+                self._write(cart_id, fields)
+                return 0
+            price = _price(unit_price)
+            if field in fields:
+                price = self._split(fields[field])[1]
+            elif max_lines is not None and self._line_count(fields) >= max_lines:
+                raise LineCountLimit(self._line_count(fields))
+            fields[field] = f"{int(quantity)}:{price}"
+            self._write(cart_id, fields)
+            return int(quantity)
+
+    def remove(self, cart_id, product_id) -> bool:
+        with self._lock:
+            fields = self._hash(cart_id)
+            if fields is None:
+                return False
+            removed = fields.pop(str(product_id), None) is not None
+            self._write(cart_id, fields)
+            return removed
+
+    def set_coupon(self, cart_id, code) -> None:
+        with self._lock:
+            fields = self._hash(cart_id) or {}
+            if code:
+                fields[COUPON] = code
+            else:
+                fields.pop(COUPON, None)
+            self._write(cart_id, fields)
+
+    def set_ttl(self, cart_id, seconds) -> bool:
+        with self._lock:
+            fields = self._hash(cart_id)
+            if fields is None:
+                return False
+            if int(seconds) <= 0:
+                del self._data[cart_id]
+            else:
+                self._data[cart_id] = (fields, time.monotonic() + int(seconds))
+            return True
+
+    def destroy(self, cart_id) -> bool:
+        with self._lock:
+            exists = self._hash(cart_id) is not None
+            self._data.pop(cart_id, None)
+            return exists
+
+    def copy(self, src, dst) -> bool:
+        with self._lock:
+            fields = self._hash(src)
+            if fields is None:
+                return False
+            self._write(dst, dict(fields))
+            return True
+
+    def merge(self, src, dst, *, caps=None, max_quantity=None, max_lines=None):
+        caps = {str(k): max(int(v), 0) for k, v in (caps or {}).items()}
+        with self._lock:
+            source = self._hash(src)
+            if source is None:
+                return None
+            target = self._hash(dst) or {}
+            coupon_moved = False
+            if COUPON in source and COUPON not in target:
+                target[COUPON] = source[COUPON]
+                coupon_moved = True
+            count = self._line_count(target)
+            merged = []
+            for field, raw in source.items():
+                if field[0] == "_":
+                    continue
+                quantity, price = self._split(raw)
+                current = 0
+                if field in target:
+                    current, price = self._split(target[field])
+                limit = max_quantity
+                cap = caps.get(field)
+                if cap is not None and (limit is None or cap < limit):
+                    limit = cap
+                want = current + quantity
+                got = want if limit is None else min(want, limit)
+                if field not in target and max_lines is not None and count >= max_lines:
+                    got = 0
+                got = max(got, current)
+                if got > 0:
+                    if field not in target:
+                        count += 1
+                    target[field] = f"{got}:{price}"
+                merged.append(MergedLine(int(field), want, got))
+            del self._data[src]
+            self._write(dst, target)
+            return MergeOutcome(lines=tuple(merged), coupon_moved=coupon_moved)
+
+    def apply_changes(self, cart_id, changes=(), *, coupon=None) -> int:
+        triples = [
+            (str(c.product_id), c.expected.encode(), c.new.encode() if c.new else "")
+            for c in changes
+        ]
+        if coupon is not None:
+            triples.append((COUPON, coupon[0], coupon[1] or ""))
+        with self._lock:
+            fields = self._hash(cart_id)
+            if fields is None or not triples:
+                return 0
+            applied = 0
+            for field, expected, new in triples:
+                if fields.get(field) == expected:
+                    if new:
+                        fields[field] = new
+                    else:
+                        fields.pop(field, None)
+                    applied += 1
+            if applied:
+                self._write(cart_id, fields)
+            return applied
+
+    # -- reads ---------------------------------------------------------------------------
+    def contains(self, cart_id, product_id) -> bool:
+        return self.get(cart_id, product_id) is not None
+
+    def get(self, cart_id, product_id):
+        with self._lock:
+            raw = (self._hash(cart_id) or {}).get(str(product_id))
+        return None if raw is None else _decode_line(int(product_id), raw)
+
+    def lines(self, cart_id):
+        with self._lock:
+            items = list((self._hash(cart_id) or {}).items())
+        return _lines_from_items(items)[0]
+
+    def snapshot(self, cart_id) -> CartSnapshot:
+        with self._lock:
+            fields = self._hash(cart_id)
+            items = list((fields or {}).items())
+            ttl = self._remaining(cart_id) if fields is not None else None
+        lines, coupon = _lines_from_items(items)
+        return CartSnapshot(lines=tuple(lines), coupon=coupon, ttl=ttl, exists=fields is not None)
+
+    def _remaining(self, cart_id) -> int:
+        return max(math.ceil(self._data[cart_id][1] - time.monotonic()), 0)
+
+    def count(self, cart_id) -> int:
+        with self._lock:
+            return self._line_count(self._hash(cart_id) or {})
+
+    def quantity(self, cart_id) -> int:
+        with self._lock:
+            fields = self._hash(cart_id) or {}
+            return sum(int(v.split(":")[0]) for f, v in fields.items() if f[0] != "_")
+
+    def ttl(self, cart_id):
+        with self._lock:
+            return self._remaining(cart_id) if self._hash(cart_id) is not None else None
+
+    def exists(self, cart_id) -> bool:
+        with self._lock:
+            return self._hash(cart_id) is not None
+
+    def get_coupon(self, cart_id):
+        with self._lock:
+            return (self._hash(cart_id) or {}).get(COUPON)
+
+    def ping(self) -> bool:
         return True
+
+
+CartStore = RedisCartStore | LocalCartStore
+
+_local_store = LocalCartStore()
+_redis_stores: dict[int, RedisCartStore] = {}
+
+
+def get_store() -> CartStore:
+    """The Redis store when ``REDIS_URL`` is set, else the in-process one."""
+    if not settings.REDIS_URL:
+        return _local_store
     from django_redis import get_redis_connection
 
-    return bool(get_redis_connection("default").ping())
+    client = get_redis_connection("default")
+    # One store (with its registered scripts) per client object.
+    store = _redis_stores.get(id(client))
+    if store is None or store.client is not client:
+        store = _redis_stores[id(client)] = RedisCartStore(client)
+    return store
+
+
+def reset_local_store() -> None:
+    """Empty the in-process store (tests)."""
+    _local_store.clear()
+
+
+def ping_store() -> bool:
+    return get_store().ping()
