@@ -1,3 +1,154 @@
+"""Admin for staff. Stock edited here goes through the stock service and leaves a movement."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 
-# Register your models here.
+from catalog.models import Category, Product, StockMovement
+from catalog.services import MAX_STOCK, stock_adjust, stock_set
+
+
+class ProductAdminForm(forms.ModelForm):
+    """Bounds of the database checks as form errors, so a bad value never becomes a 500."""
+
+    price = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    stock = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_STOCK,
+        initial=0,
+        help_text="Saved through the stock service: every change is kept as a movement.",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "seller",
+            "category",
+            "name",
+            "slug",
+            "description",
+            "price",
+            "stock",
+            "is_active",
+            "image",
+        ]
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock_level"
+
+    def lookups(self, request, model_admin):
+        threshold = settings.SHOP_LOW_STOCK_THRESHOLD
+        return [("out", "Out of stock"), ("low", f"Low (1 to {threshold})")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "out":
+            return queryset.filter(stock=0)
+        if self.value() == "low":
+            return queryset.filter(stock__gt=0, stock__lte=settings.SHOP_LOW_STOCK_THRESHOLD)
+        return queryset
+
+
+class StockMovementInline(admin.TabularInline):
+    """The product's stock ledger, read-only: movements are written by the stock service."""
+
+    model = StockMovement
+    fk_name = "product"
+    extra = 0
+    fields = ["created_at", "delta", "stock_after", "reason", "note", "user", "order"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "order")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
+    list_display = ["name", "price", "stock", "is_active", "seller", "category"]
+    list_editable = ["price", "is_active"]
+    list_filter = ["category", "is_active", "seller", LowStockFilter]
+    list_select_related = ["seller", "category"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category"]
+    raw_id_fields = ["seller"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [StockMovementInline]
+    list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        # The stock column is written only by the stock service, as a movement.
+        wanted = form.cleaned_data.get("stock") if "stock" in form.fields else None
+        if not change:
+            obj.stock = 0
+            obj.save()
+            if wanted:
+                stock_adjust(
+                    product=obj,
+                    delta=wanted,
+                    reason=StockMovement.Reason.INITIAL,
+                    user=request.user,
+                    note="Created in the admin",
+                )
+        else:
+            fields = [
+                f.name
+                for f in obj._meta.concrete_fields
+                if not f.primary_key and f.name not in {"stock", "created_at"}
+            ]
+            obj.save(update_fields=fields)
+            if wanted is not None and "stock" in form.changed_data:
+                stock_set(
+                    product=obj,
+                    stock=wanted,
+                    reason=StockMovement.Reason.ADMIN,
+                    user=request.user,
+                    note="Edited in the admin",
+                )
+        obj.refresh_from_db(fields=["stock", "updated_at"])
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent"]
+    list_select_related = ["parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The whole stock ledger, read-only."""
+
+    list_display = ["created_at", "product", "delta", "stock_after", "reason", "user", "order"]
+    list_filter = ["reason", "created_at"]
+    list_select_related = ["product", "user", "order"]
+    search_fields = ["product__name", "product__slug", "note"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in StockMovement._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

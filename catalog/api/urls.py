@@ -1,3 +1,12 @@
 """Routes of the JSON API under /api/v1/."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from catalog.api.views import CategoryViewSet, ProductViewSet, SellerViewSet
+
+router = SimpleRouter()
+router.register("categories", CategoryViewSet, basename="category")
+router.register("products", ProductViewSet, basename="product")
+router.register("sellers", SellerViewSet, basename="seller")
+
+urlpatterns = router.urls

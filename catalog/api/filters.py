@@ -1,0 +1,76 @@
+"""Query filters of the product list. Bad values answer 400 (or are ignored), never 500."""
+
+from django import forms
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from rest_framework.filters import OrderingFilter
+
+from catalog.models import Category, Product
+from catalog.selectors import category_descendant_ids, product_text_search
+
+PG_INT_MAX = 2**31 - 1
+PG_BIGINT_MAX = 2**63 - 1
+
+
+def _clean_text(value: str) -> str:
+    # PostgreSQL refuses NUL in text; drop it rather than fail.
+    return value.replace("\x00", "").strip()
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ProductFilter(filters.FilterSet):
+    search = filters.CharFilter(
+        method="filter_search", max_length=200, label="Words in the name or description."
+    )
+    category = filters.CharFilter(
+        method="filter_category",
+        max_length=120,
+        label="Category slug; includes its sub-categories.",
+    )
+    min_price = filters.NumberFilter(
+        field_name="price", lookup_expr="gte", min_value=0, max_digits=12, decimal_places=2
+    )
+    max_price = filters.NumberFilter(
+        field_name="price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2
+    )
+    in_stock = filters.BooleanFilter(method="filter_in_stock", label="true: only with stock.")
+    min_stock = IntegerFilter(
+        field_name="stock", lookup_expr="gte", min_value=0, max_value=PG_INT_MAX
+    )
+    seller = IntegerFilter(field_name="seller_id", min_value=1, max_value=PG_BIGINT_MAX)
+
+    class Meta:
+        model = Product
+        fields = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        term = _clean_text(value)
+        return product_text_search(queryset, term) if term else queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        category = Category.objects.filter(slug=_clean_text(value)).first()
+        if category is None:
+            return queryset.none()
+        return queryset.filter(category_id__in=category_descendant_ids(category))
+
+    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
+
+
+class ProductOrderingFilter(OrderingFilter):
+    """``ordering=price,-price,name,-created_at``; ties broken by id for stable pages."""
+
+    ordering_fields = ["price", "name", "created_at"]
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        ordering = list(ordering)
+        tie = "-id" if ordering[-1].startswith("-") else "id"
+        return queryset.order_by(*ordering, tie)

@@ -1,0 +1,172 @@
+"""Catalog API serializers: parse and render only; the services do the writing."""
+
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from catalog.models import Category, Product
+from catalog.services import MAX_STOCK
+
+MAX_DELTA = 1_000_000
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StrictIntegerField(serializers.IntegerField):
+    """An integer that must be a JSON integer: ``"5"``, ``5.0`` and ``true`` are refused."""
+
+    default_error_messages = {"invalid": "A whole number is required."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the parent category, or null for a top-level one.",
+    )
+    slug = serializers.SlugField(
+        max_length=120, required=False, help_text="Made from the name when left out."
+    )
+
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name", "parent"]
+        extra_kwargs = {"name": {"max_length": 100}}
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """The API.md product. ``stock`` is set on create; later it changes only via adjust-stock."""
+
+    price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999999999.99"),
+        coerce_to_string=True,
+    )
+    stock = StrictIntegerField(
+        min_value=0,
+        max_value=MAX_STOCK,
+        required=False,
+        default=0,
+        help_text="Initial stock on create. Read-only afterwards: use adjust-stock.",
+    )
+    in_stock = serializers.BooleanField(read_only=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), help_text="Category slug."
+    )
+    seller = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=User.Role.SELLER),
+        required=False,
+        help_text="Id of the seller. Only staff may name one; a seller always sells as itself.",
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000, default=""
+    )
+    is_active = serializers.BooleanField(required=False, default=True)
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "description",
+            "price",
+            "stock",
+            "in_stock",
+            "category",
+            "seller",
+            "is_active",
+            "image_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "slug", "created_at", "updated_at"]
+        extra_kwargs = {"name": {"max_length": 200}}
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_image_url(self, product) -> str | None:
+        if not product.image:
+            return None
+        url = product.image.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value.strip()
+
+    def validate(self, attrs):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if self.instance is not None:
+            # Stock changes only through adjust-stock, so every change leaves a movement.
+            if "stock" in self.initial_data and self.initial_data["stock"] != self.instance.stock:
+                raise serializers.ValidationError(
+                    {"stock": ["Stock is read-only here; use POST .../adjust-stock/."]}
+                )
+            attrs.pop("stock", None)
+            if "seller" in self.initial_data and (
+                self.initial_data["seller"] != self.instance.seller_id
+            ):
+                raise serializers.ValidationError(
+                    {"seller": ["The seller of a product cannot be changed."]}
+                )
+            attrs.pop("seller", None)
+        elif "seller" in attrs and not getattr(user, "is_staff", False):
+            if attrs["seller"] != user:
+                raise serializers.ValidationError(
+                    {"seller": ["Only staff may create products for another seller."]}
+                )
+        return attrs
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    delta = StrictIntegerField(
+        min_value=-MAX_DELTA,
+        max_value=MAX_DELTA,
+        help_text="Units to add (positive) or take away (negative); not 0.",
+    )
+    reason = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the stock changed; kept on the stock movement.",
+    )
+
+    def validate_delta(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError("A change of 0 is not a change.")
+        return value
+
+
+class SellerSerializer(serializers.ModelSerializer):
+    product_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "product_count"]
+        read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class InsufficientStockSerializer(ErrorSerializer):
+    available = serializers.IntegerField()
+    product_id = serializers.IntegerField()
