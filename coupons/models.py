@@ -23,19 +23,28 @@ class Coupon(models.Model):
     code = models.CharField(max_length=40, help_text="Case-insensitive; shoppers type it.")
     name = models.CharField(max_length=120, blank=True)
     percent_off = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         help_text="Percent of the eligible subtotal, 0 to 100.",
     )
     amount_off = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         help_text="A fixed amount off, added to the percentage.",
     )
     max_discount = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Caps the whole discount (the old system's 'upto').",
     )
     min_subtotal = models.DecimalField(
-        max_digits=12, decimal_places=2, default=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         help_text="The cart's subtotal must reach this.",
     )
     valid_from = models.DateTimeField(null=True, blank=True)
@@ -58,12 +67,16 @@ class Coupon(models.Model):
                 condition=Q(percent_off__gte=0) & Q(percent_off__lte=100),
                 name="coupon_percent_off_0_100",
             ),
-            models.CheckConstraint(condition=Q(amount_off__gte=0), name="coupon_amount_off_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_off__gte=0), name="coupon_amount_off_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(max_discount__isnull=True) | Q(max_discount__gte=0),
                 name="coupon_max_discount_not_negative",
             ),
-            models.CheckConstraint(condition=Q(min_subtotal__gte=0), name="coupon_min_subtotal_not_negative"),
+            models.CheckConstraint(
+                condition=Q(min_subtotal__gte=0), name="coupon_min_subtotal_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
                 | Q(valid_until__isnull=True)
@@ -71,14 +84,17 @@ class Coupon(models.Model):
                 name="coupon_valid_until_after_from",
             ),
             models.CheckConstraint(
-                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1), name="coupon_max_uses_positive"
+                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
+                name="coupon_max_uses_positive",
             ),
             models.CheckConstraint(
                 condition=Q(max_uses_per_user__isnull=True) | Q(max_uses_per_user__gte=1),
                 name="coupon_max_uses_per_user_positive",
             ),
         ]
-        indexes = [models.Index(fields=["is_active", "valid_until"], name="coupon_active_until_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "valid_until"], name="coupon_active_until_idx")
+        ]
 
     def __str__(self):
         return self.code
@@ -93,7 +109,10 @@ class CouponRedemption(models.Model):
 
     coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="coupon_redemptions",
     )
     email = models.EmailField(blank=True, help_text="The guest's email when there is no user.")

@@ -1,3 +1,10 @@
 """Routes of the JSON API under /api/v1/."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from coupons.api.views import CouponViewSet
+
+router = SimpleRouter()
+router.register("coupons", CouponViewSet, basename="coupon")
+
+urlpatterns = router.urls
