@@ -1,0 +1,229 @@
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from catalog.models import Product, StockMovement
+from catalog.tests.factories import ProductFactory
+from coupons.models import Coupon, CouponRedemption
+from orders.models import Order
+from orders.payments import TestGateway, get_gateway
+from orders.services import order_cancel, order_fulfil, order_pay, orders_expire
+from orders.tests.factories import OrderFactory, order_with
+from orders.tests.gateways import RecordingGateway
+from shop.exceptions import InvalidTransition, PaymentDeclined, ShopError
+
+S = Order.Status
+
+
+def test_gateway_is_chosen_by_setting(settings):
+    """SHOP_PAYMENT_GATEWAY names the gateway class by dotted path."""
+    assert isinstance(get_gateway(), TestGateway)
+    settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.RecordingGateway"
+    assert isinstance(get_gateway(), RecordingGateway)
+
+
+def test_test_gateway_tokens():
+    """tok_success charges, tok_decline is a 402, anything else a 400."""
+    gateway = TestGateway()
+    charge = gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_success")
+    assert charge.reference.startswith("test_ch_") and charge.amount == Decimal("5.00")
+    with pytest.raises(PaymentDeclined) as declined:
+        gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_decline")
+    assert declined.value.status_code == 402
+    with pytest.raises(ShopError) as bad:
+        gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_other")
+    assert bad.value.status_code == 400 and bad.value.code == "invalid_payment_token"
+
+
+@pytest.mark.django_db
+def test_pay_marks_pending_order_paid():
+    """Paying a pending order with tok_success makes it paid, with a time and a reference."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    paid = order_pay(order=order, payment_token="tok_success")
+    order.refresh_from_db()
+    assert paid.status == order.status == S.PAID
+    assert order.paid_at is not None and order.payment_reference.startswith("test_ch_")
+
+
+@pytest.mark.django_db
+def test_pay_declined_leaves_order_pending():
+    """A declined payment is a 402 and the order stays pending, unpaid."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    with pytest.raises(PaymentDeclined):
+        order_pay(order=order, payment_token="tok_decline")
+    order.refresh_from_db()
+    assert order.status == S.PENDING and order.paid_at is None and order.payment_reference == ""
+
+
+@pytest.mark.django_db
+def test_pay_twice_is_a_no_op():
+    """Paying a paid order returns it unchanged (no second charge)."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    first = order_pay(order=order, payment_token="tok_success")
+    again = order_pay(order=order, payment_token="tok_decline")  # not even charged
+    assert again.status == S.PAID
+    assert again.payment_reference == first.payment_reference
+    assert again.paid_at == first.paid_at
+
+
+@pytest.mark.django_db
+def test_cancel_pending_returns_stock_as_movements():
+    """Cancelling puts every unit back, one CANCEL movement per line, linked to the order."""
+    a, b = ProductFactory(stock=3), ProductFactory(stock=0)
+    order = order_with(products_and_quantities=[(a, 2), (b, 5)])
+    cancelled = order_cancel(order=order)
+    assert cancelled.status == S.CANCELLED and cancelled.cancelled_at is not None
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.stock, b.stock) == (5, 5)
+    movements = StockMovement.objects.filter(order=order, reason=StockMovement.Reason.CANCEL)
+    assert sorted(movements.values_list("product_id", "delta", "stock_after")) == sorted(
+        [(a.pk, 2, 5), (b.pk, 5, 5)]
+    )
+
+
+@pytest.mark.django_db
+def test_cancel_skips_deleted_products():
+    """A line whose product was deleted keeps its snapshot and has no stock to return."""
+    kept, gone = ProductFactory(stock=1), ProductFactory(stock=1)
+    order = order_with(products_and_quantities=[(kept, 1), (gone, 1)])
+    gone.delete()
+    order_cancel(order=order)
+    kept.refresh_from_db()
+    assert kept.stock == 2
+    assert order.items.filter(product__isnull=True).get().product_name == gone.name
+
+
+@pytest.mark.django_db
+def test_cancel_paid_order_refunds_through_gateway(settings):
+    """A paid order that is cancelled is refunded in full, against its charge."""
+    settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.RecordingGateway"
+    RecordingGateway.refunds = []
+    order = order_with(products_and_quantities=[(ProductFactory(price=Decimal("7.50")), 2)])
+    order = order_pay(order=order, payment_token="tok_success")
+    order_cancel(order=order)
+    assert RecordingGateway.refunds == [
+        {
+            "charge_reference": order.payment_reference,
+            "amount": Decimal("15.00"),
+            "currency": "USD",
+        }
+    ]
+
+
+@pytest.mark.django_db
+def test_cancel_gives_the_coupon_use_back():
+    """Cancelling deletes the order's coupon redemption, so the use can be made again."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    coupon = Coupon.objects.create(code="ONCE", percent_off=Decimal("10"), max_uses=1)
+    CouponRedemption.objects.create(coupon=coupon, order=order, email=order.email)
+    order_cancel(order=order)
+    assert not CouponRedemption.objects.filter(coupon=coupon).exists()
+
+
+@pytest.mark.django_db
+def test_fulfil_paid_order():
+    """A paid order can be fulfilled; it records when."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)], status=S.PAID)
+    fulfilled = order_fulfil(order=order)
+    assert fulfilled.status == S.FULFILLED and fulfilled.fulfilled_at is not None
+
+
+ILLEGAL = [
+    ("pay", S.CANCELLED),
+    ("pay", S.FULFILLED),
+    ("cancel", S.CANCELLED),
+    ("cancel", S.FULFILLED),
+    ("fulfil", S.PENDING),
+    ("fulfil", S.CANCELLED),
+    ("fulfil", S.FULFILLED),
+]
+
+
+def _do(change: str, order: Order):
+    if change == "pay":
+        return order_pay(order=order, payment_token="tok_success")
+    if change == "cancel":
+        return order_cancel(order=order)
+    return order_fulfil(order=order)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change,status", ILLEGAL)
+def test_illegal_transitions_are_409(change, status):
+    """Every change outside pending→paid→fulfilled, pending/paid→cancelled is a 409."""
+    product = ProductFactory(stock=4)
+    order = order_with(products_and_quantities=[(product, 1)], status=status)
+    with pytest.raises(InvalidTransition) as exc:
+        _do(change, order)
+    assert exc.value.status_code == 409 and exc.value.code == "invalid_transition"
+    order.refresh_from_db()
+    product.refresh_from_db()
+    assert order.status == status and product.stock == 4
+    assert not StockMovement.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_twice_concurrently_restocks_once():
+    """Two cancels racing: one wins, the other gets 409, and stock comes back exactly once."""
+    product = ProductFactory(stock=0)
+    order = order_with(products_and_quantities=[(product, 3)])
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def cancel():
+        try:
+            barrier.wait()
+            order_cancel(order=Order.objects.get(pk=order.pk))
+            outcomes.append("cancelled")
+        except InvalidTransition:
+            outcomes.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cancel) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["409", "cancelled"]
+    product.refresh_from_db()
+    assert product.stock == 3
+    assert StockMovement.objects.filter(order=order, reason="cancel").count() == 1
+
+
+@pytest.mark.django_db
+def test_orders_expire_cancels_old_pending_orders(settings):
+    """Pending orders older than the timeout are cancelled and restocked; others stay."""
+    settings.SHOP_ORDER_PAYMENT_TIMEOUT = 30
+    product = ProductFactory(stock=0)
+    old = order_with(products_and_quantities=[(product, 2)])
+    fresh = order_with(products_and_quantities=[(product, 1)])
+    old_paid = order_with(products_and_quantities=[(product, 1)], status=S.PAID)
+    long_ago = timezone.now() - timedelta(minutes=31)
+    Order.objects.filter(pk__in=[old.pk, old_paid.pk]).update(created_at=long_ago)
+
+    assert orders_expire() == 1
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {old.pk: S.CANCELLED, fresh.pk: S.PENDING, old_paid.pk: S.PAID}
+    product.refresh_from_db()
+    assert product.stock == 2
+    # Later, the fresh one's time is up too.
+    assert orders_expire(now=timezone.now() + timedelta(minutes=31)) == 1
+
+
+@pytest.mark.django_db
+def test_expire_orders_command_prints_count(capsys):
+    """`manage.py expire_orders` cancels stale orders and says how many."""
+    order = OrderFactory()
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    call_command("expire_orders")
+    assert capsys.readouterr().out.strip() == "Expired 1 unpaid order."
+    call_command("expire_orders")
+    assert capsys.readouterr().out.strip() == "Expired 0 unpaid orders."
+    assert Product.objects.count() == 0
