@@ -1,3 +1,1 @@
-from django.contrib import admin
-
-# Register your models here.
+"""The cart has no admin: carts live in Redis, not in the database."""

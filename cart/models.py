@@ -1,3 +1,1 @@
-from django.db import models
-
-# Create your models here.
+"""The cart lives in Redis (cart.store); it has no database models or admin."""

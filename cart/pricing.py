@@ -49,8 +49,10 @@ def price_lines(
     result = compute_discount(
         rule,
         [
-            DiscountLine(product_id=line.product_id, line_total=total, category_ids=line.category_ids)
-            for line, total in zip(lines, line_totals)
+            DiscountLine(
+                product_id=line.product_id, line_total=total, category_ids=line.category_ids
+            )
+            for line, total in zip(lines, line_totals, strict=True)
         ],
     )
     tax = quantize((subtotal - result.discount) * Decimal(tax_rate))
@@ -63,7 +65,7 @@ def price_lines(
             line_total=line_total,
             discount=result.share_of(line.product_id),
         )
-        for line, line_total in zip(lines, line_totals)
+        for line, line_total in zip(lines, line_totals, strict=True)
     )
     return CartTotals(
         lines=priced,

@@ -1,0 +1,551 @@
+"""Cart rules: whose cart a request uses, adding and setting lines against stock, coupons,
+merging carts, and reading a cart reconciled with the catalog.
+
+The API views, the storefront pages and checkout all come through here. Persistence is
+``cart.store`` (one atomic round trip per write); pricing is ``cart.pricing.price_lines``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework.exceptions import NotAuthenticated
+
+from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
+from cart.pricing import CartTotals, PricingLine, price_lines
+from cart.store import (
+    CartLine,
+    LineChange,
+    LineCountLimit,
+    LineQuantityLimit,
+    MergeOutcome,
+    get_store,
+)
+from catalog.models import Product
+from shop.exceptions import CouponInvalid, InsufficientStock, LimitExceeded, NotFound, ShopError
+from shop.money import ZERO, quantize
+
+CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
+HOW_TO_GET_A_CART = (
+    "No cart: sign in and send 'Authorization: Bearer <access token>', or create an "
+    "anonymous cart with POST /api/v1/carts/ and send its token in the X-Cart-Token header."
+)
+
+OK, REDUCED, OUT_OF_STOCK, UNAVAILABLE = "ok", "reduced", "out_of_stock", "unavailable"
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartWarning:
+    code: str
+    message: str
+    product_id: int | None = None
+
+    def as_dict(self) -> dict:
+        data = {"code": self.code, "message": self.message}
+        if self.product_id is not None:
+            data["product_id"] = self.product_id
+        return data
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    product_id: int
+    slug: str
+    name: str
+    unit_price: Decimal  # the catalog's current price
+    quantity: int
+    line_total: Decimal  # 0.00 for a line that is out of stock
+    available: int
+    status: str
+    price_changed: bool
+
+
+@dataclass(frozen=True)
+class CouponInfo:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: tuple[SummaryLine, ...]
+    totals: CartTotals
+    coupon: CouponInfo | None
+    warnings: tuple[CartWarning, ...]
+    expires_in: int
+    currency: str
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did, for the shopper: one warning per line that could not move whole."""
+
+    merged: bool  # False when the source cart did not exist (nothing to do)
+    moved_lines: int = 0
+    moved_units: int = 0
+    coupon_moved: bool = False
+    warnings: tuple[CartWarning, ...] = field(default_factory=tuple)
+
+
+# --- which cart -------------------------------------------------------------------------------
+
+
+def cart_for_request(request, *, create: bool = False) -> Cart:
+    """The API caller's cart: the JWT user's, else the one named by ``X-Cart-Token``.
+
+    Unknown or expired tokens are 404; neither is 401 saying how to get a cart.
+    ``create`` is accepted for symmetry with pages: a user's cart is created on first write.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.for_user(user)
+    token = request.META.get(CART_TOKEN_HEADER)
+    if token is None:
+        raise NotAuthenticated(HOW_TO_GET_A_CART)
+    return cart_for_token(token=token)
+
+
+def cart_for_token(*, token: str) -> Cart:
+    """The anonymous cart with this token; 404 if the token is malformed, unknown or expired."""
+    if not is_valid_token(token):
+        raise NotFound("Unknown or expired cart token.", code="cart_not_found")
+    cart = Cart.for_token(token)
+    if not get_store().exists(cart.id):
+        raise NotFound("Unknown or expired cart token.", code="cart_not_found")
+    return cart
+
+
+def cart_for_page(request) -> Cart:
+    """A page visitor's cart: the user's when signed in, else the session's (saved on write)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.for_user(user)
+    return Cart.for_session(request.session)
+
+
+def cart_create() -> Cart:
+    """A new, empty anonymous cart with an unguessable token (192 bits)."""
+    cart = Cart.for_token(new_token())
+    get_store().touch(cart.id)
+    return cart
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _check_quantity(quantity, *, minimum: int) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise ShopError("Quantity must be a whole number.", code="invalid_quantity")
+    maximum = settings.CART_MAX_LINE_QUANTITY
+    if quantity < minimum or quantity > maximum:
+        raise ShopError(
+            f"Quantity must be between {minimum} and {maximum}.", code="invalid_quantity"
+        )
+    return quantity
+
+
+def _active_product(product_id) -> Product:
+    if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id < 1:
+        raise NotFound("No such product.", code="product_not_found")
+    product = (
+        Product.objects.filter(pk=product_id, is_active=True)
+        .only("id", "name", "price", "stock")
+        .first()
+    )
+    if product is None:
+        raise NotFound(f"Product {product_id} does not exist.", code="product_not_found")
+    return product
+
+
+def _too_many_lines() -> LimitExceeded:
+    limit = settings.CART_MAX_LINES
+    return LimitExceeded(
+        f"A cart holds at most {limit} different products.", code="limit_exceeded", limit=limit
+    )
+
+
+def _not_enough(product: Product) -> InsufficientStock:
+    if product.stock <= 0:
+        detail = f"{product.name} is out of stock."
+    else:
+        detail = f"Only {product.stock} of {product.name} left."
+    return InsufficientStock(detail, available=product.stock, product_id=product.pk)
+
+
+def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
+    """Add units of a product (to what is there); returns the line's new quantity.
+
+    The stock and line-count checks run inside the store's atomic step, so two
+    concurrent adds can never take a line above the stock seen or the cart above its limit.
+    """
+    quantity = _check_quantity(quantity, minimum=1)
+    product = _active_product(product_id)
+    max_quantity = settings.CART_MAX_LINE_QUANTITY
+    cap = min(product.stock, max_quantity)
+    cart.persist()
+    try:
+        return get_store().add(
+            cart.id, product.pk, quantity, product.price,
+            max_quantity=cap, max_lines=settings.CART_MAX_LINES,
+        )
+    except LineCountLimit:
+        raise _too_many_lines() from None
+    except LineQuantityLimit as exc:
+        if exc.current + quantity > max_quantity and product.stock >= max_quantity:
+            raise LimitExceeded(
+                f"At most {max_quantity} of one product per cart "
+                f"(the cart holds {exc.current}).",
+                code="limit_exceeded",
+                limit=max_quantity,
+            ) from None
+        raise _not_enough(product) from None
+
+
+def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> int:
+    """Set a line's quantity (0 removes it); returns the quantity now in the cart."""
+    quantity = _check_quantity(quantity, minimum=0)
+    if quantity == 0:
+        cart_remove_item(cart=cart, product_id=product_id)
+        return 0
+    product = _active_product(product_id)
+    if quantity > product.stock:
+        raise _not_enough(product)
+    cart.persist()
+    try:
+        return get_store().set(
+            cart.id, product.pk, quantity, product.price, max_lines=settings.CART_MAX_LINES
+        )
+    except LineCountLimit:
+        raise _too_many_lines() from None
+
+
+def cart_remove_item(*, cart: Cart, product_id: int) -> None:
+    """Take a product out of the cart; 404 if it was not in it."""
+    if isinstance(product_id, bool) or not isinstance(product_id, int) or cart.pending:
+        raise NotFound("This product is not in your cart.", code="not_in_cart")
+    if not get_store().remove(cart.id, product_id):
+        raise NotFound("This product is not in your cart.", code="not_in_cart")
+
+
+def cart_apply_coupon(*, cart: Cart, code: str) -> str:
+    """Put a coupon on the cart after validating it against the cart as read now."""
+    from coupons.services import coupon_find, coupon_validate
+
+    coupon = coupon_find(code=code)
+    summary = cart_read(cart=cart)
+    coupon_validate(coupon=coupon, lines=_pricing_lines_of(summary), user=cart.user)
+    cart.persist()
+    get_store().set_coupon(cart.id, coupon.code)
+    return coupon.code
+
+
+def cart_remove_coupon(*, cart: Cart) -> None:
+    """Take the coupon off the cart (nothing to do when there is none)."""
+    if cart.pending:
+        return
+    store = get_store()
+    if store.get_coupon(cart.id) is not None:
+        store.set_coupon(cart.id, None)
+
+
+def cart_clear(*, cart: Cart) -> None:
+    """Empty the cart and forget it."""
+    if not cart.pending:
+        get_store().destroy(cart.id)
+
+
+def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
+    """Move the source cart's lines into the target in one atomic step; source destroyed.
+
+    Quantities add; each line is clamped to the stock left and CART_MAX_LINE_QUANTITY;
+    products gone from the catalog are dropped; the source's coupon is kept only when
+    the target has none. The one merge behind login, Facebook login and the merge API.
+    """
+    if source.id == target.id or source.pending:
+        return MergeResult(merged=False)
+    store = get_store()
+    # Caps from the stock now; the merge itself re-reads both carts inside its script.
+    source_lines = store.lines(source.id)
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(pk__in=[line.product_id for line in source_lines]).only(
+            "id", "name", "stock", "is_active"
+        )
+    }
+    caps = {
+        line.product_id: (
+            products[line.product_id].stock
+            if line.product_id in products and products[line.product_id].is_active
+            else 0
+        )
+        for line in source_lines
+    }
+    target.persist()
+    outcome = store.merge(
+        source.id, target.id, caps=caps,
+        max_quantity=settings.CART_MAX_LINE_QUANTITY, max_lines=settings.CART_MAX_LINES,
+    )
+    if outcome is None:
+        return MergeResult(merged=False)
+    return _merge_result(outcome, products)
+
+
+def _merge_result(outcome: MergeOutcome, products: dict[int, Product]) -> MergeResult:
+    warnings = []
+    for line in outcome.lines:
+        if line.quantity >= line.requested:
+            continue
+        product = products.get(line.product_id)
+        name = product.name if product else f"Product {line.product_id}"
+        if product is None or not product.is_active:
+            warnings.append(CartWarning(
+                "product_unavailable", f"{name} is no longer available.", line.product_id
+            ))
+        elif line.quantity == 0:
+            warnings.append(CartWarning(
+                "product_unavailable" if product.stock else "out_of_stock",
+                f"{name} could not be added to your cart.", line.product_id,
+            ))
+        else:
+            warnings.append(CartWarning(
+                "quantity_reduced",
+                f"{name}: you wanted {line.requested}, your cart now holds {line.quantity}.",
+                line.product_id,
+            ))
+    moved = [line for line in outcome.lines if line.quantity > 0]
+    return MergeResult(
+        merged=True,
+        moved_lines=len(moved),
+        moved_units=sum(line.quantity for line in moved),
+        coupon_moved=outcome.coupon_moved,
+        warnings=tuple(warnings),
+    )
+
+
+def cart_login_merge(*, request, user) -> MergeResult:
+    """On sign-in: merge the session's anonymous cart into the user's and tell the shopper."""
+    from django.contrib import messages
+
+    session = getattr(request, "session", None)
+    token = session.get(SESSION_KEY) if session is not None else None
+    if not is_valid_token(token):
+        return MergeResult(merged=False)
+    result = cart_merge(source=Cart.for_token(token), target=Cart.for_user(user))
+    session.pop(SESSION_KEY, None)
+    request.cart = Cart.for_user(user)  # the rest of this request sees the user's cart
+    if result.merged and getattr(request, "_messages", None) is not None:
+        if result.moved_lines:
+            units = result.moved_units
+            messages.info(
+                request,
+                f"We moved {units} item{'s' if units != 1 else ''} from your basket "
+                "into your cart.",
+            )
+        for warning in result.warnings:
+            messages.warning(request, warning.message)
+    return result
+
+
+# --- reading, reconciled with the catalog -----------------------------------------------------
+
+
+def cart_read(*, cart: Cart) -> CartSummary:
+    """The cart at current prices, reconciled with stock; each change is reported once.
+
+    Products gone or archived leave the cart (``product_unavailable``), quantities above the
+    stock left are lowered (``quantity_reduced``), lines with no stock stay as
+    ``out_of_stock`` and are not totalled, a new price is reported (``price_changed``) and
+    remembered, and a coupon that no longer applies is dropped (``coupon_removed``).
+    The write-back is compare-and-set, so it never undoes a concurrent write.
+    """
+    currency = settings.SHOP_CURRENCY
+    tax_rate = settings.SHOP_TAX_RATE
+    if cart.pending:
+        return CartSummary((), price_lines([], tax_rate=tax_rate), None, (), settings.CART_TTL,
+                           currency)
+    store = get_store()
+    snapshot = store.snapshot(cart.id)
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(pk__in=[line.product_id for line in snapshot.lines]).only(
+            "id", "slug", "name", "price", "stock", "is_active", "category_id"
+        )
+    }
+    warnings: list[CartWarning] = []
+    changes: list[LineChange] = []
+    kept: list[tuple[Product, int, str, bool]] = []  # product, quantity, status, price_changed
+    for line in snapshot.lines:
+        product = products.get(line.product_id)
+        if product is None or not product.is_active:
+            name = product.name if product else "A product"
+            warnings.append(CartWarning(
+                "product_unavailable",
+                f"{name} is no longer available and was removed from your cart.",
+                line.product_id,
+            ))
+            changes.append(LineChange(line.product_id, line, None))
+            continue
+        quantity, status, noted = line.quantity, OK, False
+        if product.stock <= 0:
+            status, noted = OUT_OF_STOCK, True
+            if not line.out_of_stock_noted:
+                warnings.append(CartWarning(
+                    "out_of_stock", f"{product.name} is out of stock.", product.pk
+                ))
+        elif quantity > product.stock:
+            quantity, status = product.stock, REDUCED
+            warnings.append(CartWarning(
+                "quantity_reduced",
+                f"Only {product.stock} of {product.name} left: your cart now holds "
+                f"{product.stock}.",
+                product.pk,
+            ))
+        price_changed = line.unit_price != product.price
+        if price_changed:
+            warnings.append(CartWarning(
+                "price_changed",
+                f"The price of {product.name} changed from {line.unit_price} to "
+                f"{product.price}.",
+                product.pk,
+            ))
+        new = CartLine(product.pk, quantity, product.price, noted)
+        if new != line:
+            changes.append(LineChange(line.product_id, line, new))
+        kept.append((product, quantity, status, price_changed))
+
+    priced_input = [
+        PricingLine(product.pk, product.price, quantity)
+        for product, quantity, status, _ in kept
+        if status != OUT_OF_STOCK
+    ]
+    coupon, rule, coupon_change = None, None, None
+    if snapshot.coupon:
+        # Category lineage only matters for a coupon's scope: one query, only then.
+        priced_input = _with_lineage(priced_input, products)
+        coupon, rule, warning = _coupon_for(snapshot.coupon, priced_input, cart)
+        if warning is not None:
+            warnings.append(warning)
+            coupon_change = (snapshot.coupon, None)
+
+    if changes or coupon_change:
+        store.apply_changes(cart.id, changes, coupon=coupon_change)
+
+    totals = price_lines(priced_input, rule=rule, tax_rate=tax_rate)
+    line_totals = {line.product_id: line.line_total for line in totals.lines}
+    lines = tuple(
+        SummaryLine(
+            product_id=product.pk,
+            slug=product.slug,
+            name=product.name,
+            unit_price=product.price,
+            quantity=quantity,
+            line_total=line_totals.get(product.pk, ZERO),
+            available=max(product.stock, 0),
+            status=status,
+            price_changed=price_changed,
+        )
+        for product, quantity, status, price_changed in kept
+    )
+    expires_in = settings.CART_TTL if changes or coupon_change else (snapshot.ttl or 0)
+    if not snapshot.exists:
+        expires_in = settings.CART_TTL
+    return CartSummary(lines, totals, coupon, tuple(warnings), expires_in, currency)
+
+
+def _with_lineage(lines: list[PricingLine], products: dict[int, Product]) -> list[PricingLine]:
+    from catalog.selectors import category_lineage_map
+
+    lineage = category_lineage_map()
+    return [
+        PricingLine(
+            line.product_id, line.unit_price, line.quantity,
+            lineage.get(products[line.product_id].category_id, frozenset()),
+        )
+        for line in lines
+    ]
+
+
+def _coupon_for(code: str, lines: list[PricingLine], cart: Cart):
+    """(CouponInfo, rule, None) when the cart's coupon still applies, else a warning."""
+    from coupons.services import coupon_find, coupon_rule, coupon_validate
+
+    try:
+        coupon = coupon_find(code=code)
+        coupon_validate(coupon=coupon, lines=lines, user=cart.user)
+    except CouponInvalid as exc:
+        return None, None, CartWarning(
+            "coupon_removed", f"The coupon {code} was removed: {exc.detail}"
+        )
+    return CouponInfo(coupon.code, coupon.name), coupon_rule(coupon), None
+
+
+def _pricing_lines_of(summary: CartSummary) -> list[PricingLine]:
+    from catalog.selectors import category_lineage_map
+
+    categories = dict(
+        Product.objects.filter(pk__in=[line.product_id for line in summary.lines]).values_list(
+            "id", "category_id"
+        )
+    )
+    lineage = category_lineage_map()
+    return [
+        PricingLine(
+            line.product_id, line.unit_price, line.quantity,
+            lineage.get(categories.get(line.product_id), frozenset()),
+        )
+        for line in summary.lines
+        if line.status != OUT_OF_STOCK
+    ]
+
+
+def cart_summary_dict(summary: CartSummary) -> dict:
+    """The cart in API.md's JSON shape (money as strings)."""
+    totals = summary.totals
+    return {
+        "items": [
+            {
+                "product_id": line.product_id,
+                "slug": line.slug,
+                "name": line.name,
+                "unit_price": str(quantize(line.unit_price)),
+                "quantity": line.quantity,
+                "line_total": str(line.line_total),
+                "available": line.available,
+                "status": line.status,
+                "price_changed": line.price_changed,
+            }
+            for line in summary.lines
+        ],
+        "count": summary.count,
+        "quantity": summary.quantity,
+        "subtotal": str(totals.subtotal),
+        "discount": str(totals.discount),
+        "tax": str(totals.tax),
+        "total": str(totals.total),
+        "currency": summary.currency,
+        "coupon": (
+            {"code": summary.coupon.code, "name": summary.coupon.name} if summary.coupon else None
+        ),
+        "warnings": [warning.as_dict() for warning in summary.warnings],
+        "expires_in": summary.expires_in,
+    }
+
+
+def cart_badge_count(*, cart: Cart) -> int:
+    """Units in the cart for the header badge: one store command, none for a pending cart."""
+    if cart.pending:
+        return 0
+    return get_store().quantity(cart.id)

@@ -1,0 +1,158 @@
+"""The cart page and its actions; every change goes through cart.services.
+
+Each action is a POST that redirects (post/redirect/get); errors of the form or of the
+service come back as messages on the page the shopper was on, never as a 500. When the
+cart store (Redis) is down, the pages answer with the shop's 503 page.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cart import services
+from cart.forms import AddToCartForm, CouponForm, UpdateQuantityForm
+from catalog.models import Product
+from shop.exceptions import OUTAGE_ERRORS, ShopError
+
+
+def outage_page(view):
+    """Render the friendly 503 page when the cart store or the database is unreachable."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OUTAGE_ERRORS:
+            return TemplateResponse(request, "503.html", status=503).render()
+
+    return wrapper
+
+
+def _back(request, default="shop:cart"):
+    """Where to return after an action: a safe ``next`` from the form, else ``default``."""
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _shop_error(request, exc: ShopError) -> None:
+    messages.error(request, exc.detail)
+
+
+@require_GET
+@outage_page
+def cart_detail(request):
+    """The cart: lines with images, quantities, coupon, totals and any warnings."""
+    summary = services.cart_read(cart=request.cart)
+    cart = services.cart_summary_dict(summary)
+    # Reconciliation happened just now (reported once): tell the shopper what changed.
+    for warning in cart["warnings"]:
+        messages.warning(request, warning["message"])
+    ids = [item["product_id"] for item in cart["items"]]
+    products = Product.objects.in_bulk(ids) if ids else {}
+    for item in cart["items"]:
+        item["product"] = products.get(item["product_id"])
+        item["form"] = UpdateQuantityForm(
+            initial={"quantity": item["quantity"]}, prefix=f"line{item['product_id']}"
+        )
+    return render(
+        request,
+        "cart/cart.html",
+        {
+            "summary": cart,
+            "coupon_form": CouponForm(),
+            "can_checkout": any(item["status"] in ("ok", "reduced") for item in cart["items"]),
+            "max_quantity": settings.CART_MAX_LINE_QUANTITY,
+        },
+    )
+
+
+@require_POST
+@outage_page
+def cart_add(request):
+    """Add a product (the quantity adds to what is already in the cart)."""
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(request, "shop:catalog")
+    product_id, quantity = form.cleaned_data["product_id"], form.cleaned_data["quantity"]
+    try:
+        services.cart_add_item(cart=request.cart, product_id=product_id, quantity=quantity)
+    except ShopError as exc:
+        _shop_error(request, exc)
+        return _back(request, "shop:catalog")
+    name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
+    messages.success(request, f"Added {quantity} × {name} to your cart.")
+    return redirect("shop:cart")
+
+
+@require_POST
+@outage_page
+def cart_update(request, product_id):
+    """Set a line's quantity; 0 removes it."""
+    form = UpdateQuantityForm(request.POST, prefix=f"line{product_id}")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("shop:cart")
+    quantity = form.cleaned_data["quantity"]
+    try:
+        services.cart_set_item(cart=request.cart, product_id=product_id, quantity=quantity)
+    except ShopError as exc:
+        _shop_error(request, exc)
+    else:
+        messages.success(
+            request, "Quantity updated." if quantity else "The item was removed from your cart."
+        )
+    return redirect("shop:cart")
+
+
+@require_POST
+@outage_page
+def cart_remove(request, product_id):
+    """Take a line out of the cart."""
+    try:
+        services.cart_remove_item(cart=request.cart, product_id=product_id)
+    except ShopError as exc:
+        _shop_error(request, exc)
+    else:
+        messages.success(request, "The item was removed from your cart.")
+    return redirect("shop:cart")
+
+
+@require_POST
+@outage_page
+def cart_coupon(request):
+    """Apply a coupon code (one per cart); the reason comes back when it is refused."""
+    form = CouponForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("shop:cart")
+    try:
+        services.cart_apply_coupon(cart=request.cart, code=form.cleaned_data["code"])
+    except ShopError as exc:
+        _shop_error(request, exc)
+    else:
+        messages.success(request, f"Coupon {form.cleaned_data['code'].upper()} applied.")
+    return redirect("shop:cart")
+
+
+@require_POST
+@outage_page
+def cart_coupon_remove(request):
+    services.cart_remove_coupon(cart=request.cart)
+    messages.info(request, "The coupon was removed.")
+    return redirect("shop:cart")
