@@ -125,11 +125,12 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
         if existing is not None:
             return PlacedOrder(order=existing, created=False)
 
-    store = cart_store.get_store()
-    lines = [line for line in store.lines(cart.id) if line.quantity > 0]
+    # Lines and coupon in one atomic read of the store.
+    snapshot = cart_store.get_store().snapshot(cart.id)
+    lines = [line for line in snapshot.lines if line.quantity > 0]
     if not lines:
         raise EmptyCart("The cart is empty: add products before checking out.")
-    coupon_code = store.get_coupon(cart.id)
+    coupon_code = snapshot.coupon
 
     # Locked in primary-key order (as stock_apply does), so concurrent checkouts never deadlock.
     ids = sorted({line.product_id for line in lines})
