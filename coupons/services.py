@@ -274,6 +274,10 @@ def coupon_delete(*, coupon: Coupon) -> None:
 @transaction.atomic
 def coupon_set_active(*, coupons: QuerySet[Coupon], is_active: bool) -> int:
     """Activate or deactivate coupons; returns how many changed."""
-    return coupons.exclude(is_active=is_active).update(
-        is_active=is_active, updated_at=timezone.now()
+    # By primary key: the admin's queryset carries a Count annotation update() cannot take.
+    ids = list(coupons.values_list("pk", flat=True))
+    return (
+        Coupon.objects.filter(pk__in=ids)
+        .exclude(is_active=is_active)
+        .update(is_active=is_active, updated_at=timezone.now())
     )
