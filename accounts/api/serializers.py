@@ -84,7 +84,10 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
         with transaction.atomic():
             token = self.token_class(attrs["refresh"])
             jti = token.get("jti")
-            list(OutstandingToken.objects.select_for_update().filter(jti=jti))
+            locked = OutstandingToken.objects.select_for_update().filter(jti=jti)
+            # order_by(): the model's default ordering joins the nullable user, and
+            # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+            list(locked.order_by().values_list("pk", flat=True))
             token.check_blacklist()
             try:
                 return super().validate(attrs)
