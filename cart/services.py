@@ -157,8 +157,13 @@ def _check_quantity(quantity, *, minimum: int) -> int:
     return quantity
 
 
+MAX_ID = 2**63 - 1
+
+
 def _active_product(product_id) -> Product:
-    if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id < 1:
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        raise NotFound("No such product.", code="product_not_found")
+    if not 1 <= product_id <= MAX_ID:
         raise NotFound("No such product.", code="product_not_found")
     product = (
         Product.objects.filter(pk=product_id, is_active=True)

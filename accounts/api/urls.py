@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.api import views
+from accounts.api.facebook import FacebookLoginView
 
 urlpatterns = [
     path("register/", views.RegisterView.as_view(), name="auth-register"),
@@ -10,4 +11,5 @@ urlpatterns = [
     path("token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("me/", views.MeView.as_view(), name="auth-me"),
+    path("facebook/", FacebookLoginView.as_view(), name="auth-facebook"),
 ]

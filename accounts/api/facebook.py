@@ -1,0 +1,103 @@
+"""``POST /api/v1/auth/facebook/``: sign in with a Facebook access token (API.md "Auth").
+
+social-auth runs its real pipeline (``backend.do_auth``), exactly as the page login does;
+with ``X-Cart-Token`` the anonymous cart is merged into the user's by the one merge service.
+"""
+
+import logging
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from requests import RequestException
+from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from social_core.exceptions import AuthForbidden, SocialAuthBaseException
+from social_django.utils import load_backend, load_strategy
+
+from accounts.api.serializers import (
+    AuthResultSerializer,
+    ErrorSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from shop.exceptions import NotFound, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+CART_TOKEN = OpenApiParameter(
+    "X-Cart-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="An anonymous cart to merge into the user's cart.",
+)  # fmt: skip
+
+
+class FacebookLoginSerializer(serializers.Serializer):
+    access_token = serializers.CharField(max_length=4096, trim_whitespace=True)
+
+
+class FacebookLoginView(APIView):
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    def get_authenticate_header(self, request):
+        return "Bearer"
+
+    @extend_schema(
+        operation_id="auth_facebook",
+        summary="Sign in with a Facebook access token",
+        parameters=[CART_TOKEN],
+        request=FacebookLoginSerializer,
+        responses={
+            200: AuthResultSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input."),
+            401: OpenApiResponse(ErrorSerializer, description="Facebook refused the token."),
+            403: OpenApiResponse(ErrorSerializer, description="The account cannot sign in."),
+            429: OpenApiResponse(ErrorSerializer, description="Too many attempts."),
+            503: OpenApiResponse(ErrorSerializer, description="Facebook login is unavailable."),
+        },
+        tags=["auth"],
+    )
+    def post(self, request):
+        serializer = FacebookLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not (settings.SOCIAL_AUTH_FACEBOOK_KEY and settings.SOCIAL_AUTH_FACEBOOK_SECRET):
+            raise ServiceUnavailable("Facebook login is not configured on this shop.")
+        strategy = load_strategy(request._request)
+        backend = load_backend(strategy, "facebook", redirect_uri=None)
+        try:
+            user = backend.do_auth(serializer.validated_data["access_token"])
+        except AuthForbidden as exc:
+            raise PermissionDenied(str(exc)) from None
+        except (SocialAuthBaseException, RequestException, ValueError) as exc:
+            logger.info("facebook login refused: %r", exc)
+            raise AuthenticationFailed(
+                "Facebook did not accept this access token.", code="facebook_auth_failed"
+            ) from None
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(
+                "This Facebook account cannot sign in.", code="facebook_auth_failed"
+            )
+        self._merge_cart(request, user)
+        return Response(
+            {"user": UserSerializer(user).data, **TokenPairSerializer.for_user(user)},
+            status=status.HTTP_200_OK,
+        )
+
+    @staticmethod
+    def _merge_cart(request, user) -> None:
+        from cart.cart import Cart
+        from cart.services import cart_for_token, cart_merge
+
+        token = request.headers.get("X-Cart-Token")
+        if not token:
+            return
+        try:
+            source = cart_for_token(token=token)
+        except NotFound:
+            return  # the anonymous cart expired: nothing to merge, the sign-in still counts
+        cart_merge(source=source, target=Cart.for_user(user))

@@ -1,0 +1,289 @@
+"""The cart store's contract, run against real Redis and against the in-process store."""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.conf import settings as django_settings
+
+from cart.store import (
+    CartLine,
+    LineChange,
+    LineCountLimit,
+    LineQuantityLimit,
+    LocalCartStore,
+    MergedLine,
+    RedisCartStore,
+    get_store,
+)
+
+P = Decimal("19.99")
+
+
+@pytest.fixture(params=["redis", "local"])
+def store(request):
+    if request.param == "redis":
+        if not django_settings.REDIS_URL:
+            pytest.skip("REDIS_URL is not set: the Redis store's tests need a real Redis")
+        store = get_store()
+        assert isinstance(store, RedisCartStore)
+        return store
+    return LocalCartStore()
+
+
+def test_add_creates_then_increments_the_line(store):
+    """Adding twice adds the quantities; the line keeps the price seen when first added."""
+    assert store.add("c1", 7, 2, P) == 2
+    assert store.add("c1", 7, 3, Decimal("25.00")) == 5
+    assert store.get("c1", 7) == CartLine(7, 5, Decimal("19.99"))
+    assert store.contains("c1", 7) is True
+    assert store.contains("c1", 8) is False
+    assert store.get("c1", 8) is None
+
+
+def test_add_respects_the_quantity_limit_atomically(store):
+    """Going over max_quantity changes nothing and reports what the line holds."""
+    store.add("c1", 7, 4, P, max_quantity=5)
+    with pytest.raises(LineQuantityLimit) as exc:
+        store.add("c1", 7, 2, P, max_quantity=5)
+    assert exc.value.current == 4
+    assert store.get("c1", 7).quantity == 4
+
+
+def test_add_respects_the_line_limit(store):
+    """A new line beyond max_lines is refused; adding to an existing line is still fine."""
+    store.add("c1", 1, 1, P, max_lines=2)
+    store.add("c1", 2, 1, P, max_lines=2)
+    store.set_coupon("c1", "SAVE")  # the coupon is not a line
+    with pytest.raises(LineCountLimit) as exc:
+        store.add("c1", 3, 1, P, max_lines=2)
+    assert exc.value.count == 2
+    assert store.add("c1", 2, 1, P, max_lines=2) == 2
+    assert store.count("c1") == 2
+
+
+def test_set_sets_keeps_price_and_zero_removes(store):
+    """set() replaces the quantity, keeps an existing line's price, and 0 removes the line."""
+    store.add("c1", 7, 2, P)
+    assert store.set("c1", 7, 9, Decimal("1.00")) == 9
+    assert store.get("c1", 7) == CartLine(7, 9, P)
+    assert store.set("c1", 8, 1, Decimal("1.5")) == 1
+    assert store.get("c1", 8).unit_price == Decimal("1.50")
+    assert store.set("c1", 7, 0, P) == 0
+    assert store.contains("c1", 7) is False
+    assert store.exists("c1") is True  # an emptied cart still exists until destroyed
+
+
+def test_set_respects_the_line_limit(store):
+    """set() of a new line beyond max_lines is refused."""
+    store.set("c1", 1, 1, P, max_lines=1)
+    with pytest.raises(LineCountLimit):
+        store.set("c1", 2, 1, P, max_lines=1)
+    assert store.set("c1", 1, 3, P, max_lines=1) == 3
+
+
+def test_remove_reports_whether_the_line_was_there(store):
+    """remove() is True once, then False."""
+    store.add("c1", 7, 1, P)
+    assert store.remove("c1", 7) is True
+    assert store.remove("c1", 7) is False
+    assert store.remove("missing", 7) is False
+
+
+def test_lines_count_quantity_and_coupon(store):
+    """lines() lists every line sorted by product; count, quantity and coupon are exact."""
+    store.add("c1", 9, 2, Decimal("1.10"))
+    store.add("c1", 3, 5, Decimal("2.00"))
+    store.set_coupon("c1", "SAVE10")
+    assert store.lines("c1") == [CartLine(3, 5, Decimal("2.00")), CartLine(9, 2, Decimal("1.10"))]
+    assert store.count("c1") == 2
+    assert store.quantity("c1") == 7
+    assert store.get_coupon("c1") == "SAVE10"
+    store.set_coupon("c1", None)
+    assert store.get_coupon("c1") is None
+    assert store.lines("missing") == []
+    assert store.count("missing") == 0
+    assert store.quantity("missing") == 0
+
+
+def test_snapshot_reads_everything_at_once(store):
+    """snapshot() has lines, coupon, TTL and existence."""
+    store.add("c1", 3, 1, P)
+    store.set_coupon("c1", "X")
+    snap = store.snapshot("c1")
+    assert snap.lines == (CartLine(3, 1, P),)
+    assert snap.coupon == "X"
+    assert snap.exists is True
+    assert 0 < snap.ttl <= django_settings.CART_TTL
+    missing = store.snapshot("nope")
+    assert (missing.lines, missing.coupon, missing.ttl, missing.exists) == ((), None, None, False)
+
+
+def test_ttl_slides_on_every_write(store, settings):
+    """Every write sets the TTL back to CART_TTL; set_ttl changes it; a missing cart has none."""
+    settings.CART_TTL = 1000
+    store.add("c1", 1, 1, P)
+    assert 990 <= store.ttl("c1") <= 1000
+    assert store.set_ttl("c1", 50) is True
+    assert store.ttl("c1") <= 50
+    store.add("c1", 1, 1, P)
+    assert store.ttl("c1") >= 990
+    store.set_ttl("c1", 50)
+    store.set_coupon("c1", "A")
+    assert store.ttl("c1") >= 990
+    assert store.ttl("missing") is None
+    assert store.set_ttl("missing", 10) is False
+
+
+def test_cart_expires_after_its_ttl(store):
+    """A cart whose TTL ran out is gone."""
+    store.add("c1", 1, 1, P)
+    store.set_ttl("c1", 1)
+    time.sleep(1.2)
+    assert store.exists("c1") is False
+    assert store.lines("c1") == []
+
+
+def test_touch_creates_an_empty_cart(store):
+    """touch() makes an empty cart that exists (for a new anonymous token)."""
+    assert store.touch("c1") is True
+    assert store.exists("c1") is True
+    assert store.count("c1") == 0
+    assert store.touch("c1") is False
+
+
+def test_destroy(store):
+    """destroy() removes the cart and says whether there was one."""
+    store.add("c1", 1, 1, P)
+    assert store.destroy("c1") is True
+    assert store.exists("c1") is False
+    assert store.destroy("c1") is False
+
+
+def test_copy_replaces_the_target(store):
+    """copy() makes dst an exact copy of src (coupon included), src untouched."""
+    store.add("src", 1, 2, P)
+    store.set_coupon("src", "C")
+    store.add("dst", 5, 1, P)
+    assert store.copy("src", "dst") is True
+    assert store.lines("dst") == [CartLine(1, 2, P)]
+    assert store.get_coupon("dst") == "C"
+    assert store.lines("src") == [CartLine(1, 2, P)]
+    assert store.copy("missing", "dst") is False
+    assert store.lines("dst") == [CartLine(1, 2, P)]
+
+
+def test_merge_adds_clamps_and_destroys_the_source(store):
+    """merge() adds quantities, clamps to caps and max quantity, keeps dst prices, drops src."""
+    store.add("src", 1, 3, Decimal("1.00"))
+    store.add("src", 2, 4, Decimal("2.00"))
+    store.add("src", 3, 1, Decimal("3.00"))
+    store.add("src", 4, 9, Decimal("4.00"))
+    store.add("dst", 1, 2, Decimal("1.50"))
+    outcome = store.merge("src", "dst", caps={2: 3, 3: 0}, max_quantity=8)
+    assert set(outcome.lines) == {
+        MergedLine(1, 5, 5),
+        MergedLine(2, 4, 3),
+        MergedLine(3, 1, 0),
+        MergedLine(4, 9, 8),
+    }
+    assert store.lines("dst") == [
+        CartLine(1, 5, Decimal("1.50")),
+        CartLine(2, 3, Decimal("2.00")),
+        CartLine(4, 8, Decimal("4.00")),
+    ]
+    assert store.exists("src") is False
+    assert store.merge("src", "dst") is None
+
+
+def test_merge_keeps_the_targets_coupon(store):
+    """The source's coupon moves only when the target has none."""
+    store.add("src", 1, 1, P)
+    store.set_coupon("src", "SRC")
+    store.add("dst", 2, 1, P)
+    assert store.merge("src", "dst").coupon_moved is True
+    assert store.get_coupon("dst") == "SRC"
+    store.add("src2", 1, 1, P)
+    store.set_coupon("src2", "OTHER")
+    assert store.merge("src2", "dst").coupon_moved is False
+    assert store.get_coupon("dst") == "SRC"
+
+
+def test_merge_respects_the_line_limit(store):
+    """New lines beyond max_lines are dropped (reported with quantity 0)."""
+    store.add("dst", 1, 1, P)
+    store.add("src", 2, 1, P)
+    store.add("src", 1, 1, P)
+    outcome = store.merge("src", "dst", max_lines=1)
+    assert set(outcome.lines) == {MergedLine(1, 2, 2), MergedLine(2, 1, 0)}
+    assert store.count("dst") == 1
+
+
+def test_merge_into_a_missing_cart_creates_it(store):
+    """Merging into a cart that does not exist yet moves everything."""
+    store.add("src", 1, 2, P)
+    store.merge("src", "dst")
+    assert store.lines("dst") == [CartLine(1, 2, P)]
+
+
+def test_apply_changes_is_compare_and_set(store):
+    """A change applies only if the line still holds what was read."""
+    store.add("c1", 1, 5, P)
+    store.add("c1", 2, 1, P)
+    store.set_coupon("c1", "OLD")
+    read = store.lines("c1")
+    store.add("c1", 2, 1, P)  # a concurrent write after the read
+    applied = store.apply_changes(
+        "c1",
+        [
+            LineChange(1, read[0], CartLine(1, 3, Decimal("9.99"), True)),
+            LineChange(2, read[1], None),  # stale: must not remove the new quantity
+        ],
+        coupon=("OLD", None),
+    )
+    assert applied == 2
+    assert store.lines("c1") == [CartLine(1, 3, Decimal("9.99"), True), CartLine(2, 2, P)]
+    assert store.get_coupon("c1") is None
+    assert store.apply_changes("missing", [LineChange(1, read[0], None)]) == 0
+    assert store.exists("missing") is False
+
+
+def test_concurrent_increments_lose_nothing(store):
+    """Many threads adding to the same line at once: every unit is counted."""
+    threads, per_thread = 16, 50
+    barrier = threading.Barrier(threads)
+
+    def work():
+        barrier.wait()
+        for _ in range(per_thread):
+            store.add("c1", 7, 1, P)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert store.get("c1", 7).quantity == threads * per_thread
+
+
+def test_concurrent_adds_never_pass_the_cap(store):
+    """Threads racing for the last units: the cap is never exceeded."""
+    threads = 20
+    barrier = threading.Barrier(threads)
+    results = []
+
+    def work():
+        barrier.wait()
+        try:
+            results.append(store.add("c1", 7, 1, P, max_quantity=5))
+        except LineQuantityLimit:
+            results.append(None)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(r for r in results if r is not None) == [1, 2, 3, 4, 5]
+    assert store.get("c1", 7).quantity == 5
