@@ -1,6 +1,6 @@
 """Steps of our social-auth pipeline."""
 
-from social_core.exceptions import AuthForbidden
+from social_core.exceptions import AuthPolicyError as AuthForbidden  # renamed in social-core 7
 
 
 def require_email(strategy, details, backend, user=None, *args, **kwargs):

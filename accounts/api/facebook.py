@@ -15,7 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from social_core.exceptions import AuthForbidden, SocialAuthBaseException
+from social_core.exceptions import AuthPolicyError, SocialAuthBaseException
 from social_django.utils import load_backend, load_strategy
 
 from accounts.api.serializers import (
@@ -71,8 +71,8 @@ class FacebookLoginView(APIView):
         backend = load_backend(strategy, "facebook", redirect_uri=None)
         try:
             user = backend.do_auth(serializer.validated_data["access_token"])
-        except AuthForbidden as exc:
-            raise PermissionDenied(str(exc)) from None
+        except AuthPolicyError as exc:
+            raise PermissionDenied(exc.detail or str(exc)) from None
         except (SocialAuthBaseException, RequestException, ValueError) as exc:
             logger.info("facebook login refused: %r", exc)
             raise AuthenticationFailed(
