@@ -1,0 +1,147 @@
+"""The catalog admin: stock edits go through the stock service and leave a movement."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from catalog.models import Product, StockMovement
+from catalog.tests.factories import CategoryFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def change_form(product, **overrides) -> dict:
+    data = {
+        "seller": product.seller_id,
+        "category": product.category_id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "price": str(product.price),
+        "stock": product.stock,
+        "is_active": "on",
+        "movements-TOTAL_FORMS": "0",
+        "movements-INITIAL_FORMS": "0",
+        "movements-MIN_NUM_FORMS": "0",
+        "movements-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_stock_edit_leaves_movement(admin_client_, staff_user):
+    """Changing stock in the admin sets it through the service with reason ADMIN."""
+    product = ProductFactory(stock=10)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    response = admin_client_.post(url, change_form(product, stock=4))
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.stock == 4
+    movement = StockMovement.objects.get(product=product)
+    assert (movement.delta, movement.stock_after, movement.reason, movement.user) == (
+        -6,
+        4,
+        "admin",
+        staff_user,
+    )
+
+
+def test_admin_edit_without_stock_change_writes_no_movement(admin_client_):
+    """Editing other fields leaves stock and the ledger untouched."""
+    product = ProductFactory(stock=10)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    response = admin_client_.post(url, change_form(product, name="New name"))
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.stock) == ("New name", 10)
+    assert not StockMovement.objects.exists()
+
+
+def test_admin_add_product_initial_stock_via_service(admin_client_, seller):
+    """A product added in the admin gets its initial stock as an INITIAL movement."""
+    category = CategoryFactory()
+    data = change_form(
+        Product(
+            seller=seller,
+            category=category,
+            name="Admin Lamp",
+            slug="admin-lamp",
+            description="",
+            price=Decimal("5.00"),
+            stock=9,
+        ),
+    )
+    response = admin_client_.post("/admin/catalog/product/add/", data)
+    assert response.status_code == 302
+    product = Product.objects.get(slug="admin-lamp")
+    assert product.stock == 9
+    movement = product.movements.get()
+    assert (movement.delta, movement.reason) == (9, "initial")
+
+
+@pytest.mark.parametrize(("field", "value"), [("stock", "-1"), ("price", "0"), ("stock", "x")])
+def test_admin_rejects_bad_values_as_form_errors(admin_client_, field, value):
+    """Negative stock or a zero price are form errors (200 with errors), not a 500."""
+    product = ProductFactory(stock=10)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    response = admin_client_.post(url, change_form(product, **{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    product.refresh_from_db()
+    assert product.stock == 10
+
+
+def test_admin_list_editable_price_and_active(admin_client_):
+    """Quick edit in the list changes price and active, not stock."""
+    product = ProductFactory(price=Decimal("10.00"), stock=5)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(product.pk),
+        "form-0-price": "11.50",
+        "_save": "Save",
+    }
+    response = admin_client_.post("/admin/catalog/product/", data)
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.price, product.is_active, product.stock) == (Decimal("11.50"), False, 5)
+
+
+@pytest.mark.parametrize(("level", "expected"), [("out", {"out"}), ("low", {"low"})])
+def test_admin_low_stock_filter(admin_client_, level, expected):
+    """The stock-level filter shows products out of stock or at/below the threshold."""
+    products = {
+        "out": ProductFactory(stock=0),
+        "low": ProductFactory(stock=5),
+        "plenty": ProductFactory(stock=50),
+    }
+    response = admin_client_.get("/admin/catalog/product/", {"stock_level": level})
+    assert response.status_code == 200
+    shown = {p.pk for p in response.context["cl"].result_list}
+    assert shown == {products[k].pk for k in expected}
+
+
+def test_admin_pages_render(admin_client_):
+    """Product, category and movement admin pages render; movements are read-only."""
+    product = ProductFactory(stock=3)
+    for url in [
+        "/admin/catalog/product/",
+        f"/admin/catalog/product/{product.pk}/change/",
+        "/admin/catalog/product/add/",
+        "/admin/catalog/category/",
+        "/admin/catalog/category/add/",
+        "/admin/catalog/stockmovement/",
+        "/admin/catalog/product/?q=Product",
+    ]:
+        assert admin_client_.get(url).status_code == 200, url
+    assert admin_client_.get("/admin/catalog/stockmovement/add/").status_code == 403
