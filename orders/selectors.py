@@ -4,7 +4,7 @@ import hmac
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import Order, OrderItem
+from orders.models import IdempotencyKey, Order, OrderItem
 
 
 def order_queryset() -> QuerySet[Order]:
@@ -45,3 +45,9 @@ def order_is_customer(*, order: Order, user=None, order_token: str | None = None
     return bool(order_token) and hmac.compare_digest(
         order_token.encode(), order.access_token.encode()
     )
+
+
+def order_for_idempotency_key(*, owner: str, key: str) -> Order | None:
+    """The order a checkout with this Idempotency-Key made for this cart owner, if any."""
+    found = IdempotencyKey.objects.select_related("order").filter(owner=owner, key=key).first()
+    return found.order if found else None

@@ -24,6 +24,7 @@ from coupons import services as coupon_services
 from coupons.models import Coupon
 from orders.models import IdempotencyKey, Order, OrderItem
 from orders.payments import get_gateway
+from orders.selectors import order_for_idempotency_key
 from shop.exceptions import (
     CheckoutConflict,
     CouponInvalid,
@@ -68,11 +69,6 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _order_for_key(*, owner: str, key: str) -> Order | None:
-    found = IdempotencyKey.objects.select_related("order").filter(owner=owner, key=key).first()
-    return found.order if found else None
-
-
 def _lock_owner(owner: str) -> None:
     """Serialize the checkouts of one cart owner (PostgreSQL; SQLite locks the whole DB)."""
     if connection.vendor == "postgresql":
@@ -94,7 +90,7 @@ def order_place(
     """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
     owner = cart.owner
     if idempotency_key:
-        existing = _order_for_key(owner=owner, key=idempotency_key)
+        existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
         if existing is not None:
             return PlacedOrder(order=existing, created=False)
     try:
@@ -109,7 +105,7 @@ def order_place(
     except IntegrityError:
         # Lost a race on the (owner, key) unique constraint: the winner's order is the answer.
         if idempotency_key:
-            existing = _order_for_key(owner=owner, key=idempotency_key)
+            existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
             if existing is not None:
                 return PlacedOrder(order=existing, created=False)
         raise
@@ -121,7 +117,7 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
     _lock_owner(owner)
     if idempotency_key:
         # Re-checked under the owner's lock: a concurrent twin may have just committed.
-        existing = _order_for_key(owner=owner, key=idempotency_key)
+        existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
         if existing is not None:
             return PlacedOrder(order=existing, created=False)
 

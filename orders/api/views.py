@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from cart.cart import Cart, is_valid_token
+from cart.services import cart_for_request
 from orders import selectors, services
 from orders.api.serializers import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -19,7 +21,7 @@ from orders.api.serializers import (
     PlacedOrderSerializer,
 )
 from orders.models import Order
-from shop.exceptions import ShopError
+from shop.exceptions import NotFound, ShopError
 
 ORDER_TOKEN = OpenApiParameter(
     "X-Order-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -139,10 +141,16 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
-        from cart.services import cart_for_request
-
         key = _idempotency_key(request)
-        cart = cart_for_request(request)
+        try:
+            cart = cart_for_request(request)
+        except NotFound:
+            # A guest's cart is destroyed by a successful checkout: a retry with the same
+            # key must still get its order back, so look the key up by the token's owner.
+            replayed = key and self._replayed_order(request, key)
+            if not replayed:
+                raise
+            return Response(PlacedOrderSerializer(replayed).data, status=status.HTTP_201_CREATED)
         body = CheckoutSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         placed = services.order_place(
@@ -153,6 +161,14 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         order = selectors.order_queryset().get(pk=placed.order.pk)
         return Response(PlacedOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _replayed_order(request, key: str) -> Order | None:
+        token = request.headers.get("X-Cart-Token")
+        if request.user.is_authenticated or not is_valid_token(token):
+            return None
+        order = selectors.order_for_idempotency_key(owner=Cart.for_token(token).owner, key=key)
+        return order and selectors.order_queryset().get(pk=order.pk)
 
     @extend_schema(
         summary="One order",
