@@ -1,0 +1,79 @@
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from orders.models import Order
+from orders.tests.factories import order_with
+
+S = Order.Status
+CHANGELIST = reverse("admin:orders_order_changelist")
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def run_action(client, action, orders):
+    return client.post(
+        CHANGELIST,
+        {"action": action, "_selected_action": [o.pk for o in orders]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_changelist_shows_orders_and_filters(admin_client):
+    """The list shows number, email, status and total, and filters by status."""
+    paid = order_with(products_and_quantities=[(ProductFactory(), 1)], status=S.PAID)
+    pending = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    page = admin_client.get(CHANGELIST, {"status__exact": "paid"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert paid.number in html and paid.email in html and pending.number not in html
+    assert admin_client.get(CHANGELIST, {"q": pending.email}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_change_page_shows_items_read_only(admin_client):
+    """An order's page shows its items inline, with nothing to edit or add."""
+    product = ProductFactory(name="Kettle")
+    order = order_with(products_and_quantities=[(product, 2)])
+    page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Kettle" in html and 'name="items-0-quantity"' not in html
+    assert admin_client.get(reverse("admin:orders_order_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_mark_fulfilled_action_reports_failures(admin_client):
+    """Paid orders become fulfilled; a pending one stays and is reported as an error."""
+    paid = order_with(products_and_quantities=[(ProductFactory(), 1)], status=S.PAID)
+    pending = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    response = run_action(admin_client, "mark_fulfilled", [paid, pending])
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert dict(Order.objects.values_list("pk", "status")) == {
+        paid.pk: S.FULFILLED,
+        pending.pk: S.PENDING,
+    }
+    assert "1 order fulfilled." in messages
+    assert any(pending.number in m and "paid" in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_cancel_and_restock_action(admin_client):
+    """The cancel action uses the service: stock returns; a fulfilled order is refused."""
+    product = ProductFactory(stock=0)
+    pending = order_with(products_and_quantities=[(product, 2)])
+    fulfilled = order_with(products_and_quantities=[(product, 1)], status=S.FULFILLED)
+    response = run_action(admin_client, "cancel_and_restock", [pending, fulfilled])
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert Order.objects.get(pk=pending.pk).status == S.CANCELLED
+    assert Order.objects.get(pk=fulfilled.pk).status == S.FULFILLED
+    assert Product.objects.get().stock == 2
+    assert "1 order cancelled and restocked." in messages
+    assert any(fulfilled.number in m for m in messages)
