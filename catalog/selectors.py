@@ -45,6 +45,38 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     return products if include_inactive else products.filter(is_active=True)
 
 
+# --- Storefront reads (the HTML pages) --------------------------------------------
+STOREFRONT_ORDERINGS = {
+    "newest": ("-created_at", "-id"),
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "name": ("name", "id"),
+}
+
+
+def category_tree() -> list[tuple[Category, list[Category]]]:
+    """Top-level categories with their direct sub-categories, in two levels (the menu)."""
+    categories = list(Category.objects.only("id", "name", "slug", "parent_id"))
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    return [(c, children.get(c.pk, [])) for c in categories if c.parent_id is None]
+
+
+def product_search(
+    *, query: str = "", category: Category | None = None, ordering: str = "newest"
+) -> QuerySet[Product]:
+    """Active products matching a search in name and description, a category with its
+    sub-categories, in one of :data:`STOREFRONT_ORDERINGS` (unknown: newest first)."""
+    products = product_list()
+    if query and query.strip():
+        products = product_text_search(products, query)
+    if category is not None:
+        products = products.filter(category_id__in=category_descendant_ids(category))
+    return products.order_by(*STOREFRONT_ORDERINGS.get(ordering, STOREFRONT_ORDERINGS["newest"]))
+
+
 def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Product]:
     """Products of ``queryset`` whose name or description contains every word of ``term``.
 

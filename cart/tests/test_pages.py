@@ -22,6 +22,12 @@ def _add(client, product_id, quantity=1, **extra):
     )
 
 
+def _put_in_cart(client, product_id, quantity=1):
+    """Set-up step: add, then read the cart page (which shows and so consumes the message)."""
+    assert _add(client, product_id, quantity).status_code == 302
+    _cart(client)
+
+
 def _cart(client) -> dict:
     response = client.get(reverse("shop:cart"))
     assert response.status_code == 200
@@ -62,7 +68,7 @@ def test_add_to_cart_redirects_to_the_cart_with_a_message(client):
 def test_adding_again_adds_to_the_quantity(client):
     """A second add of the same product adds to the quantity already in the cart."""
     product = ProductFactory(stock=10)
-    _add(client, product.pk, 2)
+    _put_in_cart(client, product.pk, 2)
     _add(client, product.pk, 3)
 
     assert _lines(client) == {product.pk: 5}
@@ -135,7 +141,7 @@ def test_next_pointing_off_site_is_ignored(client):
 def test_update_quantity_and_zero_removes(client):
     """Update sets a line's quantity; 0 removes the line."""
     product = ProductFactory(stock=10)
-    _add(client, product.pk, 1)
+    _put_in_cart(client, product.pk, 1)
     url = reverse("shop:cart-update", args=[product.pk])
     field = f"line{product.pk}-quantity"
 
@@ -151,13 +157,17 @@ def test_update_quantity_and_zero_removes(client):
 
 @pytest.mark.parametrize(
     ("quantity", "message"),
-    [("-1", "Choose a quantity from 0 to 999."), ("abc", "Enter a whole number for the quantity."),
-     ("1000000000", "Choose a quantity from 0 to 999."), ("", "Enter a quantity.")],
+    [
+        ("-1", "Choose a quantity from 0 to 999."),
+        ("abc", "Enter a whole number for the quantity."),
+        ("1000000000", "Choose a quantity from 0 to 999."),
+        ("", "Enter a quantity."),
+    ],
 )
 def test_update_with_bad_quantity_keeps_the_line(client, quantity, message):
     """A bad quantity in the cart is a message and the line stays as it was."""
     product = ProductFactory(stock=10)
-    _add(client, product.pk, 2)
+    _put_in_cart(client, product.pk, 2)
 
     response = client.post(
         reverse("shop:cart-update", args=[product.pk]), {f"line{product.pk}-quantity": quantity}
@@ -171,7 +181,7 @@ def test_update_with_bad_quantity_keeps_the_line(client, quantity, message):
 def test_update_above_stock_is_refused(client):
     """Setting a quantity above the stock says how many are left and keeps the line."""
     product = ProductFactory(name="Bowl", stock=3)
-    _add(client, product.pk, 1)
+    _put_in_cart(client, product.pk, 1)
 
     response = client.post(
         reverse("shop:cart-update", args=[product.pk]), {f"line{product.pk}-quantity": "5"}
@@ -184,7 +194,7 @@ def test_update_above_stock_is_refused(client):
 def test_remove_line_and_remove_what_is_not_there(client):
     """Remove takes the line out; removing a product not in the cart is a message."""
     product = ProductFactory(stock=10)
-    _add(client, product.pk, 1)
+    _put_in_cart(client, product.pk, 1)
 
     response = client.post(reverse("shop:cart-remove", args=[product.pk]))
     assert _messages(response) == ["The item was removed from your cart."]
@@ -199,7 +209,7 @@ def test_apply_and_remove_a_coupon(client):
     """A valid coupon shows its discount in the totals; Remove takes it off."""
     product = ProductFactory(price=Decimal("50.00"), stock=10)
     CouponFactory(code="SAVE10", percent_off=Decimal("10"))
-    _add(client, product.pk, 2)
+    _put_in_cart(client, product.pk, 2)
 
     response = client.post(reverse("shop:cart-coupon"), {"code": "save10"})
     assert _messages(response) == ["Coupon SAVE10 applied."]
@@ -217,7 +227,7 @@ def test_apply_and_remove_a_coupon(client):
 def test_unknown_or_empty_coupon_gives_a_message(client, code):
     """An unknown, empty or absurd coupon code is a message and no coupon is applied."""
     product = ProductFactory(stock=10)
-    _add(client, product.pk, 1)
+    _put_in_cart(client, product.pk, 1)
 
     response = client.post(reverse("shop:cart-coupon"), {"code": code})
 
@@ -230,9 +240,10 @@ def test_expired_coupon_gives_a_message(client):
     """An expired coupon is refused with the reason."""
     product = ProductFactory(stock=10)
     now = timezone.now()
-    CouponFactory(code="OLD", valid_from=now - timedelta(days=9),
-                  valid_until=now - timedelta(days=1))
-    _add(client, product.pk, 1)
+    CouponFactory(
+        code="OLD", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1)
+    )
+    _put_in_cart(client, product.pk, 1)
 
     response = client.post(reverse("shop:cart-coupon"), {"code": "OLD"})
 
@@ -244,7 +255,7 @@ def test_expired_coupon_gives_a_message(client):
 def test_reconciliation_warnings_are_shown_as_messages(client):
     """A price change and a lowered stock after adding are shown as messages on the cart."""
     product = ProductFactory(name="Clock", price=Decimal("10.00"), stock=5)
-    _add(client, product.pk, 4)
+    _put_in_cart(client, product.pk, 4)
     Product.objects.filter(pk=product.pk).update(price=Decimal("12.00"), stock=2)
 
     response = client.get(reverse("shop:cart"))

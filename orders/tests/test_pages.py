@@ -67,14 +67,17 @@ def test_checkout_form_prefills_the_signed_in_users_email(client):
     assert "Place order" in html
 
 
-def test_guest_checkout_places_the_order_and_empties_the_cart(client):
+def test_guest_checkout_places_the_order_and_empties_the_cart(
+    client, django_capture_on_commit_callbacks
+):
     """Place order makes one pending order with the cart's totals, takes the stock and
     empties the cart; the guest can see the order."""
     product = ProductFactory(price=Decimal("15.00"), stock=5)
     _fill_cart(client, product, 2)
     token = _checkout_token(client)
 
-    response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
 
     order = Order.objects.get()
     assert response.status_code == 302
@@ -179,8 +182,11 @@ def test_checkout_keeps_the_coupon_discount(client):
 
 def _placed_order(client, **kwargs) -> Order:
     _fill_cart(client, ProductFactory(price=Decimal("25.00"), stock=5))
-    client.post(reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)})
-    return Order.objects.get()
+    response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)})
+    order = Order.objects.get()
+    assert response["Location"] == order.get_absolute_url()
+    client.get(response["Location"])  # shows (and so consumes) the "order placed" message
+    return order
 
 
 def test_pay_with_tok_success_marks_the_order_paid(client):

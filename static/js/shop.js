@@ -1,0 +1,26 @@
+// Small progressive enhancements; every page works without JavaScript.
+(function () {
+  "use strict";
+  // A form marked data-submit-once disables its buttons after the first submit, so a
+  // double click sends one request (the server's one-time token is the real guarantee).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-submit-once")) return;
+    if (form.dataset.submitted) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.submitted = "1";
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+      });
+    }, 0);
+  });
+  // Sorting submits itself when changed.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      select.form.submit();
+    });
+  });
+})();
