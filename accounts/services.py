@@ -22,9 +22,15 @@ PASSWORD_MAX_LENGTH = 128
 DUPLICATE_EMAIL_MESSAGE = "A user with this email address already exists."
 
 
+NUL_MESSAGE = "Null characters are not allowed."
+
+
 def _clean_email(email: object) -> str:
     if not isinstance(email, str) or not email.strip():
         raise ValidationError({"email": ["Enter an email address."]})
+    if "\x00" in email:
+        # PostgreSQL cannot store NUL; refuse it as input instead of failing later.
+        raise ValidationError({"email": [NUL_MESSAGE]})
     email = User.objects.normalize_email(email)
     if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(
@@ -40,6 +46,8 @@ def _clean_email(email: object) -> str:
 def _clean_name(name: object) -> str:
     if not isinstance(name, str):
         raise ValidationError({"name": ["Enter a name."]})
+    if "\x00" in name:
+        raise ValidationError({"name": [NUL_MESSAGE]})
     name = name.strip()
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(

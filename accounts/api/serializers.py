@@ -101,8 +101,13 @@ class RefreshTokenSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class ErrorSerializer(serializers.Serializer):
+class AuthErrorSerializer(serializers.Serializer):
     """``{"detail", "code"}``: how every non-validation error of the API is rendered."""
 
     detail = serializers.CharField()
     code = serializers.CharField()
+
+
+# The Facebook login view imports this name; the component is still called AuthError
+# (catalog has its own "Error" component, and two with one name break the schema).
+ErrorSerializer = AuthErrorSerializer

@@ -12,10 +12,10 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.api.serializers import (
+    AuthErrorSerializer,
     AuthResultSerializer,
     CredentialsSerializer,
     EmailTokenObtainSerializer,
-    ErrorSerializer,
     RefreshTokenSerializer,
     RegisterSerializer,
     RotatingTokenRefreshSerializer,
@@ -32,12 +32,12 @@ VALIDATION_ERROR = OpenApiResponse(
 )
 ERROR_RESPONSES = {
     400: VALIDATION_ERROR,
-    415: OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+    415: OpenApiResponse(AuthErrorSerializer, description="The body is not JSON."),
 }
 NOT_AUTHENTICATED = OpenApiResponse(
-    ErrorSerializer, description="Missing, invalid or expired credentials."
+    AuthErrorSerializer, description="Missing, invalid or expired credentials."
 )
-THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many attempts; retry later.")
+THROTTLED = OpenApiResponse(AuthErrorSerializer, description="Too many attempts; retry later.")
 
 
 class CredentialViewMixin:

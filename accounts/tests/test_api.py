@@ -160,6 +160,8 @@ def test_register_requires_email_password_and_name(api_client):
             {"name": ["Ensure this field has no more than 150 characters."]},
         ),
         ({"name": True}, {"name": ["Not a valid string."]}),
+        ({"name": "a\x00b"}, {"name": ["Null characters are not allowed."]}),
+        ({"password": "Xy7!\x00abcd"}, {"password": ["Null characters are not allowed."]}),
     ],
 )
 def test_register_refuses_wrong_types_and_bad_values(api_client, payload, errors):

@@ -135,3 +135,20 @@ def test_update_profile_refuses_an_over_long_name():
     }
     user.refresh_from_db()
     assert user.name == "Kept"
+
+
+def test_register_and_update_refuse_null_characters():
+    """A NUL character (which PostgreSQL cannot store) is a field error, not a crash."""
+    with pytest.raises(ValidationError) as exc:
+        user_register(email="a\x00b@example.com", password=PASSWORD, name="N")
+    assert exc.value.message_dict == {"email": ["Null characters are not allowed."]}
+
+    with pytest.raises(ValidationError) as exc:
+        user_register(email="ab@example.com", password=PASSWORD, name="N\x00")
+    assert exc.value.message_dict == {"name": ["Null characters are not allowed."]}
+
+    user = UserFactory(name="Kept")
+    with pytest.raises(ValidationError):
+        user_update_profile(user=user, name="\x00")
+    user.refresh_from_db()
+    assert user.name == "Kept"
