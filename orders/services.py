@@ -89,10 +89,6 @@ def order_place(
 ) -> PlacedOrder:
     """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
     owner = cart.owner
-    if idempotency_key:
-        existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
-        if existing is not None:
-            return PlacedOrder(order=existing, created=False)
     try:
         return _place(
             cart=cart,
@@ -116,7 +112,7 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
     owner = cart.owner
     _lock_owner(owner)
     if idempotency_key:
-        # Re-checked under the owner's lock: a concurrent twin may have just committed.
+        # Checked under the owner's lock: a concurrent twin may have just committed.
         existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
         if existing is not None:
             return PlacedOrder(order=existing, created=False)
