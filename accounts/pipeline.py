@@ -7,3 +7,5 @@ def require_email(strategy, details, backend, user=None, *args, **kwargs):
     """Email is our login: refuse a Facebook account that shares no email with us."""
     if user is None and not details.get("email"):
         raise AuthForbidden(backend, "Your Facebook account did not share an email address.")
+    # USER_FIELDS asks for ``name``; social-core calls it ``fullname`` (name is NOT NULL).
+    return {"details": {**details, "name": details.get("name") or details.get("fullname") or ""}}

@@ -1,0 +1,214 @@
+"""Signing in merges the anonymous cart into the user's: password, Facebook, and the API."""
+
+import re
+from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import responses
+from django.contrib.messages import get_messages
+
+from accounts.models import User
+from accounts.tests.factories import PASSWORD, UserFactory
+from cart.cart import SESSION_KEY, Cart
+from cart.store import get_store
+from catalog.tests.factories import ProductFactory
+from conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+GRAPH = r"https://graph\.facebook\.com/v[\d.]+/"
+
+
+@pytest.fixture
+def products():
+    return ProductFactory(price=Decimal("4.00"), stock=5), ProductFactory(stock=10)
+
+
+@pytest.fixture
+def facebook(settings):
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
+    settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
+
+
+def user_lines(user):
+    return {line.product_id: line.quantity for line in get_store().lines(f"user:{user.pk}")}
+
+
+def shop_as_visitor(client, *items):
+    """An anonymous visitor adds items through the cart page's form (the session cart)."""
+    for product, quantity in items:
+        response = client.post("/cart/add/", {"product_id": product.pk, "quantity": quantity})
+        assert response.status_code == 302
+    token = client.session[SESSION_KEY]
+    assert get_store().count(f"anon:{token}") == len(items)
+    return token
+
+
+def test_password_login_page_merges_and_tells_the_shopper(client, customer, products):
+    """Login on the page: quantities add, clamped to stock, anonymous cart gone, a message."""
+    scarce, plenty = products
+    get_store().add(f"user:{customer.pk}", scarce.pk, 4, scarce.price)
+    token = shop_as_visitor(client, (scarce, 3), (plenty, 2))
+    response = client.post(
+        "/accounts/login/", {"username": customer.email, "password": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert user_lines(customer) == {scarce.pk: 5, plenty.pk: 2}
+    assert get_store().exists(f"anon:{token}") is False
+    assert SESSION_KEY not in client.session
+    texts = [m.message for m in get_messages(response.wsgi_request)] + [
+        m.message for m in response.context["messages"]
+    ] if response.context else []
+    page = response.content.decode()
+    assert "from your basket into your cart" in page or any("basket" in t for t in texts)
+    assert "you wanted 7, your cart now holds 5" in page
+
+
+def test_client_login_merges(client, customer, products):
+    """django.contrib.auth.login (as client.login calls it) sends user_logged_in: merged."""
+    scarce, _ = products
+    shop_as_visitor(client, (scarce, 2))
+    assert client.login(username=customer.email, password=PASSWORD)
+    assert user_lines(customer) == {scarce.pk: 2}
+
+
+def test_login_without_an_anonymous_cart_changes_nothing(client, customer, products):
+    """No session cart: the user's cart stays as it was."""
+    scarce, _ = products
+    get_store().add(f"user:{customer.pk}", scarce.pk, 1, scarce.price)
+    assert client.login(username=customer.email, password=PASSWORD)
+    assert user_lines(customer) == {scarce.pk: 1}
+
+
+def test_merge_keeps_the_users_coupon(client, customer, products):
+    """The anonymous cart's coupon moves only if the user's cart has none."""
+    scarce, _ = products
+    get_store().set_coupon(f"user:{customer.pk}", "MINE")
+    token = shop_as_visitor(client, (scarce, 1))
+    get_store().set_coupon(f"anon:{token}", "THEIRS")
+    assert client.login(username=customer.email, password=PASSWORD)
+    assert get_store().get_coupon(f"user:{customer.pk}") == "MINE"
+
+
+@responses.activate
+def test_facebook_page_login_merges_the_cart(client, facebook, products):
+    """Through social-auth's real pipeline (only Facebook's HTTP mocked): items follow."""
+    scarce, plenty = products
+    shop_as_visitor(client, (scarce, 2), (plenty, 1))
+    responses.add(
+        responses.GET, re.compile(GRAPH + "oauth/access_token.*"),
+        json={"access_token": "fb-token", "token_type": "bearer", "expires_in": 3600},
+    )
+    responses.add(
+        responses.GET, re.compile(GRAPH + "me.*"),
+        json={"id": "10001", "name": "Fay Book", "email": "fay@example.com"},
+    )
+    begin = client.post("/social/login/facebook/")  # social-auth-app-django 8: POST only
+    assert begin.status_code == 302
+    location = urlparse(begin["Location"])
+    assert location.netloc == "www.facebook.com"
+    state = parse_qs(location.query)["state"][0]
+    complete = client.get("/social/complete/facebook/", {"code": "the-code", "state": state})
+    assert complete.status_code == 302
+    assert "/accounts/login" not in complete["Location"]
+    user = User.objects.get(email="fay@example.com")
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert user_lines(user) == {scarce.pk: 2, plenty.pk: 1}
+    assert SESSION_KEY not in client.session
+    assert any("moved 3 items" in m.message for m in get_messages(complete.wsgi_request))
+
+
+@responses.activate
+def test_facebook_api_login_merges_the_token_cart(api_client, facebook, products):
+    """POST auth/facebook/ with X-Cart-Token: tokens back, the anonymous cart merged."""
+    scarce, _ = products
+    existing = UserFactory(email="fay@example.com")
+    token = api_client.post("/api/v1/carts/").json()["token"]
+    api_client.credentials(HTTP_X_CART_TOKEN=token)
+    assert api_client.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 2},
+                           format="json").status_code == 200
+    responses.add(responses.GET, re.compile(GRAPH + "me.*"),
+                  json={"id": "10001", "name": "Fay Book", "email": "fay@example.com"})
+    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "fb-token"},
+                               format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"] == {"id": existing.pk, "email": "fay@example.com",
+                            "name": "Fay Book", "role": "customer", "is_staff": False}
+    assert body["access"] and body["refresh"]
+    assert user_lines(existing) == {scarce.pk: 2}
+    assert get_store().exists(f"anon:{token}") is False
+    # The access token works for the merged cart.
+    cart = client_for(existing).get("/api/v1/cart/").json()
+    assert cart["items"][0]["quantity"] == 2
+
+
+@responses.activate
+def test_facebook_api_bad_token_is_401(api_client, facebook):
+    """Facebook refusing the token is a 401 JSON, never a 500."""
+    responses.add(responses.GET, re.compile(GRAPH + "me.*"), status=400,
+                  json={"error": {"message": "Invalid OAuth access token.", "code": 190}})
+    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "expired"},
+                               format="json")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Facebook did not accept this access token.",
+                               "code": "facebook_auth_failed"}
+
+
+@responses.activate
+def test_facebook_api_without_email_is_403(api_client, facebook):
+    """A Facebook account that shares no email cannot sign up (pipeline's require_email)."""
+    responses.add(responses.GET, re.compile(GRAPH + "me.*"), json={"id": "9", "name": "X"})
+    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_facebook_api_input_errors(api_client, settings):
+    """Missing token 400; Facebook not configured 503."""
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
+    settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
+    assert api_client.post("/api/v1/auth/facebook/", {}, format="json").status_code == 400
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = ""
+    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json")
+    assert response.status_code == 503
+
+
+def test_merge_api(api_client, customer, products):
+    """POST cart/merge/: JWT only; moves the lines, clamped, reports it, destroys the source."""
+    scarce, plenty = products
+    token = api_client.post("/api/v1/carts/").json()["token"]
+    api_client.credentials(HTTP_X_CART_TOKEN=token)
+    api_client.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 4},
+                    format="json")
+    api_client.post("/api/v1/cart/items/", {"product_id": plenty.pk, "quantity": 1},
+                    format="json")
+    user = client_for(customer)
+    user.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 3}, format="json")
+    # Anonymous callers cannot merge, even with a cart token.
+    assert api_client.post("/api/v1/cart/merge/", {"token": token}, format="json"
+                           ).status_code == 401
+    response = user.post("/api/v1/cart/merge/", {"token": token}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert {i["product_id"]: i["quantity"] for i in body["items"]} == {scarce.pk: 5, plenty.pk: 1}
+    assert body["warnings"] == [{
+        "code": "quantity_reduced", "product_id": scarce.pk,
+        "message": f"{scarce.name}: you wanted 7, your cart now holds 5.",
+    }]
+    assert api_client.get("/api/v1/cart/").status_code == 404
+    assert user.post("/api/v1/cart/merge/", {"token": token}, format="json").status_code == 404
+    assert user.post("/api/v1/cart/merge/", {"token": "bad"}, format="json").status_code == 400
+    assert user.post("/api/v1/cart/merge/", {}, format="json").status_code == 400
+
+
+def test_merging_a_cart_into_itself_is_harmless(customer, products):
+    """The same cart as source and target: nothing changes."""
+    from cart.services import cart_add_item, cart_merge
+
+    scarce, _ = products
+    cart = Cart.for_user(customer)
+    cart_add_item(cart=cart, product_id=scarce.pk, quantity=2)
+    assert cart_merge(source=cart, target=cart).merged is False
+    assert user_lines(customer) == {scarce.pk: 2}
