@@ -215,8 +215,9 @@ def report(rows, tps, seconds) -> str:
         f"back to back by N buyer processes for {seconds:g} s each, beside `pgbench -N -c 4 -j 2",
         "-T 10` measured in the same run. Re-run: `.venv/bin/python bench/checkout.py --write`.",
         "",
-        f"Measured {when} on {machine()}. Other work was sharing the machine, so compare",
-        "the ratios within this table, not absolute numbers across runs.",
+        f"Measured {when} on {machine()}; load average at the start {LOAD_AT_START}.",
+        "Other work was sharing the machine, so compare the ratios within this table, not",
+        "absolute numbers across runs.",
         "",
         f"`pgbench -N -c 4`: **{tps:,.0f} TPS**",
         "",
@@ -251,7 +252,12 @@ def write_readme(section: str) -> None:
     readme.write_text(text)
 
 
+LOAD_AT_START = "n/a"
+
+
 def main() -> None:
+    global LOAD_AT_START
+    LOAD_AT_START = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buyers", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=8.0)
