@@ -74,10 +74,6 @@ class CouponAdminForm(forms.ModelForm):
         valid_from, valid_until = cleaned.get("valid_from"), cleaned.get("valid_until")
         if valid_from and valid_until and valid_until <= valid_from:
             self.add_error("valid_until", "The end must be after the start.")
-        percent_off, amount_off = cleaned.get("percent_off"), cleaned.get("amount_off")
-        if percent_off is not None and amount_off is not None:
-            if percent_off <= 0 and amount_off <= 0:
-                raise forms.ValidationError("Give a percent off or an amount off above zero.")
         return cleaned
 
 

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class CouponsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'coupons'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "coupons"

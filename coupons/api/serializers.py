@@ -146,10 +146,4 @@ class CouponSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"valid_until": ["The end must be after the start (valid_from)."]}
             )
-        percent_off = self._current(attrs, "percent_off") or Decimal("0")
-        amount_off = self._current(attrs, "amount_off") or Decimal("0")
-        if percent_off <= 0 and amount_off <= 0:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give a percent_off or an amount_off above zero."]}
-            )
         return attrs

@@ -30,7 +30,15 @@ INVALID = {
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List coupons (staff)", responses={200: CouponSerializer, **ERRORS}),
+    list=extend_schema(
+        summary="List coupons (staff)",
+        responses={
+            200: CouponSerializer(many=True),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A bad filter value."),
+            404: OpenApiResponse(CouponErrorSerializer, description="No such page."),
+            **ERRORS,
+        },
+    ),
     retrieve=extend_schema(
         summary="A coupon (staff)", responses={200: CouponSerializer, **ERRORS, **NOT_FOUND}
     ),
