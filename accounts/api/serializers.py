@@ -14,6 +14,15 @@ from accounts.models import User
 from accounts.services import PASSWORD_MAX_LENGTH, SELF_REGISTER_ROLES
 
 
+class StrictCharField(serializers.CharField):
+    """A string field that refuses numbers instead of coercing them (as the schema says)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class UserSerializer(serializers.ModelSerializer):
     """The public shape of a user; only ``name`` can be changed by its owner."""
 
@@ -24,18 +33,18 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class UserUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, allow_blank=True)
+    name = StrictCharField(max_length=150, allow_blank=True)
 
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True,
         trim_whitespace=False,
         max_length=PASSWORD_MAX_LENGTH,
         style={"input_type": "password"},
     )
-    name = serializers.CharField(max_length=150)
+    name = StrictCharField(max_length=150)
     role = serializers.ChoiceField(
         choices=[c for c in User.Role.choices if c[0] in SELF_REGISTER_ROLES],
         default=User.Role.CUSTOMER,
@@ -62,15 +71,19 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.username_field] = serializers.EmailField(write_only=True, max_length=254)
-        self.fields["password"].max_length = PASSWORD_MAX_LENGTH
-        self.fields["password"].trim_whitespace = False
+        self.fields["password"] = StrictCharField(
+            write_only=True,
+            trim_whitespace=False,
+            max_length=PASSWORD_MAX_LENGTH,
+            style={"input_type": "password"},
+        )
 
 
 class CredentialsSerializer(serializers.Serializer):
     """The documented request of ``token/`` (simplejwt builds its fields at runtime)."""
 
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
 
 
 class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
@@ -79,6 +92,8 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
     The token's outstanding row is locked first, so of two concurrent refreshes with the
     same token the second sees it blacklisted. A token whose user is gone is refused.
     """
+
+    refresh = StrictCharField()
 
     def validate(self, attrs):
         with transaction.atomic():
@@ -98,7 +113,7 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
 
 class AuthErrorSerializer(serializers.Serializer):

@@ -160,6 +160,8 @@ def test_register_requires_email_password_and_name(api_client):
             {"name": ["Ensure this field has no more than 150 characters."]},
         ),
         ({"name": True}, {"name": ["Not a valid string."]}),
+        ({"name": 0}, {"name": ["Not a valid string."]}),
+        ({"password": 90817263544}, {"password": ["Not a valid string."]}),
         ({"name": "a\x00b"}, {"name": ["Null characters are not allowed."]}),
         ({"password": "Xy7!\x00abcd"}, {"password": ["Null characters are not allowed."]}),
     ],
@@ -326,6 +328,10 @@ def test_token_for_an_inactive_user_is_401(api_client):
         ({"email": 123, "password": PASSWORD}, {"email": ["Enter a valid email address."]}),
         ({"email": "a@example.com", "password": []}, {"password": ["Not a valid string."]}),
         (
+            {"email": "a@example.com", "password": 123456789},
+            {"password": ["Not a valid string."]},
+        ),
+        (
             {"email": "a@example.com", "password": None},
             {"password": ["This field may not be null."]},
         ),
@@ -421,9 +427,10 @@ def test_refresh_refuses_missing_field_and_wrong_type(api_client):
     assert response.status_code == 400
     assert response.json() == {"refresh": ["This field is required."]}
 
-    response = api_client.post(REFRESH, {"refresh": ["x"]}, format="json")
-    assert response.status_code == 400
-    assert response.json() == {"refresh": ["Not a valid string."]}
+    for wrong in (["x"], 5, True):
+        response = api_client.post(REFRESH, {"refresh": wrong}, format="json")
+        assert response.status_code == 400
+        assert response.json() == {"refresh": ["Not a valid string."]}
 
 
 def test_refresh_for_an_inactive_or_deleted_user_is_401(api_client):
@@ -514,7 +521,7 @@ def test_logout_with_an_invalid_or_access_token_is_401(api_client, customer):
 def test_logout_with_a_missing_or_mistyped_token_is_400(api_client):
     """No refresh field, a non-string one or a JSON array body is 400."""
     missing = api_client.post(LOGOUT, {}, format="json")
-    mistyped = api_client.post(LOGOUT, {"refresh": {"a": 1}}, format="json")
+    mistyped = api_client.post(LOGOUT, {"refresh": 5}, format="json")
     array = api_client.post(LOGOUT, [], format="json")
 
     assert missing.status_code == 400
@@ -638,6 +645,7 @@ def test_patch_me_with_an_empty_body_changes_nothing(customer_client, customer):
     [
         ({"name": None}, {"name": ["This field may not be null."]}),
         ({"name": ["x"]}, {"name": ["Not a valid string."]}),
+        ({"name": 0}, {"name": ["Not a valid string."]}),
         ({"name": "n" * 151}, {"name": ["Ensure this field has no more than 150 characters."]}),
     ],
 )
