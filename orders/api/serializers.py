@@ -38,8 +38,11 @@ class OrderSerializer(serializers.ModelSerializer):
 class PlacedOrderSerializer(OrderSerializer):
     order_token = serializers.CharField(
         read_only=True,
-        required=False,
-        help_text="Guests only: send it as X-Order-Token to read, pay or cancel the order.",
+        allow_null=True,
+        help_text=(
+            "Guests only (null for signed-in users), returned at checkout only: send it as "
+            "X-Order-Token to read, pay or cancel the order."
+        ),
     )
 
     class Meta(OrderSerializer.Meta):
@@ -48,10 +51,7 @@ class PlacedOrderSerializer(OrderSerializer):
 
     def to_representation(self, order: Order) -> dict:
         data = super().to_representation(order)
-        if order.user_id is None:
-            data["order_token"] = order.access_token
-        else:
-            data.pop("order_token", None)
+        data["order_token"] = order.access_token if order.user_id is None else None
         return data
 
 
