@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from coupons.discounts import DiscountLine, DiscountRule, compute_discount
+from coupons.discounts import NO_DISCOUNT, DiscountLine, DiscountRule, compute_discount
 from shop.money import ZERO, quantize
 
 
@@ -46,24 +46,28 @@ def price_lines(
     lines = list(lines)
     line_totals = [quantize(line.unit_price * line.quantity) for line in lines]
     subtotal = quantize(sum(line_totals, ZERO))
-    result = compute_discount(
-        rule,
-        [
-            DiscountLine(
-                product_id=line.product_id, line_total=total, category_ids=line.category_ids
-            )
-            for line, total in zip(lines, line_totals, strict=True)
-        ],
-    )
+    # Without a coupon there is nothing to share out: skip building the discount input.
+    result = NO_DISCOUNT
+    if rule is not None:
+        result = compute_discount(
+            rule,
+            [
+                DiscountLine(
+                    product_id=line.product_id, line_total=total, category_ids=line.category_ids
+                )
+                for line, total in zip(lines, line_totals, strict=True)
+            ],
+        )
     tax = quantize((subtotal - result.discount) * Decimal(tax_rate))
     total = quantize(subtotal - result.discount + tax)
+    shares = dict(result.shares)
     priced = tuple(
         PricedLine(
             product_id=line.product_id,
             unit_price=quantize(line.unit_price),
             quantity=line.quantity,
             line_total=line_total,
-            discount=result.share_of(line.product_id),
+            discount=shares.get(line.product_id, ZERO),
         )
         for line, line_total in zip(lines, line_totals, strict=True)
     )
