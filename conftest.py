@@ -6,6 +6,13 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 
 
+def pytest_configure(config):
+    """A fast password hasher: full-strength hashing only slows every test that logs in."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _clean_caches(settings):
     """Each test starts with an empty cache (throttle counters) and an empty cart store.
