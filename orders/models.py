@@ -29,7 +29,10 @@ class Order(models.Model):
     # Lets a guest read and pay their order: handed out once, at checkout.
     access_token = models.CharField(max_length=64, default=new_order_token, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="orders",
     )
     email = models.EmailField()
@@ -52,8 +55,12 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"),
-            models.CheckConstraint(condition=Q(discount__gte=0), name="order_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="order_discount_not_negative"
+            ),
             models.CheckConstraint(condition=Q(tax__gte=0), name="order_tax_not_negative"),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
@@ -83,7 +90,9 @@ class OrderItem(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="order_item_quantity_positive"
+            ),
         ]
 
     def __str__(self):
@@ -93,14 +102,18 @@ class OrderItem(models.Model):
 class IdempotencyKey(models.Model):
     """A checkout request's key, unique per cart owner, pointing at the order it made."""
 
-    owner = models.CharField(max_length=100, help_text="The cart owner, e.g. user:42 or anon:<token>.")
+    owner = models.CharField(
+        max_length=100, help_text="The cart owner, e.g. user:42 or anon:<token>."
+    )
     key = models.CharField(max_length=255)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="idempotency_keys")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_unique_per_owner")
+            models.UniqueConstraint(
+                fields=["owner", "key"], name="idempotency_key_unique_per_owner"
+            )
         ]
 
     def __str__(self):

@@ -126,6 +126,14 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Check out the current cart",
+        description=(
+            "All or nothing: every line is re-checked under row locks and the stock taken in "
+            "one transaction. Any problem answers 409 checkout_conflict listing every problem; "
+            "a coupon problem is an entry with product_id null and the coupon's reason code "
+            "(coupon_used_up, coupon_expired, ...), and nothing is ordered. Signed-in users' "
+            "email defaults to their account's. A repeat with the same Idempotency-Key answers "
+            "201 with the same body (also after a guest's cart was emptied by the first)."
+        ),
         parameters=[IDEMPOTENCY_KEY, CART_TOKEN],
         request=CheckoutSerializer,
         responses={
