@@ -105,9 +105,9 @@ MAX_STOCK = 1_000_000
 _SLUG_ATTEMPTS = 20
 
 
-def _slug_base(name: str, *, max_length: int) -> str:
+def _slug_base(name: str, *, max_length: int, fallback: str = "product") -> str:
     # ASCII slugs so that every slug fits the storefront's <slug:...> routes.
-    return (slugify(name)[:max_length].strip("-")) or "product"
+    return (slugify(name)[:max_length].strip("-")) or fallback
 
 
 def _next_free_slug(base: str) -> str:
@@ -218,7 +218,9 @@ def _check_parent(category: Category | None, parent: Category | None) -> None:
 @transaction.atomic
 def category_create(*, name: str, slug: str = "", parent: Category | None = None) -> Category:
     """Create a category; the slug defaults to one made from the name."""
-    slug = slug or _slug_base(name, max_length=Category._meta.get_field("slug").max_length)
+    slug = slug or _slug_base(
+        name, max_length=Category._meta.get_field("slug").max_length, fallback="category"
+    )
     if Category.objects.filter(slug=slug).exists():
         raise Conflict(f"A category with the slug {slug!r} already exists.", code="slug_taken")
     try:

@@ -3,6 +3,8 @@
 from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import Category, Product
@@ -17,8 +19,14 @@ def _clean_text(value: str) -> str:
     return value.replace("\x00", "").strip()
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StockBooleanFilter(filters.BooleanFilter):
+    """``true``/``false``; anything else is ignored (no filter)."""
 
 
 class ProductFilter(filters.FilterSet):
@@ -36,7 +44,7 @@ class ProductFilter(filters.FilterSet):
     max_price = filters.NumberFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2
     )
-    in_stock = filters.BooleanFilter(method="filter_in_stock", label="true: only with stock.")
+    in_stock = StockBooleanFilter(method="filter_in_stock", label="true: only with stock.")
     min_stock = IntegerFilter(
         field_name="stock", lookup_expr="gte", min_value=0, max_value=PG_INT_MAX
     )

@@ -162,11 +162,15 @@ class SellerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ErrorSerializer(serializers.Serializer):
+class CatalogErrorSerializer(serializers.Serializer):
+    """An error of the catalog API: ``{detail, code}``."""
+
     detail = serializers.CharField()
     code = serializers.CharField(required=False)
 
 
-class InsufficientStockSerializer(ErrorSerializer):
+class StockConflictSerializer(CatalogErrorSerializer):
+    """409 of adjust-stock: the stock would go below zero."""
+
     available = serializers.IntegerField()
     product_id = serializers.IntegerField()

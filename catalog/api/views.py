@@ -18,21 +18,21 @@ from catalog import services
 from catalog.api.filters import ProductFilter, ProductOrderingFilter
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
+    CatalogErrorSerializer,
     CategorySerializer,
-    ErrorSerializer,
-    InsufficientStockSerializer,
     ProductSerializer,
     SellerSerializer,
     StockAdjustmentSerializer,
+    StockConflictSerializer,
 )
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
 
 BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input (field errors).")
-UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not authenticated.")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed.")
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Unknown, or not visible to you.")
-CONFLICT = OpenApiResponse(ErrorSerializer, description="Conflicts with the current state.")
+UNAUTHENTICATED = OpenApiResponse(CatalogErrorSerializer, description="Not authenticated.")
+FORBIDDEN = OpenApiResponse(CatalogErrorSerializer, description="Not allowed.")
+NOT_FOUND = OpenApiResponse(CatalogErrorSerializer, description="Unknown, or not visible to you.")
+CONFLICT = OpenApiResponse(CatalogErrorSerializer, description="Conflicts with the current state.")
 
 
 def _true(value) -> bool:
@@ -41,9 +41,11 @@ def _true(value) -> bool:
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: CategorySerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND}
+        responses={200: CategorySerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND}
     ),
-    retrieve=extend_schema(responses={200: CategorySerializer, 404: NOT_FOUND}),
+    retrieve=extend_schema(
+        responses={200: CategorySerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
+    ),
     create=extend_schema(
         responses={
             201: CategorySerializer,
@@ -110,9 +112,16 @@ class CategoryViewSet(viewsets.ModelViewSet):
                 ),
             ),
         ],
-        responses={200: ProductSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
+        responses={
+            200: ProductSerializer(many=True),
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
     ),
-    retrieve=extend_schema(responses={200: ProductSerializer, 404: NOT_FOUND}),
+    retrieve=extend_schema(
+        responses={200: ProductSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
+    ),
     create=extend_schema(
         responses={201: ProductSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN}
     ),
@@ -181,7 +190,7 @@ class ProductViewSet(viewsets.ModelViewSet):
             403: FORBIDDEN,
             404: NOT_FOUND,
             409: OpenApiResponse(
-                InsufficientStockSerializer,
+                StockConflictSerializer,
                 description="Stock would go below 0 (code insufficient_stock).",
             ),
         },
@@ -204,8 +213,10 @@ class ProductViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: SellerSerializer(many=True), 404: NOT_FOUND}),
-    retrieve=extend_schema(responses={200: SellerSerializer, 404: NOT_FOUND}),
+    list=extend_schema(
+        responses={200: SellerSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND}
+    ),
+    retrieve=extend_schema(responses={200: SellerSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
 )
 class SellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Sellers and how many active products each offers."""

@@ -28,6 +28,12 @@ def ids(response) -> list[int]:
     return [p["id"] for p in response.json()["results"]]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Many users are made here; hashing their passwords slowly would test nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def category():
     return CategoryFactory(name="Kitchen", slug="kitchen")
@@ -635,9 +641,9 @@ def test_ordering(api_client, catalog_tree, ordering, expected):
     assert ids(api_client.get(PRODUCTS, params)) == [catalog_tree[k].pk for k in expected]
 
 
-def test_pagination_and_max_page_size(api_client, category):
+def test_pagination_and_max_page_size(api_client, category, seller):
     """page_size is honoured up to 100; pages link to each other; a huge page is a 404."""
-    ProductFactory.create_batch(105, category=category)
+    ProductFactory.create_batch(105, category=category, seller=seller)
     body = api_client.get(PRODUCTS, {"page_size": 5}).json()
     assert body["count"] == 105 and len(body["results"]) == 5
     assert "page=2" in body["next"]
