@@ -13,16 +13,22 @@ drops the database ``shop_bench`` and uses Redis database 14 (flushed).
 
 from __future__ import annotations
 
+import os
+import sys
+
+# This file is named for what it measures, but run as a script its folder comes first on
+# sys.path, where it would shadow the standard library's ``http`` package: drop the folder.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
 import argparse
 import json
-import os
 import platform
 import re
 import secrets
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
