@@ -25,7 +25,6 @@ import argparse
 import json
 import platform
 import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -73,13 +72,15 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 n_checkout_carts = int(sys.argv[1])
 User = get_user_model()
-seller = User.objects.create_user(email="seller@bench.test", password="x-Bench-1234", role="seller", name="Seller")
+seller = User.objects.create_user(
+    email="seller@bench.test", password="x-Bench-1234", role="seller", name="Seller")
 buyer = User.objects.create_user(email="buyer@bench.test", password="x-Bench-1234", name="Buyer")
 cat = Category.objects.create(name="Bench", slug="bench")
 products = []
 for i in range(200):
-    p = Product.objects.create(seller=seller, category=cat, name=f"Bench product {i}", slug=f"bench-product-{i}",
-                               description="A product for benchmarks " * 4, price=Decimal("9.99") + i)
+    p = Product.objects.create(
+        seller=seller, category=cat, name=f"Bench product {i}", slug=f"bench-product-{i}",
+        description="A product for benchmarks " * 4, price=Decimal("9.99") + i)
     stock_adjust(product=p, delta=1_000_000, reason=StockMovement.Reason.INITIAL)
     products.append(p)
 store = get_store()
@@ -92,7 +93,7 @@ def new_cart(lines):
 
 view_cart = new_cart([(p, 1) for p in products[:10]])
 add_carts = [new_cart([(products[0], 1)]) for _ in range(64)]
-checkout_carts = [new_cart([(products[i % 200], 1), (products[(i + 1) % 200], 1), (products[(i + 2) % 200], 1)])
+checkout_carts = [new_cart([(products[(i + k) % 200], 1) for k in range(3)])
                   for i in range(n_checkout_carts)]
 print(json.dumps({
     "product_ids": [p.pk for p in products],
