@@ -19,9 +19,49 @@ def _clean_text(value: str) -> str:
     return value.replace("\x00", "").strip()
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": PG_INT_MAX})
+class StockFilter(IntegerFilter):
+    pass
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": PG_BIGINT_MAX})
+class IdFilter(IntegerFilter):
+    pass
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$", "example": "19.90"}
+)
+class PriceFilter(filters.NumberFilter):
+    """A price bound: digits with up to 2 decimal places."""
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 200,
+        "pattern": "^[^\\x00]*$",
+        "description": "Words that must all appear in the name or description.",
+    }
+)
+class SearchFilter(filters.CharFilter):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 120,
+        "pattern": "^[-a-zA-Z0-9_]+$",
+        "description": "Category slug; includes its sub-categories.",
+    }
+)
+class SlugFilter(filters.CharFilter):
+    pass
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -30,25 +70,25 @@ class StockBooleanFilter(filters.BooleanFilter):
 
 
 class ProductFilter(filters.FilterSet):
-    search = filters.CharFilter(
+    search = SearchFilter(
         method="filter_search", max_length=200, label="Words in the name or description."
     )
-    category = filters.CharFilter(
+    category = SlugFilter(
         method="filter_category",
         max_length=120,
         label="Category slug; includes its sub-categories.",
     )
-    min_price = filters.NumberFilter(
+    min_price = PriceFilter(
         field_name="price", lookup_expr="gte", min_value=0, max_digits=12, decimal_places=2
     )
-    max_price = filters.NumberFilter(
+    max_price = PriceFilter(
         field_name="price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2
     )
     in_stock = StockBooleanFilter(method="filter_in_stock", label="true: only with stock.")
-    min_stock = IntegerFilter(
+    min_stock = StockFilter(
         field_name="stock", lookup_expr="gte", min_value=0, max_value=PG_INT_MAX
     )
-    seller = IntegerFilter(field_name="seller_id", min_value=1, max_value=PG_BIGINT_MAX)
+    seller = IdFilter(field_name="seller_id", min_value=1, max_value=PG_BIGINT_MAX)
 
     class Meta:
         model = Product

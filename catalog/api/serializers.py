@@ -25,6 +25,19 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        "example": "19.90",
+        "description": "At least 0.01, below 10^10, at most 2 decimal places.",
+    }
+)
+class PriceField(serializers.DecimalField):
+    """Money in, as a decimal string with at most two places."""
+
+
 class CategorySerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="slug",
@@ -46,7 +59,7 @@ class CategorySerializer(serializers.ModelSerializer):
 class ProductSerializer(serializers.ModelSerializer):
     """The API.md product. ``stock`` is set on create; later it changes only via adjust-stock."""
 
-    price = serializers.DecimalField(
+    price = PriceField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
