@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "CartLineStatusEnum": "cart.api.serializers.STATUSES",
+        "UserRoleEnum": "accounts.models.User.Role",
+    },
 }
 
 # --- Social auth (Facebook) -----------------------------------------------
