@@ -8,8 +8,8 @@ data of its own, and asserts the two counts are equal and the answer is the expe
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import count
 from decimal import Decimal
+from itertools import count
 
 import pytest
 from django.db import connection
