@@ -1,6 +1,10 @@
 """Reads of the catalog shared by the API, the pages, the cart and checkout."""
 
-from django.db.models import Count, Q, QuerySet
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connection
+from django.db.models import Count, Func, Q, QuerySet
 
 from catalog.models import Category, Product
 
@@ -45,6 +49,28 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     return products if include_inactive else products.filter(is_active=True)
 
 
+# --- Full-text search --------------------------------------------------------------
+
+SEARCH_CONFIG = "english"
+# Letters and digits only: what is left can never be a tsquery operator or a quote.
+SEARCH_WORD_RE = re.compile(r"[^\W_]+")
+MAX_SEARCH_WORDS = 10
+MAX_SEARCH_WORD_LENGTH = 100
+
+
+class ProductDocument(Func):
+    """A product's search document. The SQL is exactly the expression of the GIN index
+    in migration ``catalog.0003_product_search_index`` (change both together), so that
+    PostgreSQL's planner can answer ``document @@ query`` from the index."""
+
+    template = "to_tsvector('english'::regconfig, ((%(table)s.\"name\")::text || ' ' || %(table)s.\"description\"))"  # noqa: E501
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return super().as_sql(compiler, connection, table=table, **extra_context)
+
+
 # --- Storefront reads (the HTML pages) --------------------------------------------
 STOREFRONT_ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -78,15 +104,25 @@ def product_search(
 
 
 def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Product]:
-    """Products of ``queryset`` whose name or description contains every word of ``term``.
+    """Products of ``queryset`` whose name or description match every word of ``term``.
 
-    The one place search is defined, so the PostgreSQL full-text version (GIN index)
-    can replace it without touching the API or the pages.
+    The one place search is defined (API ``search`` and the storefront's ``q``). On
+    PostgreSQL it is full-text search over :class:`ProductDocument`, served by the GIN
+    index of migration ``catalog.0003``: English stems (``mugs`` finds ``mug``) and each
+    word as a prefix (``mu`` finds ``mug``); words that are only stop words (``the``)
+    match nothing. Elsewhere (SQLite) every word must appear in the name or description.
     """
-    words = term.replace("\x00", "").split()[:10]
-    for word in words:
-        queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
-    return queryset
+    words = SEARCH_WORD_RE.findall(term.replace("\x00", ""))[:MAX_SEARCH_WORDS]
+    if not words:
+        return queryset.none() if term.strip() else queryset
+    if connection.vendor != "postgresql":
+        for word in words:
+            queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
+        return queryset
+    # Plain words only (no tsquery operators survive SEARCH_WORD_RE), each a prefix.
+    raw = " & ".join(f"{word[:MAX_SEARCH_WORD_LENGTH]}:*" for word in words)
+    query = SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    return queryset.alias(document=ProductDocument()).filter(document=query)
 
 
 def product_visible_to(user, *, include_inactive: bool = False) -> QuerySet[Product]:
