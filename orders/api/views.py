@@ -119,7 +119,12 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="My orders (staff: all orders)",
         parameters=[STATUS_FILTER],
-        responses={200: OrderSerializer(many=True), 400: INVALID, 401: ERROR},
+        responses={
+            200: OrderSerializer(many=True),
+            400: INVALID,
+            401: ERROR,
+            404: OpenApiResponse(ERROR, description="No such page."),
+        },
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
