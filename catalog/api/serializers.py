@@ -29,7 +29,8 @@ class StrictIntegerField(serializers.IntegerField):
     {
         "type": "string",
         "format": "decimal",
-        "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        # Not zero (at least 0.01): the lookahead keeps generated examples honest.
+        "pattern": r"^(?!0*(\.0{0,2})?$)[0-9]{1,10}(\.[0-9]{1,2})?$",
         "example": "19.90",
         "description": "At least 0.01, below 10^10, at most 2 decimal places.",
     }
