@@ -1,6 +1,7 @@
 """Reads of orders: who may see which order."""
 
 import hmac
+import re
 
 from django.db.models import Prefetch, QuerySet
 
@@ -26,8 +27,15 @@ def order_list_for(*, user, status: str | None = None) -> QuerySet[Order]:
     return orders
 
 
+#: What an order number can look like; anything else (a NUL byte, 100k characters) is
+#: simply not an order, and never reaches the database.
+ORDER_NUMBER_RE = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
 def order_visible_to(*, number: str, user=None, order_token: str | None = None) -> Order | None:
     """The order if this user (owner or staff) or the holder of its token may see it."""
+    if not isinstance(number, str) or not ORDER_NUMBER_RE.fullmatch(number):
+        return None
     order = order_queryset().filter(number=number).first()
     if order is None:
         return None
