@@ -30,8 +30,10 @@ class ShopLogoutView(LogoutView):
 
 
 def _safe_next(request) -> str | None:
+    """A path of this site to go on to; anything else (another site, a bare word, which
+    ``redirect()`` would try to reverse as a view name) is ignored."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -36,7 +36,8 @@ def outage_page(view):
 def _back(request, default="shop:cart"):
     """Where to return after an action: a safe ``next`` from the form, else ``default``."""
     target = request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would try to reverse a bare word as a view name (a 500).
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
