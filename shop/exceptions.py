@@ -7,7 +7,8 @@ messages. Outages of PostgreSQL or Redis become 503 ``service_unavailable``.
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
@@ -106,6 +107,18 @@ def api_exception_handler(exc, context):
     if isinstance(exc, OUTAGE_ERRORS):
         logger.warning("backing service outage: %r", exc)
         return outage_response()
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body (DATA_UPLOAD_MAX_MEMORY_SIZE) when DRF reads it; without
+        # this the API would answer Django's HTML 400 page.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(
+            {
+                "detail": f"The request body is too large: at most {limit} bytes.",
+                "code": "request_too_large",
+                "limit": limit,
+            },
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
