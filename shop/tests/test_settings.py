@@ -49,3 +49,55 @@ def test_tax_rate_must_be_a_decimal():
     result = _run_manage("check", env={"DJANGO_DEBUG": "true", "SHOP_TAX_RATE": "lots"})
     assert result.returncode != 0
     assert "SHOP_TAX_RATE" in result.stderr
+
+
+def _settings_under(env: dict[str, str]) -> dict:
+    """The security settings that ``env`` gives (read by a fresh process)."""
+    import json
+
+    names = [
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+        "SECURE_PROXY_SSL_HEADER",
+    ]  # fmt: skip
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
+    base = {"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3"}
+    result = _run_manage("shell", "-c", code, env={**base, **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_defaults_are_secure_cookies_and_a_year_of_hsts():
+    """With DEBUG off and nothing else set: HSTS one year, secure cookies, HTTPS redirect."""
+    values = _settings_under({"DJANGO_DEBUG": "false"})
+    assert values["SECURE_HSTS_SECONDS"] == 31536000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+
+
+def test_hsts_and_secure_cookies_are_set_by_the_environment():
+    """DJANGO_SECURE_HSTS_* and DJANGO_*_COOKIE_SECURE change the settings they name."""
+    values = _settings_under({
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_HSTS_SECONDS": "600",
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "false",
+        "DJANGO_SECURE_HSTS_PRELOAD": "true",
+        "DJANGO_SESSION_COOKIE_SECURE": "false",
+        "DJANGO_CSRF_COOKIE_SECURE": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_BEHIND_PROXY": "true",
+    })  # fmt: skip
+    assert values == {
+        "SECURE_HSTS_SECONDS": 600,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
