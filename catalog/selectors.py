@@ -1,5 +1,6 @@
 """Reads of the catalog shared by the API, the pages, the cart and checkout."""
 
+import json
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
@@ -144,3 +145,29 @@ def seller_list() -> QuerySet:
         .annotate(product_count=Count("products", filter=Q(products__is_active=True)))
         .order_by("id")
     )
+
+
+# --- counting large lists -------------------------------------------------------------
+
+EXACT_COUNT_UP_TO = 1000
+
+
+def product_count(queryset: QuerySet) -> int:
+    """How many rows ``queryset`` has: exact up to :data:`EXACT_COUNT_UP_TO`, above that
+    (PostgreSQL) the planner's estimate.
+
+    ``count(*)`` reads every matching row, so over a million products it costs more than
+    the page itself. A capped count (``LIMIT`` in a subquery) stops after the threshold;
+    only past it is the planner asked (``EXPLAIN``, from the statistics ``ANALYZE``
+    keeps), which is what paginators of large catalogs show.
+    """
+    capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    if capped <= EXACT_COUNT_UP_TO or connection.vendor != "postgresql":
+        return capped if capped <= EXACT_COUNT_UP_TO else queryset.count()
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return max(int(plan[0]["Plan"]["Plan Rows"]), capped)

@@ -17,14 +17,17 @@ from rest_framework.response import Response
 
 from catalog import services
 from catalog.api.filters import ProductFilter, ProductOrderingFilter
+from catalog.api.pagination import ProductPagination
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
+    PRODUCT_LIST_VALUES,
     CatalogErrorSerializer,
     CategorySerializer,
     ProductSerializer,
     SellerSerializer,
     StockAdjustmentSerializer,
     StockConflictSerializer,
+    product_rows,
 )
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
@@ -169,6 +172,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     schema = PublicReadSchema()
     filter_backends = [DjangoFilterBackend, ProductOrderingFilter]
     filterset_class = ProductFilter
+    pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
     ordering = ["-created_at", "-id"]
     lookup_value_regex = r"[0-9]+"
@@ -181,6 +185,12 @@ class ProductViewSet(viewsets.ModelViewSet):
             )
         # Detail: the seller still sees and manages an archived product of its own.
         return product_visible_to(self.request.user, include_inactive=True)
+
+    def list(self, request, *args, **kwargs):
+        # Same JSON as ProductSerializer(many=True), rendered from .values() rows.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*PRODUCT_LIST_VALUES))
+        return self.get_paginated_response(product_rows(page, request))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

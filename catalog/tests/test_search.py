@@ -94,3 +94,16 @@ def test_search_uses_the_gin_index():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "product_search_gin_idx" in plan, plan
+
+
+def test_list_count_is_exact_up_to_the_threshold_then_estimated(monkeypatch, api_client):
+    """Up to EXACT_COUNT_UP_TO matches the count is exact; above it, a planner estimate
+    that is never below the threshold (the list still pages)."""
+    from catalog import selectors
+
+    ProductFactory.create_batch(5)
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 10)
+    assert api_client.get("/api/v1/products/").json()["count"] == 5
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 2)
+    estimated = api_client.get("/api/v1/products/?page_size=2").json()
+    assert estimated["count"] >= 3 and len(estimated["results"]) == 2
