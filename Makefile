@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint bench-cart bench-checkout bench-http
+.PHONY: install run test lint bench-cart bench-checkout bench-http bench-catalog
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,17 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Benchmarks (results and how to read them: bench/README.md). They need local PostgreSQL
+# and Redis; bench-http also needs wrk.
+bench-cart: install
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/3} $(PY) bench/cart_store.py --rounds 5
+
+bench-checkout: install
+	$(PY) bench/checkout.py
+
+bench-http: install
+	$(PY) bench/http.py --scale-out
+
+bench-catalog: install
+	$(PY) bench/catalog_scale.py
