@@ -10,8 +10,8 @@ filters, pagination and JSON rendering are all in the time, but no HTTP server o
 network is. Each case gets a few warm-up requests, then p50 and p90 of ``--requests``.
 
 Each size has its own database ``shop_bench_scale_<N>`` (``--fresh`` drops them first);
-the seeded rows are kept, so a later run reuses them and only measures. Target (issue 7): p50 at 1M within
-2x of 10k for every case.
+the seeded rows are kept, so a later run reuses them and only measures.
+Target (issue 7): p50 at 1M within 2x of 10k for every case.
 """
 
 from __future__ import annotations
@@ -146,8 +146,10 @@ def main() -> None:
         return
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"],
-                        capture_output=True, text=True).stdout.strip()
+    pg = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"],
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nMeasured {when} on {platform.node()}: {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, PostgreSQL {pg}; load average at the end {load}; "
