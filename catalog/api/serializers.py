@@ -188,3 +188,56 @@ class StockConflictSerializer(CatalogErrorSerializer):
 
     available = serializers.IntegerField()
     product_id = serializers.IntegerField()
+
+
+# --- the product list's fast path -------------------------------------------------------
+# A page of the product list is rendered from ``.values()`` rows by ``product_rows``
+# instead of ProductSerializer(many=True): the same JSON (ProductSerializer still
+# documents it and handles writes), without building a model instance and walking
+# thirteen serializer fields per row, which is most of the list's CPU time.
+
+PRODUCT_LIST_VALUES = (
+    "id",
+    "slug",
+    "name",
+    "description",
+    "price",
+    "stock",
+    "category__slug",
+    "seller_id",
+    "is_active",
+    "image",
+    "created_at",
+    "updated_at",
+)
+
+
+def product_rows(rows, request) -> list[dict]:
+    """``.values(*PRODUCT_LIST_VALUES)`` rows in ProductSerializer's JSON shape."""
+    price = ProductSerializer().fields["price"]
+    when = serializers.DateTimeField().to_representation
+    storage = Product._meta.get_field("image").storage
+    data = []
+    for row in rows:
+        image = row["image"]
+        if image:
+            url = storage.url(image)
+            image = request.build_absolute_uri(url) if request is not None else url
+        data.append(
+            {
+                "id": row["id"],
+                "slug": row["slug"],
+                "name": row["name"],
+                "description": row["description"],
+                "price": price.to_representation(row["price"]),
+                "stock": row["stock"],
+                "in_stock": row["stock"] > 0,
+                "category": row["category__slug"],
+                "seller": row["seller_id"],
+                "is_active": row["is_active"],
+                "image_url": image or None,
+                "created_at": when(row["created_at"]),
+                "updated_at": when(row["updated_at"]),
+            }
+        )
+    return data
