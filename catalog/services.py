@@ -28,12 +28,14 @@ def stock_apply(
     user=None,
     order=None,
     note: str = "",
+    ceiling: int | None = None,
 ) -> dict[int, Product]:
     """Apply several stock changes at once, all or nothing, one movement per change.
 
     Rows are locked with SELECT ... FOR UPDATE in primary-key order, so that two
     transactions touching the same products cannot deadlock. Raises InsufficientStock
-    (with ``available``) for the first change that would take stock below zero.
+    (with ``available``) for the first change that would take stock below zero, and
+    ShopError ``invalid_stock`` for an increase that would pass ``ceiling``.
     """
     changes = [c for c in changes if c.delta != 0]
     ids = sorted({c.product_id for c in changes})
@@ -53,6 +55,12 @@ def stock_apply(
             raise InsufficientStock(
                 f"Only {product.stock} of {product.name} left.",
                 available=product.stock,
+                product_id=product.pk,
+            )
+        if ceiling is not None and change.delta > 0 and new_stock > ceiling:
+            raise ShopError(
+                f"Stock cannot go above {ceiling} ({product.name} has {product.stock}).",
+                code="invalid_stock",
                 product_id=product.pk,
             )
         product.stock = new_stock
@@ -77,10 +85,15 @@ def stock_apply(
 def stock_adjust(
     *, product: Product | int, delta: int, reason: str, user=None, order=None, note: str = ""
 ) -> Product:
-    """Change one product's stock by ``delta`` and record the movement."""
+    """Change one product's stock by ``delta`` (never above MAX_STOCK) and record it."""
     product_id = product.pk if isinstance(product, Product) else int(product)
     return stock_apply(
-        changes=[StockChange(product_id, delta)], reason=reason, user=user, order=order, note=note
+        changes=[StockChange(product_id, delta)],
+        reason=reason,
+        user=user,
+        order=order,
+        note=note,
+        ceiling=MAX_STOCK,
     ).get(product_id) or Product.objects.get(pk=product_id)
 
 

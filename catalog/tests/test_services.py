@@ -7,6 +7,7 @@ import pytest
 from catalog.models import Category, Product, StockMovement
 from catalog.selectors import category_descendant_ids, product_text_search
 from catalog.services import (
+    MAX_STOCK,
     StockChange,
     category_create,
     category_delete,
@@ -93,6 +94,26 @@ def test_stock_apply_is_all_or_nothing():
     a.refresh_from_db(), b.refresh_from_db()
     assert (a.stock, b.stock) == (5, 1)
     assert not StockMovement.objects.exists()
+
+
+def test_stock_adjust_refuses_to_pass_max_stock():
+    """An adjustment may not lift stock above MAX_STOCK (the limit of create and the
+    admin); nothing changes. Returning stock from a cancelled order is not capped."""
+    product = ProductFactory(stock=MAX_STOCK - 5)
+    with pytest.raises(ShopError) as error:
+        stock_adjust(product=product, delta=6, reason=StockMovement.Reason.ADJUSTMENT)
+    assert error.value.code == "invalid_stock"
+    assert error.value.status_code == 400
+    product.refresh_from_db()
+    assert product.stock == MAX_STOCK - 5
+    assert not StockMovement.objects.exists()
+
+    adjusted = stock_adjust(product=product, delta=5, reason=StockMovement.Reason.ADJUSTMENT)
+    assert adjusted.stock == MAX_STOCK
+    restocked = stock_apply(
+        changes=[StockChange(product.pk, 1)], reason=StockMovement.Reason.CANCEL
+    )
+    assert restocked[product.pk].stock == MAX_STOCK + 1
 
 
 def test_stock_apply_unknown_product_is_not_found():
