@@ -248,6 +248,10 @@ SPECTACULAR_SETTINGS = {
         "CartLineStatusEnum": "cart.api.serializers.STATUSES",
         "UserRoleEnum": "accounts.models.User.Role",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop.openapi.add_outage_responses",
+    ],
 }
 
 # --- Social auth (Facebook) -----------------------------------------------

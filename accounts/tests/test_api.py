@@ -774,12 +774,12 @@ def test_the_schema_documents_the_auth_endpoints(api_client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     expected = {
-        ("/api/v1/auth/register/", "post"): {"201", "400", "415", "429"},
-        ("/api/v1/auth/token/", "post"): {"200", "400", "401", "415", "429"},
-        ("/api/v1/auth/token/refresh/", "post"): {"200", "400", "401", "415"},
-        ("/api/v1/auth/logout/", "post"): {"204", "400", "401", "415"},
-        ("/api/v1/auth/me/", "get"): {"200", "401"},
-        ("/api/v1/auth/me/", "patch"): {"200", "400", "401", "415"},
+        ("/api/v1/auth/register/", "post"): {"201", "400", "415", "429", "503"},
+        ("/api/v1/auth/token/", "post"): {"200", "400", "401", "415", "429", "503"},
+        ("/api/v1/auth/token/refresh/", "post"): {"200", "400", "401", "415", "503"},
+        ("/api/v1/auth/logout/", "post"): {"204", "400", "401", "415", "503"},
+        ("/api/v1/auth/me/", "get"): {"200", "401", "503"},
+        ("/api/v1/auth/me/", "patch"): {"200", "400", "401", "415", "503"},
     }
     for (path, method), statuses in expected.items():
         assert set(paths[path][method]["responses"]) == statuses, (path, method)
