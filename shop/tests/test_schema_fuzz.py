@@ -35,6 +35,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -66,6 +68,7 @@ CHECKS = [
 # Examples per operation and role, positive and negative data mixed. CI keeps the default;
 # SHOP_FUZZ_EXAMPLES=200 makes a deeper run (still reproducible: the seeds are fixed).
 MAX_EXAMPLES = int(os.environ.get("SHOP_FUZZ_EXAMPLES", "12"))
+OUTAGE_EXAMPLES = 3
 GUEST_CART_TOKEN = "G" * 32
 FACEBOOK_TOKEN = "fb-valid-token"
 GRAPH = re.compile(r"https://graph\.facebook\.com/v[\d.]+/me.*")
@@ -242,7 +245,26 @@ def _steer(data, case, shop: Shop, role: str) -> None:
             case.headers = {**(case.headers or {}), header: value}
 
 
-def _fuzz(operation, role: str, shop: Shop, statuses: Counter) -> None:
+def only_outages_are_5xx(ctx, response, case) -> None:
+    """With a backing service down, its 503 service_unavailable is the one allowed 5xx."""
+    if response.status_code >= 500:
+        assert response.status_code == 503, response.text[:300]
+        assert response.json()["code"] == "service_unavailable", response.text[:300]
+
+
+OUTAGE_CHECKS = [only_outages_are_5xx, *CHECKS[1:]]
+
+
+def _fuzz(
+    operation,
+    role: str,
+    shop: Shop,
+    statuses: Counter,
+    *,
+    examples: int = MAX_EXAMPLES,
+    checks: list = CHECKS,
+    carts: bool = True,
+) -> None:
     strategy = st.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
@@ -251,7 +273,7 @@ def _fuzz(operation, role: str, shop: Shop, statuses: Counter) -> None:
     # A fixed seed per operation and role: reproducible, and each role gets other inputs.
     @hypothesis_seed(zlib.crc32(f"{operation.label} as {role}".encode()))
     @hypothesis_settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -259,10 +281,11 @@ def _fuzz(operation, role: str, shop: Shop, statuses: Counter) -> None:
     @given(case=strategy, data=st.data())
     def fuzz(case, data):
         _steer(data, case, shop, role)
-        shop.seed_carts()
+        if carts:
+            shop.seed_carts()
         with transaction.atomic():
             try:
-                response = case.call_and_validate(app=wsgi_app(), checks=CHECKS)
+                response = case.call_and_validate(app=wsgi_app(), checks=checks)
             finally:
                 transaction.set_rollback(True)
         statuses[response.status_code] += 1
@@ -285,6 +308,43 @@ def test_operation_conforms_to_schema(shop, label, record_property):
     record_property("statuses", dict(sorted(statuses.items())))
 
     assert any(200 <= status < 300 for status in statuses), dict(statuses)
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Cache and cart store on a Redis that refuses connections (as in test_outages)."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+    assert get_store().client.connection_pool.connection_kwargs["port"] == 1
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_operation_conforms_to_schema_with_redis_down(shop, redis_down, label, record_property):
+    """With the cart store and cache unreachable, every answer is still documented: the
+    cart's 503 JSON included, and no other 5xx."""
+    statuses = Counter()
+    for role in ("guest", "customer", "staff"):
+        _fuzz(
+            OPERATIONS[label],
+            role,
+            shop,
+            statuses,
+            examples=OUTAGE_EXAMPLES,
+            checks=OUTAGE_CHECKS,
+            carts=False,
+        )
+    record_property("statuses", dict(sorted(statuses.items())))
 
 
 def test_every_api_endpoint_is_fuzzed():
