@@ -6,6 +6,7 @@ restock a cancelled order twice).
 """
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -78,6 +79,30 @@ def _lock_owner(owner: str) -> None:
             )
 
 
+@contextmanager
+def _checkout_session_lock(owner: str):
+    """Hold one cart owner's checkout lock until the cart is emptied, not just until COMMIT.
+
+    The transaction-level lock in ``_place`` is released at COMMIT, a moment before the
+    on_commit callback empties the cart: a twin request (a double submit without an
+    Idempotency-Key) waiting on that lock could still read the full cart and order it
+    again. A session-level lock, released after the callbacks ran, closes that window.
+    Inside an outer transaction the callbacks wait for its commit anyway, so there only
+    the transaction-level lock applies.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    args = [CHECKOUT_LOCK_NAMESPACE, owner]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", args)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", args)
+
+
 def order_place(
     *,
     cart,
@@ -90,14 +115,15 @@ def order_place(
     """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
     owner = cart.owner
     try:
-        return _place(
-            cart=cart,
-            user=_user_or_none(user),
-            email=email,
-            shipping_name=shipping_name,
-            shipping_address=shipping_address,
-            idempotency_key=idempotency_key,
-        )
+        with _checkout_session_lock(owner):
+            return _place(
+                cart=cart,
+                user=_user_or_none(user),
+                email=email,
+                shipping_name=shipping_name,
+                shipping_address=shipping_address,
+                idempotency_key=idempotency_key,
+            )
     except IntegrityError:
         # Lost a race on the (owner, key) unique constraint: the winner's order is the answer.
         if idempotency_key:

@@ -227,3 +227,20 @@ def test_same_key_sent_concurrently_makes_one_order():
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_submit_without_a_key_orders_the_cart_once():
+    """Five checkouts of one cart at once, no Idempotency-Key: one order, the rest see an
+    empty cart (the owner's lock is held until the cart is emptied, not just until COMMIT)."""
+    product = ProductFactory(stock=10)
+    cart = cart_with([(product, 2)])
+
+    results = run_concurrently(5, lambda i: place(cart))
+
+    placed = [r for r in results if not isinstance(r, Exception)]
+    assert len(placed) == 1, results
+    assert all(isinstance(r, EmptyCart) for r in results if isinstance(r, Exception)), results
+    assert Order.objects.count() == 1
+    product.refresh_from_db()
+    assert product.stock == 8
