@@ -1,7 +1,9 @@
 """Catalog API serializers: parse and render only; the services do the writing."""
 
+import functools
 from decimal import Decimal
 
+from django.utils.encoding import iri_to_uri
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -212,24 +214,51 @@ PRODUCT_LIST_VALUES = (
 )
 
 
+@functools.cache
+def _row_renderers():
+    """ProductSerializer's own price field and a DateTimeField, built once: constructing a
+    ModelSerializer's fields deep-copies them, which cost more than rendering the rows."""
+    return (
+        ProductSerializer().fields["price"].to_representation,
+        serializers.DateTimeField().to_representation,
+    )
+
+
+def _absolute_url(request):
+    """``request.build_absolute_uri`` with the scheme and host worked out once."""
+    if request is None:
+        return lambda url: url
+    base = request.build_absolute_uri("/")
+
+    def absolute(url: str) -> str:
+        # The plain case of build_absolute_uri (a path without ./ or ../) is a prefix.
+        if url.startswith("/") and not url.startswith("//") and "/./" not in url and (
+            "/../" not in url
+        ):
+            return iri_to_uri(base + url[1:])
+        return request.build_absolute_uri(url)
+
+    return absolute
+
+
 def product_rows(rows, request) -> list[dict]:
     """``.values(*PRODUCT_LIST_VALUES)`` rows in ProductSerializer's JSON shape."""
-    price = ProductSerializer().fields["price"]
-    when = serializers.DateTimeField().to_representation
+    price, when = _row_renderers()
     storage = Product._meta.get_field("image").storage
+    absolute = None
     data = []
     for row in rows:
         image = row["image"]
         if image:
-            url = storage.url(image)
-            image = request.build_absolute_uri(url) if request is not None else url
+            absolute = absolute or _absolute_url(request)
+            image = absolute(storage.url(image))
         data.append(
             {
                 "id": row["id"],
                 "slug": row["slug"],
                 "name": row["name"],
                 "description": row["description"],
-                "price": price.to_representation(row["price"]),
+                "price": price(row["price"]),
                 "stock": row["stock"],
                 "in_stock": row["stock"] > 0,
                 "category": row["category__slug"],

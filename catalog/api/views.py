@@ -1,8 +1,10 @@
 """Catalog API: categories, products (with adjust-stock) and sellers. Thin: parse, call a
 service, render."""
 
+from types import SimpleNamespace
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.filters import ProductFilter, ProductOrderingFilter
+from catalog.api.filters import ProductFilter, ProductFilterBackend, ProductOrderingFilter
 from catalog.api.pagination import ProductPagination
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
@@ -170,7 +172,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ProductPermission]
     schema = PublicReadSchema()
-    filter_backends = [DjangoFilterBackend, ProductOrderingFilter]
+    filter_backends = [ProductFilterBackend, ProductOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
@@ -187,10 +189,31 @@ class ProductViewSet(viewsets.ModelViewSet):
         return product_visible_to(self.request.user, include_inactive=True)
 
     def list(self, request, *args, **kwargs):
-        # Same JSON as ProductSerializer(many=True), rendered from .values() rows.
+        # Same JSON as ProductSerializer(many=True), rendered from .values() rows (the
+        # paginator counts the products and slices the page as rows).
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*PRODUCT_LIST_VALUES))
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(product_rows(page, request))
+
+    def filter_queryset(self, queryset):
+        # The query filters and the ordering are the list's (and only the list documents
+        # them): one product is found by its id alone, without building a FilterSet.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        # Same JSON as ProductSerializer, rendered from one .values() row (as the list).
+        rows = list(
+            self.get_queryset().filter(pk=self.kwargs["pk"]).values(*PRODUCT_LIST_VALUES)[:1]
+        )
+        if not rows:
+            raise Http404
+        row = rows[0]
+        self.check_object_permissions(
+            request, SimpleNamespace(pk=row["id"], seller_id=row["seller_id"])
+        )
+        return Response(product_rows(rows, request)[0])
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -1,4 +1,5 @@
-"""The product list's fast path renders exactly what ProductSerializer renders."""
+"""The product list's and detail's fast path renders exactly what ProductSerializer
+renders; the list's filters are only built when the query names one."""
 
 from decimal import Decimal
 
@@ -6,9 +7,11 @@ import pytest
 from django.core.files.base import ContentFile
 from rest_framework.test import APIRequestFactory
 
+from catalog.api.filters import ProductFilter
 from catalog.api.serializers import ProductSerializer
 from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +38,91 @@ def test_list_items_equal_the_serializers_json(api_client, tmp_path, settings):
     assert response.json()["results"][1]["price"] == "1234.50"
     assert response.json()["results"][1]["image_url"].startswith("http://testserver/")
     assert response.json()["results"][0]["image_url"] is None
+
+
+def test_detail_equals_the_serializers_json(api_client, tmp_path, settings):
+    """A product's detail is ProductSerializer's JSON, also with an image and a zero stock."""
+    settings.MEDIA_ROOT = tmp_path
+    product = ProductFactory(price=Decimal("7"), stock=0, description="")
+    product.image.save("mug ü.png", ContentFile(b"png"), save=True)
+
+    response = api_client.get(f"/api/v1/products/{product.pk}/")
+
+    assert response.status_code == 200
+    request = APIRequestFactory().get(f"/api/v1/products/{product.pk}/")
+    product.refresh_from_db()
+    assert response.json() == dict(ProductSerializer(product, context={"request": request}).data)
+    assert response.json()["price"] == "7.00"
+    assert response.json()["in_stock"] is False
+    assert response.json()["image_url"].startswith("http://testserver/media/")
+
+
+def test_detail_of_an_archived_product_is_the_sellers_only(api_client):
+    """An archived product: 404 JSON to the public, the full JSON to its own seller."""
+    product = ProductFactory(is_active=False)
+
+    hidden = api_client.get(f"/api/v1/products/{product.pk}/")
+    shown = client_for(product.seller).get(f"/api/v1/products/{product.pk}/")
+
+    assert hidden.status_code == 404
+    assert hidden.json() == {"detail": "Not found.", "code": "not_found"}
+    assert shown.status_code == 200
+    assert shown.json()["id"] == product.pk
+    assert shown.json()["is_active"] is False
+
+
+@pytest.mark.parametrize("params", ["?min_price=abc", "?in_stock=true&seller=0", "?search=zzz"])
+def test_list_filters_do_not_apply_to_one_product(api_client, params):
+    """The list's query filters are the list's: one product is found by its id alone."""
+    product = ProductFactory(stock=0)
+
+    response = api_client.get(f"/api/v1/products/{product.pk}/{params}")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == product.pk
+
+
+def test_filter_backend_builds_no_filterset_without_filter_params(api_client, monkeypatch):
+    """Only pagination in the query: no FilterSet is built, and the page is the same."""
+    ProductFactory.create_batch(3)
+    built = []
+    original = ProductFilter.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(kwargs.get("data"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProductFilter, "__init__", spy)
+
+    plain = api_client.get("/api/v1/products/?page_size=2&page=2")
+    filtered = api_client.get("/api/v1/products/?min_price=0")
+
+    assert plain.status_code == 200
+    assert [p["id"] for p in plain.json()["results"]] == [
+        p.pk for p in Product.objects.order_by("-created_at", "-id")[2:]
+    ]
+    assert plain.json()["count"] == 3
+    assert filtered.status_code == 200
+    assert filtered.json()["count"] == 3
+    assert len(built) == 1 and built[0]["min_price"] == "0"
+
+
+def test_filter_backend_still_validates_any_named_filter(api_client):
+    """A bad value for any filter is still a 400 field error when it is in the query."""
+    ProductFactory()
+
+    response = api_client.get("/api/v1/products/?page_size=5&min_stock=-1")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["min_stock"]
+
+
+def test_filter_backend_each_filter_reads_its_own_parameter():
+    """Every ProductFilter field reads one parameter named like the filter (what lets the
+    backend skip the FilterSet when none of those names is in the query)."""
+    from django.forms import MultiWidget
+
+    form = ProductFilter(data={}).form
+    for name in ProductFilter.base_filters:
+        assert not isinstance(form.fields[name].widget, MultiWidget), name
+        assert form.add_prefix(name) == name
