@@ -106,7 +106,9 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["product", "-created_at"], name="movement_product_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(stock_after__gte=0), name="movement_stock_after_not_negative")
+            models.CheckConstraint(
+                condition=Q(stock_after__gte=0), name="movement_stock_after_not_negative"
+            )
         ]
 
     def __str__(self):

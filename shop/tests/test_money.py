@@ -7,7 +7,13 @@ from shop.money import format_money, quantize
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("0.005", "0.01"), ("0.004", "0.00"), ("2.675", "2.68"), ("4.9975", "5.00"), ("-0.005", "-0.01")],
+    [
+        ("0.005", "0.01"),
+        ("0.004", "0.00"),
+        ("2.675", "2.68"),
+        ("4.9975", "5.00"),
+        ("-0.005", "-0.01"),
+    ],
 )
 def test_quantize_rounds_half_up_to_cents(value, expected):
     """Money rounds half-up to cents, never half-even."""
