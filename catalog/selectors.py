@@ -4,6 +4,7 @@ import json
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Func, Q, QuerySet
 
@@ -60,11 +61,11 @@ MAX_SEARCH_WORD_LENGTH = 100
 
 
 class ProductDocument(Func):
-    """A product's search document. The SQL is exactly the expression of the GIN index
-    in migration ``catalog.0003_product_search_index`` (change both together), so that
-    PostgreSQL's planner can answer ``document @@ query`` from the index."""
+    """A product's search document: the stored, GIN-indexed column ``search_vector`` of
+    migration ``catalog.0004`` (English lexemes of name + description and every prefix
+    of each). The model does not declare the column (SQLite has no ``tsvector``)."""
 
-    template = "to_tsvector('english'::regconfig, ((%(table)s.\"name\")::text || ' ' || %(table)s.\"description\"))"  # noqa: E501
+    template = '%(table)s."search_vector"'
     output_field = SearchVectorField()
 
     def as_sql(self, compiler, connection, **extra_context):
@@ -109,9 +110,14 @@ def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Prod
 
     The one place search is defined (API ``search`` and the storefront's ``q``). On
     PostgreSQL it is full-text search over :class:`ProductDocument`, served by the GIN
-    index of migration ``catalog.0003``: English stems (``mugs`` finds ``mug``) and each
+    index of migration ``catalog.0004``: English stems (``mugs`` finds ``mug``) and each
     word as a prefix (``mu`` finds ``mug``); words that are only stop words (``the``)
     match nothing. Elsewhere (SQLite) every word must appear in the name or description.
+
+    Each word is an exact lexeme of the query because the stored vector holds every
+    prefix of every stem: ``to_tsquery('lan')`` in the vector of a lantern is what
+    ``lan:*`` matched before, without GIN's partial-match scan and with real word
+    statistics for the planner.
     """
     words = SEARCH_WORD_RE.findall(term.replace("\x00", ""))[:MAX_SEARCH_WORDS]
     if not words:
@@ -120,9 +126,11 @@ def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Prod
         for word in words:
             queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
         return queryset
-    # Plain words only (no tsquery operators survive SEARCH_WORD_RE), each a prefix.
-    raw = " & ".join(f"{word[:MAX_SEARCH_WORD_LENGTH]}:*" for word in words)
-    query = SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+    # plainto_tsquery: every lexeme of the words ANDed (a word the parser splits, like
+    # "foo½bar", gives two lexemes, never a phrase: the stored vector has no positions).
+    # The vector holds the prefixes, so each lexeme matches as a prefix without ``:*``.
+    plain = " ".join(word[:MAX_SEARCH_WORD_LENGTH] for word in words)
+    query = SearchQuery(plain, search_type="plain", config=SEARCH_CONFIG)
     return queryset.alias(document=ProductDocument()).filter(document=query)
 
 
@@ -150,6 +158,12 @@ def seller_list() -> QuerySet:
 # --- counting large lists -------------------------------------------------------------
 
 EXACT_COUNT_UP_TO = 1000
+# The planner's estimate is taken without counting only when it expects at least this
+# many times EXACT_COUNT_UP_TO rows: a margin for estimation error, so a list that
+# really has fewer than EXACT_COUNT_UP_TO rows is still counted exactly unless the
+# estimate is off by more than this factor (and then the paginator's short last page
+# corrects it: catalog.api.pagination).
+TRUST_ESTIMATE_FACTOR = 2
 
 
 def product_count(queryset: QuerySet) -> int:
@@ -157,17 +171,33 @@ def product_count(queryset: QuerySet) -> int:
     (PostgreSQL) the planner's estimate.
 
     ``count(*)`` reads every matching row, so over a million products it costs more than
-    the page itself. A capped count (``LIMIT`` in a subquery) stops after the threshold;
-    only past it is the planner asked (``EXPLAIN``, from the statistics ``ANALYZE``
-    keeps), which is what paginators of large catalogs show.
+    the page itself. The planner is asked first (``EXPLAIN``, from the statistics
+    ``ANALYZE`` keeps, about a millisecond): when it expects well above the threshold
+    (:data:`TRUST_ESTIMATE_FACTOR`), its estimate is the answer, which is what
+    paginators of large catalogs show. Otherwise a capped count (``LIMIT`` in a
+    subquery) stops after the threshold. Even a capped count of a common search word
+    reads a thousand matching rows at a million products, several times the cost of
+    its page, which walks the newest-first index and stops after twenty.
     """
-    capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
-    if capped <= EXACT_COUNT_UP_TO or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":
+        capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
         return capped if capped <= EXACT_COUNT_UP_TO else queryset.count()
-    sql, params = queryset.order_by().query.sql_with_params()
+    estimate = _planner_rows(queryset.order_by())
+    if estimate >= TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO:
+        return estimate
+    capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    return capped if capped <= EXACT_COUNT_UP_TO else max(estimate, capped)
+
+
+def _planner_rows(queryset: QuerySet) -> int:
+    """The number of rows PostgreSQL's planner expects ``queryset`` to return."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. .none(): nothing to ask
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return max(int(plan[0]["Plan"]["Plan Rows"]), capped)
+    return int(plan[0]["Plan"]["Plan Rows"])

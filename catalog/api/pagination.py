@@ -1,6 +1,6 @@
 """The product list's pagination: the shop's page numbers with an estimated large count."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
 
 from catalog.api.serializers import PRODUCT_LIST_VALUES
@@ -21,6 +21,41 @@ class EstimatedCountPaginator(Paginator):
 
     def _get_page(self, object_list, *args, **kwargs):
         return super()._get_page(object_list.values(*PRODUCT_LIST_VALUES), *args, **kwargs)
+
+    def page(self, number):
+        """The page, read first with one row more than it shows: when that row is not
+        there, this is the last page and the count is exact without a count query (small
+        lists, the last page of any list, an estimate above the real number such as a
+        search with a filter it rarely meets). Otherwise :func:`product_count`, which
+        also bounds the page number of every page after the first."""
+        number = self.validate_number_format(number)
+        if number > 1 and number > self.num_pages:  # no OFFSET past the (estimated) end
+            raise EmptyPage("That page contains no results")
+        bottom = (number - 1) * self.per_page
+        rows = list(self._get_page(self.object_list[bottom : bottom + self.per_page + 1],
+                                   number, self).object_list)  # fmt: skip
+        if len(rows) <= self.per_page:
+            if not rows and number > 1:
+                raise EmptyPage("That page contains no results")
+            self.count = bottom + len(rows)
+        else:
+            rows = rows[: self.per_page]
+            self.count = max(self.count, bottom + self.per_page + 1)
+        self.__dict__.pop("num_pages", None)
+        self.__dict__.pop("page_range", None)
+        return Page(rows, number, self)
+
+    def validate_number_format(self, number) -> int:
+        """Django's checks of a page number (an integer, at least 1) without the count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
 
 
 class ProductPagination(PageNumberPagination):

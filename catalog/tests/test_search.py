@@ -93,7 +93,7 @@ def test_search_uses_the_gin_index():
         sql, params = query.query.sql_with_params()
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "product_search_gin_idx" in plan, plan
+    assert "product_search_vector_idx" in plan, plan
 
 
 def test_list_count_is_exact_up_to_the_threshold_then_estimated(monkeypatch, api_client):
@@ -107,3 +107,88 @@ def test_list_count_is_exact_up_to_the_threshold_then_estimated(monkeypatch, api
     monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 2)
     estimated = api_client.get("/api/v1/products/?page_size=2").json()
     assert estimated["count"] >= 3 and len(estimated["results"]) == 2
+
+
+def test_search_follows_a_renamed_product(catalog):
+    """The stored search vector is regenerated on save: the new name is found, the old
+    one no longer is."""
+    kettle = catalog["kettle"]
+    kettle.name = "Enamel teapot"
+    kettle.description = "Pours well."
+    kettle.save()
+    assert _found("teapot") == {"Enamel teapot"}
+    assert _found("enam pour") == {"Enamel teapot"}
+    assert _found("copper") == set()
+    Product.objects.filter(pk=kettle.pk).update(description="Holds tea leaves.")
+    assert _found("leaves teapot") == {"Enamel teapot"}
+
+
+def test_search_word_split_by_the_parser_needs_both_parts():
+    """A word PostgreSQL's parser splits ("foo½bar") needs both parts, anywhere in the
+    text (the stored vector has no positions, so it is never a phrase that cannot match)."""
+    ProductFactory(name="Foo lamp", description="The bar is included.")
+    ProductFactory(name="Foo only", description="Nothing else.")
+    assert _found("foo½bar") == {"Foo lamp"}
+
+
+def test_search_prefix_is_a_stored_lexeme_not_a_partial_match(catalog):
+    """Prefixes are stored in the vector, so the query is an exact lexeme match ("ket"
+    is in the kettle's vector) and the planner has real statistics for it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector @@ plainto_tsquery('english', 'ket'), "
+            "search_vector @@ plainto_tsquery('english', 'kettles') FROM catalog_product "
+            "WHERE id = %s",
+            [catalog["kettle"].pk],
+        )
+        assert cursor.fetchone() == (True, True)
+    sql, params = product_text_search(Product.objects.all(), "ket").query.sql_with_params()
+    assert ":*" not in sql % tuple(params)
+
+
+def test_search_of_a_common_word_walks_the_newest_first_index():
+    """With many matches, the newest-first page is read from the created-at index and
+    stops after a page of matches (no sort of every match)."""
+    for number in range(200):
+        ProductFactory(name=f"Lamp {number}", description="Brass.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_product")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        query = product_text_search(Product.objects.filter(is_active=True), "lamp")
+        sql, params = query.order_by("-created_at", "-id")[:20].query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "product_active_created_idx" in plan, plan
+
+
+def test_list_count_trusts_the_estimate_only_well_above_the_threshold(monkeypatch, api_client):
+    """The planner's estimate replaces counting only when it expects at least
+    TRUST_ESTIMATE_FACTOR x EXACT_COUNT_UP_TO rows; below, the count is exact."""
+    from catalog import selectors
+
+    ProductFactory.create_batch(7)
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 5)
+    monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 9)  # < 2 x 5
+    assert selectors.product_count(Product.objects.all()) == 9  # above 5: max(estimate, 6)
+    monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 4)
+    assert selectors.product_count(Product.objects.all()) == 6  # capped count wins
+    monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 10)
+    assert selectors.product_count(Product.objects.all()) == 7  # exact
+    monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 20)  # >= 2 x 10
+    assert selectors.product_count(Product.objects.all()) == 20
+
+
+def test_list_count_overestimated_is_corrected_by_the_short_last_page(monkeypatch, api_client):
+    """When the estimate promises more rows than there are (a search and a filter that
+    rarely meet), the short page is the last one: count exact, no empty pages offered."""
+    from catalog import selectors
+
+    ProductFactory.create_batch(3)
+    monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 50_000)
+    body = api_client.get("/api/v1/products/?page_size=2").json()
+    assert body["count"] == 50_000 and len(body["results"]) == 2 and body["next"]
+    last = api_client.get("/api/v1/products/?page_size=2&page=2").json()
+    assert last["count"] == 3 and len(last["results"]) == 1 and last["next"] is None
+    gone = api_client.get("/api/v1/products/?page_size=2&page=3")
+    assert gone.status_code == 404
+    assert api_client.get("/api/v1/products/").json()["count"] == 3
