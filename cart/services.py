@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from rest_framework.exceptions import NotAuthenticated
@@ -17,6 +18,7 @@ from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
 from cart.pricing import CartTotals, PricingLine, price_lines
 from cart.store import (
     CartLine,
+    CartSnapshot,
     LineChange,
     LineCountLimit,
     LineQuantityLimit,
@@ -103,11 +105,13 @@ class MergeResult:
 # --- which cart -------------------------------------------------------------------------------
 
 
-def cart_for_request(request, *, create: bool = False) -> Cart:
+def cart_for_request(request, *, create: bool = False, verify: bool = True) -> Cart:
     """The API caller's cart: the JWT user's, else the one named by ``X-Cart-Token``.
 
     Unknown or expired tokens are 404; neither is 401 saying how to get a cart.
     ``create`` is accepted for symmetry with pages: a user's cart is created on first write.
+    ``verify=False`` leaves the existence check of a token cart to its first
+    :func:`cart_snapshot` (one round trip instead of two).
     """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -115,17 +119,35 @@ def cart_for_request(request, *, create: bool = False) -> Cart:
     token = request.META.get(CART_TOKEN_HEADER)
     if token is None:
         raise NotAuthenticated(HOW_TO_GET_A_CART)
-    return cart_for_token(token=token)
+    return cart_for_token(token=token, verify=verify)
 
 
-def cart_for_token(*, token: str) -> Cart:
-    """The anonymous cart with this token; 404 if the token is malformed, unknown or expired."""
+def _unknown_token() -> NotFound:
+    return NotFound("Unknown or expired cart token.", code="cart_not_found")
+
+
+def cart_for_token(*, token: str, verify: bool = True) -> Cart:
+    """The anonymous cart with this token; 404 if the token is malformed, unknown or expired
+    (with ``verify=False`` the unknown or expired case is left to :func:`cart_snapshot`)."""
     if not is_valid_token(token):
-        raise NotFound("Unknown or expired cart token.", code="cart_not_found")
+        raise _unknown_token()
     cart = Cart.for_token(token)
-    if not get_store().exists(cart.id):
-        raise NotFound("Unknown or expired cart token.", code="cart_not_found")
+    if not verify:
+        cart.verified = False
+    elif not get_store().exists(cart.id):
+        raise _unknown_token()
     return cart
+
+
+def cart_snapshot(*, cart: Cart) -> CartSnapshot:
+    """The cart's lines, coupon and TTL in one round trip; 404 for an unverified token
+    cart that does not exist (unknown or expired)."""
+    snapshot = get_store().snapshot(cart.id)
+    if not cart.verified:
+        if not snapshot.exists:
+            raise _unknown_token()
+        cart.verified = True
+    return snapshot
 
 
 def cart_for_page(request) -> Cart:
@@ -160,19 +182,48 @@ def _check_quantity(quantity, *, minimum: int) -> int:
 MAX_ID = 2**63 - 1
 
 
-def _active_product(product_id) -> Product:
+class ProductRow(NamedTuple):
+    """What the cart needs of a product: one ``values_list`` row, no model instance."""
+
+    id: int
+    slug: str
+    name: str
+    price: Decimal
+    stock: int
+    is_active: bool
+    category_id: int | None
+
+
+def _product_rows(ids) -> dict[int, ProductRow]:
+    """The products with these ids (any state), in one query; none for no ids."""
+    if not ids:
+        return {}
+    rows = Product.objects.filter(pk__in=ids).values_list(*ProductRow._fields)
+    return {row[0]: ProductRow._make(row) for row in rows}
+
+
+def _check_product_id(product_id) -> int:
     if isinstance(product_id, bool) or not isinstance(product_id, int):
         raise NotFound("No such product.", code="product_not_found")
     if not 1 <= product_id <= MAX_ID:
         raise NotFound("No such product.", code="product_not_found")
-    product = (
+    return product_id
+
+
+def _no_such_product(product_id: int) -> NotFound:
+    return NotFound(f"Product {product_id} does not exist.", code="product_not_found")
+
+
+def _active_product(product_id) -> ProductRow:
+    _check_product_id(product_id)
+    row = (
         Product.objects.filter(pk=product_id, is_active=True)
-        .only("id", "name", "price", "stock")
+        .values_list(*ProductRow._fields)
         .first()
     )
-    if product is None:
-        raise NotFound(f"Product {product_id} does not exist.", code="product_not_found")
-    return product
+    if row is None:
+        raise _no_such_product(product_id)
+    return ProductRow._make(row)
 
 
 def _too_many_lines() -> LimitExceeded:
@@ -182,12 +233,12 @@ def _too_many_lines() -> LimitExceeded:
     )
 
 
-def _not_enough(product: Product) -> InsufficientStock:
+def _not_enough(product: ProductRow) -> InsufficientStock:
     if product.stock <= 0:
         detail = f"{product.name} is out of stock."
     else:
         detail = f"Only {product.stock} of {product.name} left."
-    return InsufficientStock(detail, available=product.stock, product_id=product.pk)
+    return InsufficientStock(detail, available=product.stock, product_id=product.id)
 
 
 def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
@@ -197,13 +248,44 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
     concurrent adds can never take a line above the stock seen or the cart above its limit.
     """
     quantity = _check_quantity(quantity, minimum=1)
-    product = _active_product(product_id)
+    return _add_to_store(cart, _active_product(product_id), quantity)
+
+
+def cart_add_item_read(
+    *, cart: Cart, product_id: int, quantity: int = 1, snapshot: CartSnapshot | None = None
+) -> CartSummary:
+    """:func:`cart_add_item`, then the cart as :func:`cart_read` gives it, for the API.
+
+    The snapshot taken before the write (``snapshot``, or one taken here) and one query
+    for its products and the added one serve both: the new line is what the store's add
+    wrote (the quantity it returned, the line's kept price). A concurrent write to another
+    line may be missing from this answer; the write-back stays compare-and-set.
+    """
+    quantity = _check_quantity(quantity, minimum=1)
+    _check_product_id(product_id)
+    if snapshot is None:
+        snapshot = CartSnapshot((), None, None, False) if cart.pending else cart_snapshot(cart=cart)
+    products = _product_rows({line.product_id for line in snapshot.lines} | {product_id})
+    product = products.get(product_id)
+    if product is None or not product.is_active:
+        raise _no_such_product(product_id)
+    new_quantity = _add_to_store(cart, product, quantity)
+    lines = [line for line in snapshot.lines if line.product_id != product_id]
+    before = next((line for line in snapshot.lines if line.product_id == product_id), None)
+    price = before.unit_price if before is not None else quantize(product.price)
+    lines.append(CartLine(product_id, new_quantity, price, False))
+    lines.sort(key=lambda line: line.product_id)
+    after = CartSnapshot(tuple(lines), snapshot.coupon, settings.CART_TTL, True)
+    return cart_read(cart=cart, snapshot=after, products=products)
+
+
+def _add_to_store(cart: Cart, product: ProductRow, quantity: int) -> int:
     max_quantity = settings.CART_MAX_LINE_QUANTITY
     cap = min(product.stock, max_quantity)
     cart.persist()
     try:
         return get_store().add(
-            cart.id, product.pk, quantity, product.price,
+            cart.id, product.id, quantity, product.price,
             max_quantity=cap, max_lines=settings.CART_MAX_LINES,
         )
     except LineCountLimit:
@@ -231,7 +313,7 @@ def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> int:
     cart.persist()
     try:
         return get_store().set(
-            cart.id, product.pk, quantity, product.price, max_lines=settings.CART_MAX_LINES
+            cart.id, product.id, quantity, product.price, max_lines=settings.CART_MAX_LINES
         )
     except LineCountLimit:
         raise _too_many_lines() from None
@@ -367,7 +449,12 @@ def cart_login_merge(*, request, user) -> MergeResult:
 # --- reading, reconciled with the catalog -----------------------------------------------------
 
 
-def cart_read(*, cart: Cart) -> CartSummary:
+def cart_read(
+    *,
+    cart: Cart,
+    snapshot: CartSnapshot | None = None,
+    products: dict[int, ProductRow] | None = None,
+) -> CartSummary:
     """The cart at current prices, reconciled with stock; each change is reported once.
 
     Products gone or archived leave the cart (``product_unavailable``), quantities above the
@@ -375,23 +462,21 @@ def cart_read(*, cart: Cart) -> CartSummary:
     ``out_of_stock`` and are not totalled, a new price is reported (``price_changed``) and
     remembered, and a coupon that no longer applies is dropped (``coupon_removed``).
     The write-back is compare-and-set, so it never undoes a concurrent write.
+    ``snapshot`` and ``products`` are what the caller has already read of the cart and
+    its products (one store round trip and one query when left out).
     """
     currency = settings.SHOP_CURRENCY
     tax_rate = settings.SHOP_TAX_RATE
     if cart.pending:
         return CartSummary((), price_lines([], tax_rate=tax_rate), None, (), settings.CART_TTL,
                            currency)
-    store = get_store()
-    snapshot = store.snapshot(cart.id)
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(pk__in=[line.product_id for line in snapshot.lines]).only(
-            "id", "slug", "name", "price", "stock", "is_active", "category_id"
-        )
-    }
+    if snapshot is None:
+        snapshot = cart_snapshot(cart=cart)
+    if products is None:
+        products = _product_rows([line.product_id for line in snapshot.lines])
     warnings: list[CartWarning] = []
     changes: list[LineChange] = []
-    kept: list[tuple[Product, int, str, bool]] = []  # product, quantity, status, price_changed
+    kept: list[tuple[ProductRow, int, str, bool]] = []  # product, quantity, status, price_changed
     for line in snapshot.lines:
         product = products.get(line.product_id)
         if product is None or not product.is_active:
@@ -408,7 +493,7 @@ def cart_read(*, cart: Cart) -> CartSummary:
             status, noted = OUT_OF_STOCK, True
             if not line.out_of_stock_noted:
                 warnings.append(CartWarning(
-                    "out_of_stock", f"{product.name} is out of stock.", product.pk
+                    "out_of_stock", f"{product.name} is out of stock.", product.id
                 ))
         elif quantity > product.stock:
             quantity, status = product.stock, REDUCED
@@ -416,7 +501,7 @@ def cart_read(*, cart: Cart) -> CartSummary:
                 "quantity_reduced",
                 f"Only {product.stock} of {product.name} left: your cart now holds "
                 f"{product.stock}.",
-                product.pk,
+                product.id,
             ))
         price_changed = line.unit_price != product.price
         if price_changed:
@@ -424,15 +509,15 @@ def cart_read(*, cart: Cart) -> CartSummary:
                 "price_changed",
                 f"The price of {product.name} changed from {line.unit_price} to "
                 f"{product.price}.",
-                product.pk,
+                product.id,
             ))
-        new = CartLine(product.pk, quantity, product.price, noted)
+        new = CartLine(product.id, quantity, product.price, noted)
         if new != line:
             changes.append(LineChange(line.product_id, line, new))
         kept.append((product, quantity, status, price_changed))
 
     priced_input = [
-        PricingLine(product.pk, product.price, quantity)
+        PricingLine(product.id, product.price, quantity)
         for product, quantity, status, _ in kept
         if status != OUT_OF_STOCK
     ]
@@ -446,18 +531,18 @@ def cart_read(*, cart: Cart) -> CartSummary:
             coupon_change = (snapshot.coupon, None)
 
     if changes or coupon_change:
-        store.apply_changes(cart.id, changes, coupon=coupon_change)
+        get_store().apply_changes(cart.id, changes, coupon=coupon_change)
 
     totals = price_lines(priced_input, rule=rule, tax_rate=tax_rate)
     line_totals = {line.product_id: line.line_total for line in totals.lines}
     lines = tuple(
         SummaryLine(
-            product_id=product.pk,
+            product_id=product.id,
             slug=product.slug,
             name=product.name,
             unit_price=product.price,
             quantity=quantity,
-            line_total=line_totals.get(product.pk, ZERO),
+            line_total=line_totals.get(product.id, ZERO),
             available=max(product.stock, 0),
             status=status,
             price_changed=price_changed,
@@ -470,7 +555,9 @@ def cart_read(*, cart: Cart) -> CartSummary:
     return CartSummary(lines, totals, coupon, tuple(warnings), expires_in, currency)
 
 
-def _with_lineage(lines: list[PricingLine], products: dict[int, Product]) -> list[PricingLine]:
+def _with_lineage(
+    lines: list[PricingLine], products: dict[int, ProductRow]
+) -> list[PricingLine]:
     from catalog.selectors import category_lineage_map
 
     lineage = category_lineage_map()

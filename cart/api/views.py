@@ -69,12 +69,18 @@ class CartAPIView(APIView):
             return []
         return [CartWriteThrottle()]
 
-    def cart(self) -> Cart:
-        return services.cart_for_request(self.request)
+    def cart(self, *, verify: bool = True) -> Cart:
+        return services.cart_for_request(self.request, verify=verify)
+
+    @classmethod
+    def render(cls, cart: Cart, *, status_code=status.HTTP_200_OK, extra_warnings=()) -> Response:
+        return cls.respond(
+            services.cart_read(cart=cart), status_code=status_code, extra_warnings=extra_warnings
+        )
 
     @staticmethod
-    def render(cart: Cart, *, status_code=status.HTTP_200_OK, extra_warnings=()) -> Response:
-        data = services.cart_summary_dict(services.cart_read(cart=cart))
+    def respond(summary, *, status_code=status.HTTP_200_OK, extra_warnings=()) -> Response:
+        data = services.cart_summary_dict(summary)
         if extra_warnings:
             data["warnings"] = [w.as_dict() for w in extra_warnings] + data["warnings"]
         return Response(data, status=status_code)
@@ -102,7 +108,8 @@ class CartDetailView(CartAPIView):
         tags=["cart"],
     )
     def get(self, request):
-        return self.render(self.cart())
+        # The token's existence is checked by the read's own snapshot (one round trip).
+        return self.render(self.cart(verify=False))
 
     @extend_schema(
         summary="Empty and destroy the cart",
@@ -124,11 +131,16 @@ class CartItemsView(CartAPIView):
         tags=["cart"],
     )
     def post(self, request):
-        cart = self.cart()
+        cart = self.cart(verify=False)
+        # Taken before the body is parsed, so an unknown token is 404 whatever the body.
+        snapshot = services.cart_snapshot(cart=cart)
         serializer = CartItemAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.cart_add_item(cart=cart, **serializer.validated_data)
-        return self.render(cart)
+        return self.respond(
+            services.cart_add_item_read(
+                cart=cart, snapshot=snapshot, **serializer.validated_data
+            )
+        )
 
 
 class CartItemView(CartAPIView):

@@ -1,0 +1,169 @@
+"""What one cart API request costs: store round trips and SQL queries, and that the
+cheaper add-then-read answers exactly what a separate add and read would."""
+
+from decimal import Decimal
+
+import pytest
+import redis
+
+from cart import services
+from cart.cart import Cart, new_token
+from cart.store import get_store
+from catalog.tests.factories import CategoryFactory, ProductFactory
+from coupons.tests.factories import CouponFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cart_commands(monkeypatch, settings):
+    """The Redis commands that touch a cart key (the throttle's cache commands are not
+    counted: they are the same for every write)."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: counts real Redis commands")
+    seen = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        keys = [a.decode(errors="replace") if isinstance(a, bytes) else a for a in args]
+        if any(isinstance(k, str) and k.startswith("cart:") for k in keys):
+            seen.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    return seen
+
+
+def token_cart(lines=(), coupon=None) -> str:
+    """A token cart holding ``(product, quantity[, stored price])`` lines."""
+    token = new_token()
+    store = get_store()
+    store.touch(f"anon:{token}")
+    for product, quantity, *price in lines:
+        store.add(f"anon:{token}", product.pk, quantity, price[0] if price else product.price)
+    if coupon:
+        store.set_coupon(f"anon:{token}", coupon)
+    return token
+
+
+def test_view_costs_one_store_command_and_one_query(
+    api_client, cart_commands, django_assert_num_queries
+):
+    """GET cart/ with a token: one snapshot (it also proves the token), one product query."""
+    token = token_cart([(ProductFactory(), 1) for _ in range(10)])
+    cart_commands.clear()
+
+    with django_assert_num_queries(1):
+        response = api_client.get("/api/v1/cart/", HTTP_X_CART_TOKEN=token)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 10
+    assert cart_commands == ["EVALSHA"]
+
+
+def test_add_costs_two_store_commands_and_one_query(
+    api_client, cart_commands, django_assert_num_queries
+):
+    """POST cart/items/: the snapshot, the atomic add, and one query for every product."""
+    lines = [(ProductFactory(), 1) for _ in range(5)]
+    token = token_cart(lines)
+    added = ProductFactory(stock=3)
+    cart_commands.clear()
+
+    with django_assert_num_queries(1):
+        response = api_client.post(
+            "/api/v1/cart/items/", {"product_id": added.pk, "quantity": 2}, format="json",
+            HTTP_X_CART_TOKEN=token,
+        )
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 6
+    assert cart_commands == ["EVALSHA", "EVALSHA"]
+
+
+def test_view_of_an_unknown_token_is_404_after_one_command(api_client, cart_commands):
+    """An unknown token is found out by the read's own snapshot: 404, nothing written."""
+    response = api_client.get("/api/v1/cart/", HTTP_X_CART_TOKEN=new_token())
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Unknown or expired cart token.",
+                               "code": "cart_not_found"}  # fmt: skip
+    assert cart_commands == ["EVALSHA"]
+
+
+@pytest.mark.parametrize("body", [{}, {"product_id": "x"}, {"product_id": 1, "quantity": 0}])
+def test_add_with_an_unknown_token_is_404_whatever_the_body(api_client, body):
+    """The token is checked before the body: an unknown token is 404, never 400, and no
+    cart is created for it."""
+    token = new_token()
+
+    response = api_client.post(
+        "/api/v1/cart/items/", body, format="json", HTTP_X_CART_TOKEN=token
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "cart_not_found"
+    assert not get_store().exists(f"anon:{token}")
+
+
+def test_add_of_an_archived_product_changes_nothing(api_client):
+    """404 for an archived product; the cart is left as it was."""
+    kept = ProductFactory()
+    token = token_cart([(kept, 2)])
+    archived = ProductFactory(is_active=False)
+
+    response = api_client.post(
+        "/api/v1/cart/items/", {"product_id": archived.pk}, format="json",
+        HTTP_X_CART_TOKEN=token,
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "product_not_found"
+    assert [(line.product_id, line.quantity) for line in get_store().lines(f"anon:{token}")] == [
+        (kept.pk, 2)
+    ]
+
+
+@pytest.mark.parametrize("already_there", [False, True])
+def test_add_answers_what_a_separate_add_and_read_answer(api_client, already_there):
+    """The API's add-then-read equals cart_add_item followed by cart_read on a twin cart:
+    items, totals, coupon, warnings (price change, archived, reduced, out of stock),
+    the kept price of a line already in the cart, and the store left behind."""
+    category = CategoryFactory()
+    cheaper = ProductFactory(price=Decimal("8.00"), stock=9, category=category)
+    archived = ProductFactory(price=Decimal("3.00"), stock=9)
+    scarce = ProductFactory(price=Decimal("5.00"), stock=1)
+    sold_out = ProductFactory(price=Decimal("4.00"), stock=0)
+    target = ProductFactory(price=Decimal("12.50"), stock=20, category=category)
+    coupon = CouponFactory(percent_off=Decimal("15.00"), categories=[category])
+    lines = [
+        (cheaper, 1, Decimal("9.00")),  # price changed since it was added
+        (archived, 1),
+        (scarce, 3),
+        (sold_out, 1),
+    ]
+    if already_there:
+        lines.append((target, 2, Decimal("11.00")))  # the stored price is kept by the add
+    api_token, twin_token = token_cart(lines, coupon.code), token_cart(lines, coupon.code)
+    archived.is_active = False
+    archived.save()
+
+    response = api_client.post(
+        "/api/v1/cart/items/", {"product_id": target.pk, "quantity": 3}, format="json",
+        HTTP_X_CART_TOKEN=api_token,
+    )
+    twin = Cart.for_token(twin_token)
+    services.cart_add_item(cart=twin, product_id=target.pk, quantity=3)
+    expected = services.cart_summary_dict(services.cart_read(cart=twin))
+
+    assert response.status_code == 200
+    assert response.json() == expected
+    assert {w["code"] for w in expected["warnings"]} >= {
+        "price_changed", "product_unavailable", "quantity_reduced", "out_of_stock"
+    }
+    assert expected["coupon"] == {"code": coupon.code, "name": coupon.name}
+    line = next(i for i in expected["items"] if i["product_id"] == target.pk)
+    assert line["quantity"] == (5 if already_there else 3)
+    store = get_store()
+    assert store.lines(f"anon:{api_token}") == store.lines(f"anon:{twin_token}")
+    assert store.get_coupon(f"anon:{api_token}") == coupon.code
