@@ -1,10 +1,10 @@
 """Writes to the catalog. Stock changes only here, each with its StockMovement row."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,6 +29,7 @@ def stock_apply(
     order=None,
     note: str = "",
     ceiling: int | None = None,
+    locked: Mapping[int, Product] | None = None,
 ) -> dict[int, Product]:
     """Apply several stock changes at once, all or nothing, one movement per change.
 
@@ -36,12 +37,18 @@ def stock_apply(
     transactions touching the same products cannot deadlock. Raises InsufficientStock
     (with ``available``) for the first change that would take stock below zero, and
     ShopError ``invalid_stock`` for an increase that would pass ``ceiling``.
+    ``locked``: the products as the caller already locked them FOR UPDATE (in pk order)
+    in the same transaction, e.g. checkout: they are not locked and read a second time.
     """
     changes = [c for c in changes if c.delta != 0]
     ids = sorted({c.product_id for c in changes})
-    locked = {
-        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    if locked is not None and all(pk in locked for pk in ids):
+        locked = {pk: locked[pk] for pk in ids}
+    else:
+        locked = {
+            p.pk: p
+            for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
     missing = [pk for pk in ids if pk not in locked]
     if missing:
         raise NotFound(f"Product {missing[0]} does not exist.")
@@ -77,9 +84,27 @@ def stock_apply(
             )
         )
     # The check constraint (stock >= 0) stays the backstop for any path we missed.
-    Product.objects.bulk_update(list(locked.values()), ["stock", "updated_at"])
+    _write_stock(list(locked.values()), now)
     StockMovement.objects.bulk_create(movements)
     return locked
+
+
+def _write_stock(products: list[Product], now) -> None:
+    """Save the products' new stock in one statement. On PostgreSQL an UPDATE ... FROM
+    unnest(ids, stocks): bulk_update's CASE WHEN expressions cost more Python than the
+    rest of a checkout's stock step."""
+    if not products:
+        return
+    if connection.vendor != "postgresql":
+        Product.objects.bulk_update(products, ["stock", "updated_at"])
+        return
+    table = connection.ops.quote_name(Product._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS p SET stock = v.stock, updated_at = %s "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, stock) WHERE p.id = v.id",
+            [now, [p.pk for p in products], [p.stock for p in products]],
+        )
 
 
 def stock_adjust(

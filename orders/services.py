@@ -44,6 +44,8 @@ CHECKOUT_LOCK_NAMESPACE = 5_001
 class PlacedOrder:
     order: Order
     created: bool  # False when an earlier request with the same Idempotency-Key made it
+    # The new order's items as written (in id order); empty for a replayed order.
+    items: tuple[OrderItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,8 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
         p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
     problems = _line_problems(lines, products)
-    lineage = category_lineage_map()
+    # Category lineage only matters for a coupon's scope: that query only then.
+    lineage = category_lineage_map() if coupon_code else {}
     pricing_lines = [
         PricingLine(
             product_id=line.product_id,
@@ -193,7 +196,7 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
         shipping_name=shipping_name,
         shipping_address=shipping_address,
     )
-    OrderItem.objects.bulk_create(
+    items = OrderItem.objects.bulk_create(
         [
             OrderItem(
                 order=order,
@@ -213,6 +216,7 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
             order=order,
             user=user,
             note=f"Order {order.number}",
+            locked=products,  # locked above, in pk order: not locked and read again
         )
     except InsufficientStock as exc:  # cannot happen under our locks; kept as a safety net
         raise CheckoutConflict(
@@ -231,9 +235,10 @@ def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_ke
     if idempotency_key:
         IdempotencyKey.objects.create(owner=owner, key=idempotency_key, order=order)
 
+    items = tuple(items)
     transaction.on_commit(lambda: _empty_cart(cart), robust=True)
-    transaction.on_commit(lambda: order_send_confirmation(order=order), robust=True)
-    return PlacedOrder(order=order, created=True)
+    transaction.on_commit(lambda: order_send_confirmation(order=order, items=items), robust=True)
+    return PlacedOrder(order=order, created=True, items=items)
 
 
 def _line_problems(lines, products: dict[int, Product]) -> list[CheckoutProblem]:
@@ -296,9 +301,11 @@ def _empty_cart(cart) -> None:
     cart_clear(cart=cart)
 
 
-def order_send_confirmation(*, order: Order) -> None:
-    """Email the order confirmation (plain text and HTML)."""
-    context = {"order": order, "items": list(order.items.all()), "shop_name": settings.SHOP_NAME}
+def order_send_confirmation(*, order: Order, items=None) -> None:
+    """Email the order confirmation (plain text and HTML); ``items``: the order's items
+    when the caller has them (checkout), else they are read."""
+    items = list(order.items.all()) if items is None else list(items)
+    context = {"order": order, "items": items, "shop_name": settings.SHOP_NAME}
     send_mail(
         subject=f"{settings.SHOP_NAME}: order {order.number} received",
         message=render_to_string("orders/email/confirmation.txt", context),

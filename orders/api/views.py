@@ -19,6 +19,7 @@ from orders.api.serializers import (
     OrderSerializer,
     PaySerializer,
     PlacedOrderSerializer,
+    placed_order_data,
 )
 from orders.models import Order
 from shop.exceptions import NotFound, ShopError
@@ -172,8 +173,12 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             idempotency_key=key,
             **body.validated_data,
         )
-        order = selectors.order_queryset().get(pk=placed.order.pk)
-        return Response(PlacedOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        if placed.created:
+            # Rendered from the order and items just written: not read back.
+            data = placed_order_data(placed.order, placed.items)
+        else:
+            data = PlacedOrderSerializer(selectors.order_queryset().get(pk=placed.order.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @staticmethod
     def _replayed_order(request, key: str) -> Order | None:

@@ -1,0 +1,150 @@
+"""What one checkout costs, and that its cheaper paths answer and write what the plain
+ones did: the body rendered from the order just written, products locked once, the
+stock written in one statement, category lineage read only for a coupon."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product, StockMovement
+from catalog.services import StockChange, stock_apply
+from catalog.tests.factories import CategoryFactory, ProductFactory
+from coupons.tests.factories import CouponFactory
+from orders.api.serializers import PlacedOrderSerializer
+from orders.models import Order
+from orders.selectors import order_queryset
+from orders.tests.carts import cart_with
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {"shipping_name": "Ada", "shipping_address": "1 Loop Road"}
+
+
+def checkout(client, cart, **body):
+    headers = {"HTTP_X_CART_TOKEN": cart.token} if cart.token else {}
+    return client.post("/api/v1/orders/", {**ADDRESS, **body}, format="json", **headers)
+
+
+def product_locks(queries) -> list[str]:
+    return [
+        q["sql"] for q in queries
+        if q["sql"].startswith('SELECT "catalog_product"') and "FOR UPDATE" in q["sql"]
+    ]  # fmt: skip
+
+
+def test_guest_checkout_body_is_the_order_read_back(api_client):
+    """The 201 body (rendered from the order just written) equals PlacedOrderSerializer of
+    the order read back from the database: money strings, dates, items, order_token."""
+    products = [ProductFactory(price=Decimal(p), stock=9) for p in ("9.99", "0.10", "120")]
+    cart = cart_with([(products[0], 2), (products[1], 1), (products[2], 3)])
+
+    response = checkout(api_client, cart, email="guest@example.com")
+
+    assert response.status_code == 201
+    order = order_queryset().get(number=response.json()["number"])
+    assert response.json() == PlacedOrderSerializer(order).data
+    assert response.json()["order_token"] == order.access_token
+    assert [i["line_total"] for i in response.json()["items"]] == ["19.98", "0.10", "360.00"]
+    assert response.json()["coupon_code"] is None
+
+
+def test_user_checkout_with_coupon_body_is_the_order_read_back(customer, customer_client):
+    """With a coupon and a signed-in user (order_token null), the same equality holds."""
+    category = CategoryFactory()
+    product = ProductFactory(price=Decimal("33.33"), stock=5, category=category)
+    coupon = CouponFactory(percent_off=Decimal("12.50"), categories=[category])
+    cart_with([(product, 3)], coupon=coupon.code, user=customer)
+
+    response = customer_client.post("/api/v1/orders/", ADDRESS, format="json")
+
+    assert response.status_code == 201
+    order = order_queryset().get(number=response.json()["number"])
+    assert response.json() == PlacedOrderSerializer(order).data
+    assert response.json()["order_token"] is None
+    assert response.json()["coupon_code"] == coupon.code
+    assert response.json()["discount"] == "12.50"
+
+
+def test_checkout_locks_each_product_once_and_skips_lineage_without_coupon(
+    api_client, django_capture_on_commit_callbacks
+):
+    """One FOR UPDATE over the products (stock_apply reuses those rows), no category query
+    without a coupon, no read-back of the order; the stock and movements are written."""
+    products = [ProductFactory(stock=5) for _ in range(3)]
+    cart = cart_with([(p, 2) for p in products])
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = checkout(api_client, cart, email="g@example.com")
+
+    assert response.status_code == 201
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert len(product_locks(queries.captured_queries)) == 1
+    assert not any('FROM "catalog_category"' in sql for sql in sqls)
+    assert not any(sql.startswith('SELECT "orders_order"') for sql in sqls)
+    assert sorted(Product.objects.values_list("stock", flat=True)) == [3, 3, 3]
+    movements = StockMovement.objects.filter(reason=StockMovement.Reason.CHECKOUT)
+    assert sorted(movements.values_list("delta", "stock_after")) == [(-2, 3)] * 3
+    assert len(mail.outbox) == 1
+    assert products[0].name in mail.outbox[0].body
+
+
+def test_checkout_with_coupon_reads_the_lineage(customer, customer_client):
+    """A category-scoped coupon still sees the product's category ancestors."""
+    parent = CategoryFactory()
+    child = CategoryFactory(parent=parent)
+    product = ProductFactory(price=Decimal("10.00"), stock=5, category=child)
+    coupon = CouponFactory(percent_off=Decimal("50.00"), categories=[parent])
+    cart_with([(product, 1)], coupon=coupon.code, user=customer)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = customer_client.post("/api/v1/orders/", ADDRESS, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["discount"] == "5.00"
+    assert any('FROM "catalog_category"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_stock_apply_with_locked_rows_reads_nothing_again():
+    """Given rows the caller locked, stock_apply neither locks nor reads them again, and
+    writes every new stock in one statement."""
+    products = [ProductFactory(stock=10) for _ in range(3)]
+    with transaction.atomic():
+        locked = {
+            p.pk: p
+            for p in Product.objects.select_for_update().filter(pk__in=[p.pk for p in products])
+        }
+        with CaptureQueriesContext(connection) as queries:
+            stock_apply(
+                changes=[StockChange(p.pk, -i - 1) for i, p in enumerate(products)],
+                reason=StockMovement.Reason.ADJUSTMENT,
+                locked=locked,
+            )
+
+    assert product_locks(queries.captured_queries) == []
+    updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert [Product.objects.get(pk=p.pk).stock for p in products] == [9, 8, 7]
+
+
+def test_stock_apply_locks_rows_the_caller_did_not_pass():
+    """A ``locked`` map missing one of the products is not trusted: all are locked."""
+    first, second = ProductFactory(stock=4), ProductFactory(stock=4)
+    with transaction.atomic():
+        locked = {first.pk: Product.objects.select_for_update().get(pk=first.pk)}
+        with CaptureQueriesContext(connection) as queries:
+            stock_apply(
+                changes=[StockChange(first.pk, -1), StockChange(second.pk, -4)],
+                reason=StockMovement.Reason.ADJUSTMENT,
+                locked=locked,
+            )
+
+    assert len(product_locks(queries.captured_queries)) == 1
+    assert Product.objects.get(pk=first.pk).stock == 3
+    assert Product.objects.get(pk=second.pk).stock == 0
+    assert Order.objects.count() == 0
