@@ -287,3 +287,48 @@ def test_concurrent_adds_never_pass_the_cap(store):
         worker.join()
     assert sorted(r for r in results if r is not None) == [1, 2, 3, 4, 5]
     assert store.get("c1", 7).quantity == 5
+
+
+def test_snapshot_parses_many_lines_sorted_with_flags_and_coupon(store):
+    """A snapshot of many lines: sorted by product id (numerically), each with its
+    quantity, exact price and out-of-stock flag; the marker and coupon are not lines."""
+    for product_id in (12, 3, 100, 7):
+        store.add("c1", product_id, product_id, Decimal("0.10") * product_id)
+    store.apply_changes(
+        "c1", [LineChange(7, CartLine(7, 7, Decimal("0.70")), CartLine(7, 2, P, True))]
+    )
+    store.set_coupon("c1", "SAVE10")
+    snap = store.snapshot("c1")
+    assert snap.lines == (
+        CartLine(3, 3, Decimal("0.30")),
+        CartLine(7, 2, P, True),
+        CartLine(12, 12, Decimal("1.20")),
+        CartLine(100, 100, Decimal("10.00")),
+    )
+    assert [line.unit_price for line in snap.lines][-1].as_tuple().exponent == -2
+    assert snap.coupon == "SAVE10"
+    assert store.lines("c1") == list(snap.lines)
+
+
+def test_snapshot_parser_accepts_decoded_replies():
+    """The flat HGETALL parser gives the same lines from bytes and from str replies (a
+    client configured to decode responses)."""
+    from cart.store import _lines_from_flat
+
+    flat = [b"_", b"1", b"9", b"2:1.50:o", b"_c", b"X", b"4", b"1:19.99"]
+    expected = ([CartLine(4, 1, P), CartLine(9, 2, Decimal("1.50"), True)], "X")
+    assert _lines_from_flat(flat) == expected
+    assert _lines_from_flat([item.decode() for item in flat]) == expected
+    assert _lines_from_flat([]) == ([], None)
+
+
+def test_cart_line_is_immutable_and_named():
+    """CartLine reads by field name, compares by value and cannot be changed."""
+    line = CartLine(5, 2, P)
+    assert (line.product_id, line.quantity, line.unit_price, line.out_of_stock_noted) == (
+        5, 2, P, False,
+    )  # fmt: skip
+    assert line == CartLine(5, 2, Decimal("19.99")) and line != CartLine(5, 3, P)
+    assert line.encode() == "2:19.99" and CartLine(5, 2, P, True).encode() == "2:19.99:o"
+    with pytest.raises(AttributeError):
+        line.quantity = 3
