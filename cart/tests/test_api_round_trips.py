@@ -9,6 +9,7 @@ import redis
 from cart import services
 from cart.cart import Cart, new_token
 from cart.store import get_store
+from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from coupons.tests.factories import CouponFactory
 
@@ -167,3 +168,25 @@ def test_add_answers_what_a_separate_add_and_read_answer(api_client, already_the
     store = get_store()
     assert store.lines(f"anon:{api_token}") == store.lines(f"anon:{twin_token}")
     assert store.get_coupon(f"anon:{api_token}") == coupon.code
+
+
+def test_product_rows_equal_the_orm_rows():
+    """The cart's one product query (SQL built once) reads exactly what the ORM reads:
+    active and archived products, Decimal prices, unknown ids left out."""
+    products = [
+        ProductFactory(price=Decimal("0.01"), stock=0),
+        ProductFactory(price=Decimal("1234567.89"), stock=7, is_active=False),
+        ProductFactory(),
+    ]
+    ids = [p.pk for p in products] + [10**12]
+    orm = {
+        row[0]: services.ProductRow._make(row)
+        for row in Product.objects.filter(pk__in=ids).values_list(*services.ProductRow._fields)
+    }
+
+    rows = services._product_rows(ids)
+
+    assert rows == orm
+    assert set(rows) == {p.pk for p in products}
+    assert rows[products[1].pk].price == Decimal("1234567.89")
+    assert rows[products[1].pk].is_active is False
