@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from cart import services
@@ -19,6 +18,7 @@ from cart.api.serializers import (
     NewCartSerializer,
 )
 from cart.cart import Cart
+from shop.throttling import SlidingWindowThrottle
 
 CART_TOKEN = OpenApiParameter(
     "X-Cart-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -44,7 +44,7 @@ STOCK = OpenApiResponse(
 )
 
 
-class CartWriteThrottle(SimpleRateThrottle):
+class CartWriteThrottle(SlidingWindowThrottle):
     """Cart writes per user, cart token or client address: scope ``cart_write``."""
 
     scope = "cart_write"

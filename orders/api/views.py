@@ -6,7 +6,6 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from cart.cart import Cart, is_valid_token
 from cart.services import cart_for_request
@@ -23,6 +22,7 @@ from orders.api.serializers import (
 )
 from orders.models import Order
 from shop.exceptions import NotFound, ShopError
+from shop.throttling import SlidingWindowThrottle
 
 ORDER_TOKEN = OpenApiParameter(
     "X-Order-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -50,7 +50,7 @@ INVALID = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input.")
 TRANSITION = OpenApiResponse(ERROR, description="Not allowed in the order's current status.")
 
 
-class CheckoutThrottle(SimpleRateThrottle):
+class CheckoutThrottle(SlidingWindowThrottle):
     """Checkouts per user (or per client address for guests): scope ``checkout``."""
 
     scope = "checkout"

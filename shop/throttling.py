@@ -1,0 +1,76 @@
+"""Throttles whose check is one Redis round trip.
+
+DRF's SimpleRateThrottle reads the request history from the cache (GET, unpickle), trims
+it, and writes it back (pickle, SET): two round trips on every throttled request, about
+a quarter of an add-to-cart's time when profiled. ``SlidingWindowThrottle`` keeps the
+same sliding window (the timestamps of the last ``duration`` seconds, at most
+``num_requests`` of them) as a Redis sorted set, trimmed, counted and appended by one Lua
+script, atomically. Without django-redis (the in-process cache) it is SimpleRateThrottle.
+As the cache, it fails open when Redis does not answer.
+"""
+
+import logging
+import secrets
+
+from django.core.cache import cache
+from redis.exceptions import RedisError
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+# KEYS[1]: the window. ARGV: now, duration (s), limit, a unique member.
+# Returns {1, count, 0} when allowed (and recorded), {0, count, oldest} when refused.
+_LUA_WINDOW = """
+local key, now, duration, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - duration)
+local n = redis.call('ZCARD', key)
+if n >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return {0, n, oldest[2]}
+end
+redis.call('ZADD', key, now, ARGV[4])
+redis.call('EXPIRE', key, math.ceil(duration))
+return {1, n + 1, '0'}
+"""
+
+_scripts: dict[int, object] = {}
+
+
+def _window_script():
+    """The registered script on django-redis's client, or None for another cache."""
+    client_of = getattr(getattr(cache, "client", None), "get_client", None)
+    if client_of is None:
+        return None
+    client = client_of(write=True)
+    script = _scripts.get(id(client))
+    if script is None or script.registered_client is not client:
+        script = _scripts[id(client)] = client.register_script(_LUA_WINDOW)
+    return script
+
+
+class SlidingWindowThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle's sliding window in one atomic Redis step (see the module)."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        script = _window_script()
+        if script is None:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        member = f"{self.now!r}:{secrets.token_hex(4)}"
+        try:
+            allowed, count, oldest = script(
+                # Its own key: never the pickled history SimpleRateThrottle would keep.
+                keys=[cache.make_key(f"{self.key}:window")],
+                args=[repr(self.now), self.duration, self.num_requests, member],
+            )
+        except RedisError as exc:
+            logger.warning("throttle %s not checked, Redis error: %r", self.scope, exc)
+            return True
+        # What SimpleRateThrottle.wait() reads: the window's size and its oldest entry.
+        self.history = [float(oldest)] * int(count) if not allowed else []
+        return bool(allowed)
