@@ -2,8 +2,9 @@
 
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python bench/cart_store.py [--seconds 2]
 
-Everything runs through the same django-redis client in one process, so the ratios
-(operation time / PING round trip) are comparable within a run; absolute figures are not
+Everything runs through the same django-redis client in one process, interleaved in
+short slices, so the ratios (operation time / PING round trip) are comparable within a
+run; absolute figures are not
 comparable across runs or machines (PERFORMANCE.md). Target: each cart operation within
 1.5x of one raw round trip. Uses keys under ``cart:bench:`` and deletes them afterwards.
 """
@@ -34,18 +35,22 @@ from cart.store import RedisCartStore, get_store  # noqa: E402
 PRICE = Decimal("19.99")
 
 
-def rate(fn, seconds: float, setup=None) -> float:
-    """Operations per second of ``fn``; ``setup`` (untimed) runs before each call."""
+SLICES = 10  # each round interleaves the operations in this many short slices
+
+
+def timed(fn, seconds: float, setup=None) -> tuple[int, float]:
+    """Calls of ``fn`` for about ``seconds`` and the time they took; ``setup`` (untimed)
+    runs before each call."""
     done, spent = 0, 0.0
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline or done < 200:
+    while time.perf_counter() < deadline or done < 50:
         if setup is not None:
             setup()
         start = time.perf_counter()
         fn()
         spent += time.perf_counter() - start
         done += 1
-    return done / spent
+    return done, spent
 
 
 def view(store: RedisCartStore, cart_id: str):
@@ -90,8 +95,17 @@ def main() -> None:
     results: dict[str, list[float]] = {name: [] for name in ops}
     try:
         for _ in range(args.rounds):
-            for name, (fn, setup) in ops.items():
-                results[name].append(rate(fn, args.seconds, setup))
+            # Interleaved: every operation runs in each of SLICES short slices, so a change
+            # of load from the machine's other work (PERFORMANCE.md) hits all of them alike
+            # instead of whichever ran during it; PING is measured in the same slices.
+            totals = {name: [0, 0.0] for name in ops}
+            for _ in range(SLICES):
+                for name, (fn, setup) in ops.items():
+                    done, spent = timed(fn, args.seconds / SLICES, setup)
+                    totals[name][0] += done
+                    totals[name][1] += spent
+            for name, (done, spent) in totals.items():
+                results[name].append(done / spent)
     finally:
         for key in (view_id, src_id, dst_id, add_id):
             store.destroy(key)
