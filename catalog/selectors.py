@@ -179,6 +179,9 @@ def product_count(queryset: QuerySet) -> int:
     reads a thousand matching rows at a million products, several times the cost of
     its page, which walks the newest-first index and stops after twenty.
     """
+    # Only the ids: the planner need not plan (nor the ORM compile) select_related joins
+    # and columns that change neither the estimate nor the count.
+    queryset = queryset.order_by().select_related(None).values("pk")
     if connection.vendor != "postgresql":
         capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
         return capped if capped <= EXACT_COUNT_UP_TO else queryset.count()

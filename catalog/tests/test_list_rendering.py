@@ -126,3 +126,23 @@ def test_filter_backend_each_filter_reads_its_own_parameter():
     for name in ProductFilter.base_filters:
         assert not isinstance(form.fields[name].widget, MultiWidget), name
         assert form.add_prefix(name) == name
+
+
+def test_list_count_reads_only_product_ids(api_client):
+    """Past one page the count runs (planner estimate, capped count) on the product ids
+    alone: no category/seller join, no product columns, whatever the page shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ProductFactory.create_batch(23, category=CategoryFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get("/api/v1/products/?page_size=20")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 23
+    counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]
+                or q["sql"].startswith("EXPLAIN")]  # fmt: skip
+    assert counting
+    for sql in counting:
+        assert "JOIN" not in sql and '"slug"' not in sql, sql
