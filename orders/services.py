@@ -93,13 +93,13 @@ def _checkout_session_lock(owner: str):
     the transaction-level lock applies.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
+        yield False
         return
     args = [CHECKOUT_LOCK_NAMESPACE, owner]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", args)
     try:
-        yield
+        yield True  # held: the transaction-level lock would add nothing
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", args)
@@ -117,9 +117,10 @@ def order_place(
     """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
     owner = cart.owner
     try:
-        with _checkout_session_lock(owner):
+        with _checkout_session_lock(owner) as owner_locked:
             return _place(
                 cart=cart,
+                owner_locked=owner_locked,
                 user=_user_or_none(user),
                 email=email,
                 shipping_name=shipping_name,
@@ -136,9 +137,12 @@ def order_place(
 
 
 @transaction.atomic
-def _place(*, cart, user, email, shipping_name, shipping_address, idempotency_key) -> PlacedOrder:
+def _place(
+    *, cart, user, email, shipping_name, shipping_address, idempotency_key, owner_locked=False
+) -> PlacedOrder:
     owner = cart.owner
-    _lock_owner(owner)
+    if not owner_locked:
+        _lock_owner(owner)
     if idempotency_key:
         # Checked under the owner's lock: a concurrent twin may have just committed.
         existing = order_for_idempotency_key(owner=owner, key=idempotency_key)

@@ -148,3 +148,19 @@ def test_stock_apply_locks_rows_the_caller_did_not_pass():
     assert Product.objects.get(pk=first.pk).stock == 3
     assert Product.objects.get(pk=second.pk).stock == 0
     assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkout_takes_the_owner_lock_once(api_client):
+    """Outside a transaction the owner's session lock is held for the whole checkout, so
+    the transaction-level lock (which would add nothing) is not taken as well."""
+    cart = cart_with([(ProductFactory(stock=3), 1)])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = checkout(api_client, cart, email="g@example.com")
+
+    assert response.status_code == 201
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert sum("pg_advisory_lock(" in sql for sql in sqls) == 1
+    assert sum("pg_advisory_unlock(" in sql for sql in sqls) == 1
+    assert not any("pg_advisory_xact_lock" in sql for sql in sqls)
