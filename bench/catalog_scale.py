@@ -51,6 +51,7 @@ CASES = [
     ("search, 1 word ('lamp')", {"search": "lamp"}),
     ("search, 2 words ('walnut lamp')", {"search": "walnut lamp"}),
     ("search, prefix ('lan' → lantern)", {"search": "lan"}),
+    ("search, no match ('qzx')", {"search": "qzx"}),
 ]
 
 
