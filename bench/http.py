@@ -4,8 +4,9 @@ Measures requests/second and p50/p99 latency with wrk for the hot endpoints and,
 same run, the same server's ceiling (a DRF view returning constant JSON), then reports
 every endpoint as a share of that ceiling. The ceiling is measured again right before
 every endpoint run and each share is taken against those adjacent ceiling runs, so that
-load drifting on a shared machine does not favour or penalise one endpoint. With ``--scale-out`` it also starts a second
-gunicorn on another port and shows that both share carts and stock.
+load drifting on a shared machine does not favour or penalise one endpoint. With
+``--scale-out`` it also starts a second gunicorn on another port and shows that both
+share carts and stock.
 
     .venv/bin/python bench/http.py [--duration 10] [--runs 3] [--workers 3] [--scale-out]
 
