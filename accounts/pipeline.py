@@ -1,11 +1,20 @@
 """Steps of our social-auth pipeline."""
 
-from social_core.exceptions import AuthPolicyError as AuthForbidden  # renamed in social-core 7
+from social_core.exceptions import (
+    AuthPolicyError as AuthForbidden,
+)  # renamed in social-core 7
 
 
 def require_email(strategy, details, backend, user=None, *args, **kwargs):
     """Email is our login: refuse a Facebook account that shares no email with us."""
     if user is None and not details.get("email"):
-        raise AuthForbidden(backend, "Your Facebook account did not share an email address.")
+        raise AuthForbidden(
+            backend, "Your Facebook account did not share an email address."
+        )
     # USER_FIELDS asks for ``name``; social-core calls it ``fullname`` (name is NOT NULL).
-    return {"details": {**details, "name": details.get("name") or details.get("fullname") or ""}}
+    return {
+        "details": {
+            **details,
+            "name": details.get("name") or details.get("fullname") or "",
+        }
+    }

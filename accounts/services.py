@@ -34,7 +34,11 @@ def _clean_email(email: object) -> str:
     email = User.objects.normalize_email(email)
     if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(
-            {"email": [f"Ensure this field has no more than {EMAIL_MAX_LENGTH} characters."]}
+            {
+                "email": [
+                    f"Ensure this field has no more than {EMAIL_MAX_LENGTH} characters."
+                ]
+            }
         )
     try:
         EmailValidator()(email)
@@ -51,18 +55,26 @@ def _clean_name(name: object) -> str:
     name = name.strip()
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
-            {"name": [f"Ensure this field has no more than {NAME_MAX_LENGTH} characters."]}
+            {
+                "name": [
+                    f"Ensure this field has no more than {NAME_MAX_LENGTH} characters."
+                ]
+            }
         )
     return name
 
 
 def user_email_taken(*, email: str) -> bool:
     """Whether an account already uses this email (compared case-insensitively)."""
-    return User.objects.filter(email__iexact=User.objects.normalize_email(email)).exists()
+    return User.objects.filter(
+        email__iexact=User.objects.normalize_email(email)
+    ).exists()
 
 
 @transaction.atomic
-def user_register(*, email: str, password: str, name: str, role: str = User.Role.CUSTOMER) -> User:
+def user_register(
+    *, email: str, password: str, name: str, role: str = User.Role.CUSTOMER
+) -> User:
     """Create a customer or seller account after Django's password validators accept it."""
     email = _clean_email(email)
     name = _clean_name(name)
@@ -72,7 +84,11 @@ def user_register(*, email: str, password: str, name: str, role: str = User.Role
         raise ValidationError({"password": ["Enter a password."]})
     if len(password) > PASSWORD_MAX_LENGTH:
         raise ValidationError(
-            {"password": [f"Ensure this field has no more than {PASSWORD_MAX_LENGTH} characters."]}
+            {
+                "password": [
+                    f"Ensure this field has no more than {PASSWORD_MAX_LENGTH} characters."
+                ]
+            }
         )
     if user_email_taken(email=email):
         raise ValidationError({"email": [DUPLICATE_EMAIL_MESSAGE]})

@@ -33,8 +33,14 @@ def _safe_next(request) -> str | None:
     """A path of this site to go on to; anything else (another site, a bare word, which
     ``redirect()`` would try to reverse as a view name) is ignored."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={request.get_host()},
+            require_https=request.is_secure(),
+        )
     ):
         return target
     return None
@@ -59,6 +65,10 @@ def register(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {user.get_short_name()}! Your account is ready.")
+            messages.success(
+                request, f"Welcome, {user.get_short_name()}! Your account is ready."
+            )
             return redirect(_safe_next(request) or "shop:catalog")
-    return render(request, "accounts/register.html", {"form": form, "next": _safe_next(request)})
+    return render(
+        request, "accounts/register.html", {"form": form, "next": _safe_next(request)}
+    )

@@ -57,7 +57,10 @@ def view(store: RedisCartStore, cart_id: str):
     """All lines + totals: one snapshot round trip, parse, price_lines in Decimal."""
     snapshot = store.snapshot(cart_id)
     return price_lines(
-        [PricingLine(line.product_id, line.unit_price, line.quantity) for line in snapshot.lines],
+        [
+            PricingLine(line.product_id, line.unit_price, line.quantity)
+            for line in snapshot.lines
+        ],
         tax_rate=settings.SHOP_TAX_RATE,
     )
 
@@ -65,14 +68,21 @@ def view(store: RedisCartStore, cart_id: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="take the median of N rounds")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="take the median of N rounds"
+    )
     args = parser.parse_args()
 
     store = get_store()
     if not isinstance(store, RedisCartStore):
         sys.exit("REDIS_URL must point at a Redis for this benchmark")
     client = store.client
-    view_id, src_id, dst_id, add_id = "bench:view", "bench:src", "bench:dst", "bench:add"
+    view_id, src_id, dst_id, add_id = (
+        "bench:view",
+        "bench:src",
+        "bench:dst",
+        "bench:add",
+    )
     for product_id in range(1, 21):
         store.add(view_id, product_id, 2, PRICE)
 
@@ -83,12 +93,16 @@ def main() -> None:
     caps = {1: 1000, 2: 1000, 3: 1000}
     ops = {
         "PING (raw round trip)": (client.ping, None),
-        "add (EVALSHA)": (lambda: store.add(add_id, 7, 1, PRICE, max_quantity=10**9,
-                                            max_lines=100), None),
+        "add (EVALSHA)": (
+            lambda: store.add(add_id, 7, 1, PRICE, max_quantity=10**9, max_lines=100),
+            None,
+        ),
         "set (EVALSHA)": (lambda: store.set(add_id, 7, 3, PRICE, max_lines=100), None),
         "view 20 lines + totals": (lambda: view(store, view_id), None),
         "merge 3 lines (EVALSHA)": (
-            lambda: store.merge(src_id, dst_id, caps=caps, max_quantity=10**9, max_lines=100),
+            lambda: store.merge(
+                src_id, dst_id, caps=caps, max_quantity=10**9, max_lines=100
+            ),
             fill_source,
         ),
     }
@@ -110,20 +124,26 @@ def main() -> None:
         for key in (view_id, src_id, dst_id, add_id):
             store.destroy(key)
 
-    medians = {name: sorted(values)[len(values) // 2] for name, values in results.items()}
+    medians = {
+        name: sorted(values)[len(values) // 2] for name, values in results.items()
+    }
     ping = medians["PING (raw round trip)"]
-    print(f"# cart store benchmark, {time.strftime('%Y-%m-%d %H:%M')}, "
-          f"{platform.node()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
-          f"redis-py {__import__('redis').__version__}, median of {args.rounds} x "
-          f"{args.seconds:g}s")
+    print(
+        f"# cart store benchmark, {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"{platform.node()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
+        f"redis-py {__import__('redis').__version__}, median of {args.rounds} x "
+        f"{args.seconds:g}s"
+    )
     print()
     print("| operation | ops/s | µs/op | cost in PING round trips | within 1.5x |")
     print("|---|---:|---:|---:|---|")
     for name, ops_per_second in medians.items():
         ratio = ping / ops_per_second
         ok = "-" if name.startswith("PING") else ("yes" if ratio <= 1.5 else "NO")
-        print(f"| {name} | {ops_per_second:,.0f} | {1e6 / ops_per_second:,.1f} | "
-              f"{ratio:.2f} | {ok} |")
+        print(
+            f"| {name} | {ops_per_second:,.0f} | {1e6 / ops_per_second:,.1f} | "
+            f"{ratio:.2f} | {ok} |"
+        )
 
 
 if __name__ == "__main__":

@@ -75,8 +75,12 @@ def prepare(n: int, *, fresh: bool) -> float:
     except subprocess.CalledProcessError:
         pass  # it exists: reuse what an earlier run seeded
     env = {**os.environ, "DATABASE_URL": database_url(n)}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=env,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "manage.py", "seed_demo", "--no-images", "--products", str(n)],
@@ -106,7 +110,11 @@ def measure(requests: int) -> dict[str, tuple[float, float, int]]:
             assert response.status_code == 200, response.content[:300]
         count = response.json()["count"]
         times.sort()
-        results[name] = (statistics.median(times), times[int(len(times) * 0.9) - 1], count)
+        results[name] = (
+            statistics.median(times),
+            times[int(len(times) * 0.9) - 1],
+            count,
+        )
     results["_total"] = (0, 0, Product.objects.count())
     return results
 
@@ -116,7 +124,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--fresh", action="store_true", help="drop the databases first")
-    parser.add_argument("--seed-only", action="store_true", help="prepare, do not measure")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="prepare, do not measure"
+    )
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
 
@@ -132,7 +142,10 @@ def main() -> None:
     table = {}
     for n in sizes:
         took = prepare(n, fresh=args.fresh)
-        print(f"{DB_PREFIX}{n}: seeded up to {n:,} bulk products in {took:.0f}s", flush=True)
+        print(
+            f"{DB_PREFIX}{n}: seeded up to {n:,} bulk products in {took:.0f}s",
+            flush=True,
+        )
         if args.seed_only:
             continue
         out = subprocess.run(
@@ -142,7 +155,9 @@ def main() -> None:
         table[n] = json.loads(out.strip().splitlines()[-1])
         for name, (p50, p90, count) in table[n].items():
             if not name.startswith("_"):
-                print(f"  {name:48s} p50 {p50:7.2f} ms  p90 {p90:7.2f} ms  count {count:,}")
+                print(
+                    f"  {name:48s} p50 {p50:7.2f} ms  p90 {p90:7.2f} ms  count {count:,}"
+                )
     if args.seed_only:
         return
 
@@ -152,14 +167,18 @@ def main() -> None:
         capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nMeasured {when} on {platform.node()}: {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, PostgreSQL {pg}; load average at the end {load}; "
-          f"median (p50) and p90 of {args.requests} requests, ms.\n")
+    print(
+        f"\nMeasured {when} on {platform.node()}: {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, PostgreSQL {pg}; load average at the end {load}; "
+        f"median (p50) and p90 of {args.requests} requests, ms.\n"
+    )
     head = " | ".join(f"{n:,}: p50 / p90" for n in sizes)
     print(f"| case | {head} | p50 {sizes[-1]:,} ÷ p50 {sizes[0]:,} |")
     print("|---|" + "---|" * (len(sizes) + 1))
     for name, _ in CASES:
-        cells = " | ".join(f"{table[n][name][0]:.1f} / {table[n][name][1]:.1f}" for n in sizes)
+        cells = " | ".join(
+            f"{table[n][name][0]:.1f} / {table[n][name][1]:.1f}" for n in sizes
+        )
         ratio = table[sizes[-1]][name][0] / table[sizes[0]][name][0]
         print(f"| {name} | {cells} | {ratio:.2f} |")
     counts = " | ".join(f"{table[n]['_total'][2]:,} rows" for n in sizes)

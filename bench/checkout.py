@@ -64,7 +64,9 @@ def ensure_database(name: str) -> None:
         capture_output=True, text=True, check=True,
     ).stdout.strip()  # fmt: skip
     if not exists:
-        subprocess.run(["createdb", "-h", PG["host"], "-U", PG["user"], name], check=True)
+        subprocess.run(
+            ["createdb", "-h", PG["host"], "-U", PG["user"], name], check=True
+        )
 
 
 def run_pgbench(seconds: int = 10) -> float:
@@ -79,7 +81,9 @@ def run_pgbench(seconds: int = 10) -> float:
          "-T", str(seconds), PGBENCH_DB],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    match = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding)", out)
+    match = re.search(
+        r"tps = ([\d.]+) \((?:without initial connection time|excluding)", out
+    )
     if not match:
         raise RuntimeError(f"could not read pgbench output:\n{out}")
     return float(match.group(1))
@@ -101,7 +105,9 @@ def setup_shop() -> list[int]:
     seller, _ = User.objects.get_or_create(
         email="bench-seller@example.com", defaults={"name": "Bench", "role": "seller"}
     )
-    category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    category, _ = Category.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench"}
+    )
     ids = []
     for i in range(PRODUCTS):
         product, _ = Product.objects.get_or_create(
@@ -163,7 +169,9 @@ def run_level(buyers: int, product_ids, seconds: float, pool_size: int) -> dict:
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(buyers + 1), ctx.Queue()
     procs = [
-        ctx.Process(target=buyer, args=(i, product_ids, seconds, pool_size, barrier, results))
+        ctx.Process(
+            target=buyer, args=(i, product_ids, seconds, pool_size, barrier, results)
+        )
         for i in range(buyers)
     ]
     for proc in procs:
@@ -262,7 +270,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buyers", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--pool", type=int, default=1500, help="carts prepared per buyer")
+    parser.add_argument(
+        "--pool", type=int, default=1500, help="carts prepared per buyer"
+    )
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
     args = parser.parse_args()
 

@@ -111,32 +111,59 @@ print(json.dumps({
 
 def run(cmd, env=None, check=True, capture=True, **kw):
     return subprocess.run(
-        cmd, env={**os.environ, **ENV, **(env or {})}, cwd=BASE_DIR, check=check,
-        capture_output=capture, text=True, **kw,
+        cmd,
+        env={**os.environ, **ENV, **(env or {})},
+        cwd=BASE_DIR,
+        check=check,
+        capture_output=capture,
+        text=True,
+        **kw,
     )
 
 
 def psql(sql, db="postgres"):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", sql],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def prepare(n_checkout_carts: int) -> dict:
     psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
+    subprocess.run(
+        ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True
+    )
     run([PY, "manage.py", "migrate", "--noinput", "-v0"])
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"])
-    out = run([PY, "-c", SETUP_SCRIPT, str(n_checkout_carts)],
-              env={"DJANGO_SETTINGS_MODULE": "shop.settings"})
+    out = run(
+        [PY, "-c", SETUP_SCRIPT, str(n_checkout_carts)],
+        env={"DJANGO_SETTINGS_MODULE": "shop.settings"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [PY, "-m", "gunicorn", "shop.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--access-logfile", "/dev/null"],
-        env={**os.environ, **ENV}, cwd=BASE_DIR, start_new_session=True,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "shop.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        env={**os.environ, **ENV},
+        cwd=BASE_DIR,
+        start_new_session=True,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -159,10 +186,19 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def lua_script(method="GET", body=None, headers=None, rotate_header=None, rotate_values=None,
-               rotate_body=None) -> str:
+def lua_script(
+    method="GET",
+    body=None,
+    headers=None,
+    rotate_header=None,
+    rotate_values=None,
+    rotate_body=None,
+) -> str:
     """A wrk script: fixed or rotating header/body values, one per request."""
-    lines = [f'wrk.method = "{method}"', 'wrk.headers["Content-Type"] = "application/json"']
+    lines = [
+        f'wrk.method = "{method}"',
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
     for key, value in (headers or {}).items():
         lines.append(f'wrk.headers["{key}"] = "{value}"')
     if body is not None:
@@ -196,8 +232,19 @@ def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict
         fh.write(script)
     try:
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-             "-s", fh.name, url], capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "--latency",
+                "-s",
+                fh.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(fh.name)
@@ -206,8 +253,12 @@ def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict
     for pct, value, unit in LATENCY_RE.findall(out):
         lat[pct] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": rps, "p50": lat.get("50"), "p99": lat.get("99"),
-            "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50": lat.get("50"),
+        "p99": lat.get("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -216,7 +267,7 @@ def median_of(runs: list[dict]) -> dict:
 
 def _chunks(values: list, n: int) -> list[list]:
     size = len(values) // n
-    return [values[k * size:(k + 1) * size] for k in range(n)]
+    return [values[k * size : (k + 1) * size] for k in range(n)]
 
 
 def benchmark(args, data: dict) -> list[tuple[str, dict]]:
@@ -226,18 +277,40 @@ def benchmark(args, data: dict) -> list[tuple[str, dict]]:
         ("ceiling: DRF constant JSON", f"{base}/ping/", lua_script()),
         ("product list (page of 20)", f"{base}/products/?page_size=20", lua_script()),
         ("product detail", f"{base}/products/{pid}/", lua_script()),
-        ("add to cart", f"{base}/cart/items/", lua_script(
-            "POST", body={"product_id": pid, "quantity": 1},
-            rotate_header="X-Cart-Token", rotate_values=data["add_carts"])),
-        ("view cart (10 lines)", f"{base}/cart/", lua_script(
-            headers={"X-Cart-Token": data["view_cart"]})),
+        (
+            "add to cart",
+            f"{base}/cart/items/",
+            lua_script(
+                "POST",
+                body={"product_id": pid, "quantity": 1},
+                rotate_header="X-Cart-Token",
+                rotate_values=data["add_carts"],
+            ),
+        ),
+        (
+            "view cart (10 lines)",
+            f"{base}/cart/",
+            lua_script(headers={"X-Cart-Token": data["view_cart"]}),
+        ),
         # A checkout empties its cart: each run gets carts of its own (a run that started
         # over at the first cart would answer 404s for carts already checked out).
-        ("checkout", f"{base}/orders/", [lua_script(
-            "POST", body={"email": "guest@bench.test", "shipping_name": "Bench Guest",
-                          "shipping_address": "1 Loop Road"},
-            rotate_header="X-Cart-Token", rotate_values=carts)
-            for carts in _chunks(data["checkout_carts"], args.runs)]),
+        (
+            "checkout",
+            f"{base}/orders/",
+            [
+                lua_script(
+                    "POST",
+                    body={
+                        "email": "guest@bench.test",
+                        "shipping_name": "Bench Guest",
+                        "shipping_address": "1 Loop Road",
+                    },
+                    rotate_header="X-Cart-Token",
+                    rotate_values=carts,
+                )
+                for carts in _chunks(data["checkout_carts"], args.runs)
+            ],
+        ),
     ]
     # The machine is shared and its load drifts within a run: the ceiling is measured
     # again right before every endpoint run, and each endpoint's share is taken against
@@ -267,11 +340,14 @@ def scale_out(args, data: dict) -> list[str]:
     second = start_gunicorn(port_b, workers=1)
     notes = []
     try:
+
         def call(port, method, path, body=None, headers=None):
             req = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/v1{path}", method=method,
+                f"http://127.0.0.1:{port}/api/v1{path}",
+                method=method,
                 data=json.dumps(body).encode() if body is not None else None,
-                headers={"Content-Type": "application/json", **(headers or {})})
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
             try:
                 with urllib.request.urlopen(req, timeout=10) as resp:
                     return resp.status, json.loads(resp.read() or b"null")
@@ -281,25 +357,46 @@ def scale_out(args, data: dict) -> list[str]:
         pid = data["product_ids"][-1]
         status, created = call(args.port, "POST", "/carts/")
         token = created["token"]
-        call(args.port, "POST", "/cart/items/", {"product_id": pid, "quantity": 3},
-             {"X-Cart-Token": token})
+        call(
+            args.port,
+            "POST",
+            "/cart/items/",
+            {"product_id": pid, "quantity": 3},
+            {"X-Cart-Token": token},
+        )
         status, cart = call(port_b, "GET", "/cart/", headers={"X-Cart-Token": token})
-        notes.append(f"cart filled through :{args.port}, read through :{port_b}: "
-                     f"HTTP {status}, quantity {cart['quantity']}")
+        notes.append(
+            f"cart filled through :{args.port}, read through :{port_b}: "
+            f"HTTP {status}, quantity {cart['quantity']}"
+        )
         _, before = call(args.port, "GET", f"/products/{pid}/")
-        body = {"email": "scale@bench.test", "shipping_name": "Scale", "shipping_address": "Loop"}
+        body = {
+            "email": "scale@bench.test",
+            "shipping_name": "Scale",
+            "shipping_address": "Loop",
+        }
         s1, _ = call(port_b, "POST", "/orders/", body, {"X-Cart-Token": token})
         status, created = call(port_b, "POST", "/carts/")
         token2 = created["token"]
-        call(port_b, "POST", "/cart/items/", {"product_id": pid, "quantity": 2},
-             {"X-Cart-Token": token2})
+        call(
+            port_b,
+            "POST",
+            "/cart/items/",
+            {"product_id": pid, "quantity": 2},
+            {"X-Cart-Token": token2},
+        )
         s2, _ = call(args.port, "POST", "/orders/", body, {"X-Cart-Token": token2})
         _, after_a = call(args.port, "GET", f"/products/{pid}/")
         _, after_b = call(port_b, "GET", f"/products/{pid}/")
-        notes.append(f"checkout of 3 through :{port_b} (HTTP {s1}) and of 2 through :{args.port} "
-                     f"(HTTP {s2}): stock {before['stock']} → {after_a['stock']} on :{args.port}, "
-                     f"{after_b['stock']} on :{port_b}")
-        assert cart["quantity"] == 3 and after_a["stock"] == after_b["stock"] == before["stock"] - 5
+        notes.append(
+            f"checkout of 3 through :{port_b} (HTTP {s1}) and of 2 through :{args.port} "
+            f"(HTTP {s2}): stock {before['stock']} → {after_a['stock']} on :{args.port}, "
+            f"{after_b['stock']} on :{port_b}"
+        )
+        assert (
+            cart["quantity"] == 3
+            and after_a["stock"] == after_b["stock"] == before["stock"] - 5
+        )
     finally:
         stop(second)
     return notes
@@ -320,21 +417,29 @@ def main() -> None:
     try:
         # One request per worker process first, so imports are not timed.
         for _ in range(args.workers * 2):
-            urllib.request.urlopen(f"http://127.0.0.1:{args.port}/api/v1/products/", timeout=30)
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{args.port}/api/v1/products/", timeout=30
+            )
         results = benchmark(args, data)
         notes = scale_out(args, data) if args.scale_out else []
     finally:
         stop(server)
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
-          f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs})\n")
-    print("| endpoint | req/s | p50 ms | p99 ms | adjacent ceiling req/s | share of ceiling "
-          "| non-2xx |")
+    print(
+        f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
+        f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs})\n"
+    )
+    print(
+        "| endpoint | req/s | p50 ms | p99 ms | adjacent ceiling req/s | share of ceiling "
+        "| non-2xx |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, r in results:
-        print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-              f"{r['ceiling']:.0f} | {r['rps'] / r['ceiling']:.2f} | {r['errors']:.0f} |")
+        print(
+            f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['ceiling']:.0f} | {r['rps'] / r['ceiling']:.2f} | {r['errors']:.0f} |"
+        )
     for note in notes:
         print(f"\n- scale-out: {note}")
 

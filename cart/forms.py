@@ -39,7 +39,10 @@ class AddToCartForm(_QuantityForm):
         min_value=1,
         max_value=2**63 - 1,
         widget=forms.HiddenInput,
-        error_messages={"required": "Choose a product.", "invalid": "Choose a product."},
+        error_messages={
+            "required": "Choose a product.",
+            "invalid": "Choose a product.",
+        },
     )
 
 

@@ -48,7 +48,10 @@ class CartTotals:
 
 
 def price_lines(
-    lines: Iterable[PricingLine], *, rule: DiscountRule | None = None, tax_rate: Decimal = ZERO
+    lines: Iterable[PricingLine],
+    *,
+    rule: DiscountRule | None = None,
+    tax_rate: Decimal = ZERO,
 ) -> CartTotals:
     """Line totals, subtotal, discount, tax and total; rounded once per line and per total."""
     lines = list(lines)
@@ -58,7 +61,9 @@ def price_lines(
         unit = quantize(price)
         if unit == price and -EXACT_MAX_QUANTITY < quantity < EXACT_MAX_QUANTITY \
                 and unit.adjusted() <= EXACT_MAX_ADJUSTED:  # fmt: skip
-            line_totals.append(unit * quantity)  # exact, two places: what quantize returns
+            line_totals.append(
+                unit * quantity
+            )  # exact, two places: what quantize returns
         else:
             line_totals.append(quantize(price * quantity))
         units.append(unit)
@@ -70,7 +75,9 @@ def price_lines(
             rule,
             [
                 DiscountLine(
-                    product_id=line.product_id, line_total=total, category_ids=line.category_ids
+                    product_id=line.product_id,
+                    line_total=total,
+                    category_ids=line.category_ids,
                 )
                 for line, total in zip(lines, line_totals, strict=True)
             ],

@@ -28,7 +28,13 @@ from cart.store import (
     get_store,
 )
 from catalog.models import Product
-from shop.exceptions import CouponInvalid, InsufficientStock, LimitExceeded, NotFound, ShopError
+from shop.exceptions import (
+    CouponInvalid,
+    InsufficientStock,
+    LimitExceeded,
+    NotFound,
+    ShopError,
+)
 from shop.money import ZERO, quantize
 
 CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
@@ -176,7 +182,8 @@ def _check_quantity(quantity, *, minimum: int) -> int:
     maximum = settings.CART_MAX_LINE_QUANTITY
     if quantity < minimum or quantity > maximum:
         raise ShopError(
-            f"Quantity must be between {minimum} and {maximum}.", code="invalid_quantity"
+            f"Quantity must be between {minimum} and {maximum}.",
+            code="invalid_quantity",
         )
     return quantity
 
@@ -217,7 +224,9 @@ def _product_rows_sql() -> str:
     model's metadata (PostgreSQL)."""
     quote = connection.ops.quote_name
     meta = Product._meta
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ProductRow._fields)
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ProductRow._fields
+    )
     return (
         f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
         f"WHERE {quote(meta.pk.column)} = ANY(%s)"
@@ -251,7 +260,9 @@ def _active_product(product_id) -> ProductRow:
 def _too_many_lines() -> LimitExceeded:
     limit = settings.CART_MAX_LINES
     return LimitExceeded(
-        f"A cart holds at most {limit} different products.", code="limit_exceeded", limit=limit
+        f"A cart holds at most {limit} different products.",
+        code="limit_exceeded",
+        limit=limit,
     )
 
 
@@ -274,7 +285,11 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
 
 
 def cart_add_item_read(
-    *, cart: Cart, product_id: int, quantity: int = 1, snapshot: CartSnapshot | None = None
+    *,
+    cart: Cart,
+    product_id: int,
+    quantity: int = 1,
+    snapshot: CartSnapshot | None = None,
 ) -> CartSummary:
     """:func:`cart_add_item`, then the cart as :func:`cart_read` gives it, for the API.
 
@@ -286,14 +301,22 @@ def cart_add_item_read(
     quantity = _check_quantity(quantity, minimum=1)
     _check_product_id(product_id)
     if snapshot is None:
-        snapshot = CartSnapshot((), None, None, False) if cart.pending else cart_snapshot(cart=cart)
-    products = _product_rows({line.product_id for line in snapshot.lines} | {product_id})
+        snapshot = (
+            CartSnapshot((), None, None, False)
+            if cart.pending
+            else cart_snapshot(cart=cart)
+        )
+    products = _product_rows(
+        {line.product_id for line in snapshot.lines} | {product_id}
+    )
     product = products.get(product_id)
     if product is None or not product.is_active:
         raise _no_such_product(product_id)
     new_quantity = _add_to_store(cart, product, quantity)
     lines = [line for line in snapshot.lines if line.product_id != product_id]
-    before = next((line for line in snapshot.lines if line.product_id == product_id), None)
+    before = next(
+        (line for line in snapshot.lines if line.product_id == product_id), None
+    )
     price = before.unit_price if before is not None else quantize(product.price)
     lines.append(CartLine(product_id, new_quantity, price, False))
     lines.sort(key=lambda line: line.product_id)
@@ -307,8 +330,12 @@ def _add_to_store(cart: Cart, product: ProductRow, quantity: int) -> int:
     cart.persist()
     try:
         return get_store().add(
-            cart.id, product.id, quantity, product.price,
-            max_quantity=cap, max_lines=settings.CART_MAX_LINES,
+            cart.id,
+            product.id,
+            quantity,
+            product.price,
+            max_quantity=cap,
+            max_lines=settings.CART_MAX_LINES,
         )
     except LineCountLimit:
         raise _too_many_lines() from None
@@ -335,7 +362,11 @@ def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> int:
     cart.persist()
     try:
         return get_store().set(
-            cart.id, product.id, quantity, product.price, max_lines=settings.CART_MAX_LINES
+            cart.id,
+            product.id,
+            quantity,
+            product.price,
+            max_lines=settings.CART_MAX_LINES,
         )
     except LineCountLimit:
         raise _too_many_lines() from None
@@ -390,9 +421,9 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     source_lines = store.lines(source.id)
     products = {
         p.pk: p
-        for p in Product.objects.filter(pk__in=[line.product_id for line in source_lines]).only(
-            "id", "name", "stock", "is_active"
-        )
+        for p in Product.objects.filter(
+            pk__in=[line.product_id for line in source_lines]
+        ).only("id", "name", "stock", "is_active")
     }
     caps = {
         line.product_id: (
@@ -404,8 +435,11 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     }
     target.persist()
     outcome = store.merge(
-        source.id, target.id, caps=caps,
-        max_quantity=settings.CART_MAX_LINE_QUANTITY, max_lines=settings.CART_MAX_LINES,
+        source.id,
+        target.id,
+        caps=caps,
+        max_quantity=settings.CART_MAX_LINE_QUANTITY,
+        max_lines=settings.CART_MAX_LINES,
     )
     if outcome is None:
         return MergeResult(merged=False)
@@ -420,20 +454,29 @@ def _merge_result(outcome: MergeOutcome, products: dict[int, Product]) -> MergeR
         product = products.get(line.product_id)
         name = product.name if product else f"Product {line.product_id}"
         if product is None or not product.is_active:
-            warnings.append(CartWarning(
-                "product_unavailable", f"{name} is no longer available.", line.product_id
-            ))
+            warnings.append(
+                CartWarning(
+                    "product_unavailable",
+                    f"{name} is no longer available.",
+                    line.product_id,
+                )
+            )
         elif line.quantity == 0:
-            warnings.append(CartWarning(
-                "product_unavailable" if product.stock else "out_of_stock",
-                f"{name} could not be added to your cart.", line.product_id,
-            ))
+            warnings.append(
+                CartWarning(
+                    "product_unavailable" if product.stock else "out_of_stock",
+                    f"{name} could not be added to your cart.",
+                    line.product_id,
+                )
+            )
         else:
-            warnings.append(CartWarning(
-                "quantity_reduced",
-                f"{name}: you wanted {line.requested}, your cart now holds {line.quantity}.",
-                line.product_id,
-            ))
+            warnings.append(
+                CartWarning(
+                    "quantity_reduced",
+                    f"{name}: you wanted {line.requested}, your cart now holds {line.quantity}.",
+                    line.product_id,
+                )
+            )
     moved = [line for line in outcome.lines if line.quantity > 0]
     return MergeResult(
         merged=True,
@@ -490,49 +533,65 @@ def cart_read(
     currency = settings.SHOP_CURRENCY
     tax_rate = settings.SHOP_TAX_RATE
     if cart.pending:
-        return CartSummary((), price_lines([], tax_rate=tax_rate), None, (), settings.CART_TTL,
-                           currency)
+        return CartSummary(
+            (),
+            price_lines([], tax_rate=tax_rate),
+            None,
+            (),
+            settings.CART_TTL,
+            currency,
+        )
     if snapshot is None:
         snapshot = cart_snapshot(cart=cart)
     if products is None:
         products = _product_rows([line.product_id for line in snapshot.lines])
     warnings: list[CartWarning] = []
     changes: list[LineChange] = []
-    kept: list[tuple[ProductRow, int, str, bool]] = []  # product, quantity, status, price_changed
+    kept: list[
+        tuple[ProductRow, int, str, bool]
+    ] = []  # product, quantity, status, price_changed
     for line in snapshot.lines:
         product = products.get(line.product_id)
         if product is None or not product.is_active:
             name = product.name if product else "A product"
-            warnings.append(CartWarning(
-                "product_unavailable",
-                f"{name} is no longer available and was removed from your cart.",
-                line.product_id,
-            ))
+            warnings.append(
+                CartWarning(
+                    "product_unavailable",
+                    f"{name} is no longer available and was removed from your cart.",
+                    line.product_id,
+                )
+            )
             changes.append(LineChange(line.product_id, line, None))
             continue
         quantity, status, noted = line.quantity, OK, False
         if product.stock <= 0:
             status, noted = OUT_OF_STOCK, True
             if not line.out_of_stock_noted:
-                warnings.append(CartWarning(
-                    "out_of_stock", f"{product.name} is out of stock.", product.id
-                ))
+                warnings.append(
+                    CartWarning(
+                        "out_of_stock", f"{product.name} is out of stock.", product.id
+                    )
+                )
         elif quantity > product.stock:
             quantity, status = product.stock, REDUCED
-            warnings.append(CartWarning(
-                "quantity_reduced",
-                f"Only {product.stock} of {product.name} left: your cart now holds "
-                f"{product.stock}.",
-                product.id,
-            ))
+            warnings.append(
+                CartWarning(
+                    "quantity_reduced",
+                    f"Only {product.stock} of {product.name} left: your cart now holds "
+                    f"{product.stock}.",
+                    product.id,
+                )
+            )
         price_changed = line.unit_price != product.price
         if price_changed:
-            warnings.append(CartWarning(
-                "price_changed",
-                f"The price of {product.name} changed from {line.unit_price} to "
-                f"{product.price}.",
-                product.id,
-            ))
+            warnings.append(
+                CartWarning(
+                    "price_changed",
+                    f"The price of {product.name} changed from {line.unit_price} to "
+                    f"{product.price}.",
+                    product.id,
+                )
+            )
         new = CartLine(product.id, quantity, product.price, noted)
         if new != line:
             changes.append(LineChange(line.product_id, line, new))
@@ -585,7 +644,9 @@ def _with_lineage(
     lineage = category_lineage_map()
     return [
         PricingLine(
-            line.product_id, line.unit_price, line.quantity,
+            line.product_id,
+            line.unit_price,
+            line.quantity,
             lineage.get(products[line.product_id].category_id, frozenset()),
         )
         for line in lines
@@ -600,8 +661,12 @@ def _coupon_for(code: str, lines: list[PricingLine], cart: Cart):
         coupon = coupon_find(code=code)
         coupon_validate(coupon=coupon, lines=lines, user=cart.user)
     except CouponInvalid as exc:
-        return None, None, CartWarning(
-            "coupon_removed", f"The coupon {code} was removed: {exc.detail}"
+        return (
+            None,
+            None,
+            CartWarning(
+                "coupon_removed", f"The coupon {code} was removed: {exc.detail}"
+            ),
         )
     return CouponInfo(coupon.code, coupon.name), coupon_rule(coupon), None
 
@@ -610,14 +675,16 @@ def _pricing_lines_of(summary: CartSummary) -> list[PricingLine]:
     from catalog.selectors import category_lineage_map
 
     categories = dict(
-        Product.objects.filter(pk__in=[line.product_id for line in summary.lines]).values_list(
-            "id", "category_id"
-        )
+        Product.objects.filter(
+            pk__in=[line.product_id for line in summary.lines]
+        ).values_list("id", "category_id")
     )
     lineage = category_lineage_map()
     return [
         PricingLine(
-            line.product_id, line.unit_price, line.quantity,
+            line.product_id,
+            line.unit_price,
+            line.quantity,
             lineage.get(categories.get(line.product_id), frozenset()),
         )
         for line in summary.lines
@@ -651,7 +718,9 @@ def cart_summary_dict(summary: CartSummary) -> dict:
         "total": str(totals.total),
         "currency": summary.currency,
         "coupon": (
-            {"code": summary.coupon.code, "name": summary.coupon.name} if summary.coupon else None
+            {"code": summary.coupon.code, "name": summary.coupon.name}
+            if summary.coupon
+            else None
         ),
         "warnings": [warning.as_dict() for warning in summary.warnings],
         "expires_in": summary.expires_in,

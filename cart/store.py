@@ -126,7 +126,9 @@ end
 
 # ARGV: product id, quantity to add, unit price, ttl, max quantity (-1: none), max lines (-1: none)
 # Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
-_LUA_ADD = _LUA_COUNT_FN + """
+_LUA_ADD = (
+    _LUA_COUNT_FN
+    + """
 local key, pid = KEYS[1], ARGV[1]
 local qty, price, ttl = tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local maxq, maxlines = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -147,10 +149,13 @@ redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1')
 redis.call('EXPIRE', key, ttl)
 return {1, newq}
 """
+)
 
 # ARGV: product id, quantity (0 removes), unit price, ttl, max lines (-1: none)
 # A line that exists keeps the price it was added at. Returns {1, quantity} | {-2, count}
-_LUA_SET = _LUA_COUNT_FN + """
+_LUA_SET = (
+    _LUA_COUNT_FN
+    + """
 local key, pid = KEYS[1], ARGV[1]
 local qty, price, ttl, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
 local cur = redis.call('HGET', key, pid)
@@ -172,6 +177,7 @@ redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1')
 redis.call('EXPIRE', key, ttl)
 return {1, qty}
 """
+)
 
 # ARGV: product id, ttl. Returns 1 if the line was there.
 _LUA_REMOVE = """
@@ -222,7 +228,9 @@ return 1
 # new lines beyond max lines are dropped; dst keeps its prices; src's coupon moves only
 # when dst has none; src is deleted. Returns {coupon moved, pid, requested, merged, ...}
 # or {-1} when src does not exist.
-_LUA_MERGE = _LUA_COUNT_FN + """
+_LUA_MERGE = (
+    _LUA_COUNT_FN
+    + """
 local src, dst = KEYS[1], KEYS[2]
 local ttl, maxq, maxlines = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local flat = redis.call('HGETALL', src)
@@ -269,6 +277,7 @@ redis.call('HSET', dst, '_', '1')
 redis.call('EXPIRE', dst, ttl)
 return out
 """
+)
 
 # ARGV: ttl, then triples (field, expected value, new value); '' as new deletes.
 # Each triple applies only if the field still holds the expected value (compare-and-set),
@@ -338,7 +347,10 @@ class RedisCartStore:
         status, value = self._add(
             keys=[KEY_PREFIX + cart_id],
             args=[
-                product_id, int(quantity), _price(unit_price), _ttl(),
+                product_id,
+                int(quantity),
+                _price(unit_price),
+                _ttl(),
                 -1 if max_quantity is None else max_quantity,
                 -1 if max_lines is None else max_lines,
             ],
@@ -358,14 +370,19 @@ class RedisCartStore:
         status, value = self._set(
             keys=[KEY_PREFIX + cart_id],
             args=[
-                product_id, int(quantity), _price(unit_price), _ttl(),
+                product_id,
+                int(quantity),
+                _price(unit_price),
+                _ttl(),
                 -1 if max_lines is None else max_lines,
             ],
         )
         return _check(status, value)
 
     def remove(self, cart_id: str, product_id: int) -> bool:
-        return bool(self._remove(keys=[KEY_PREFIX + cart_id], args=[product_id, _ttl()]))
+        return bool(
+            self._remove(keys=[KEY_PREFIX + cart_id], args=[product_id, _ttl()])
+        )
 
     def set_coupon(self, cart_id: str, code: str | None) -> None:
         self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _ttl()])
@@ -378,7 +395,9 @@ class RedisCartStore:
 
     def copy(self, src: str, dst: str) -> bool:
         """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
-        return bool(self._copy(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=[_ttl()]))
+        return bool(
+            self._copy(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=[_ttl()])
+        )
 
     def merge(
         self,
@@ -401,7 +420,8 @@ class RedisCartStore:
         if raw[0] == -1:
             return None
         lines = tuple(
-            MergedLine(int(raw[i]), int(raw[i + 1]), int(raw[i + 2])) for i in range(1, len(raw), 3)
+            MergedLine(int(raw[i]), int(raw[i + 1]), int(raw[i + 2]))
+            for i in range(1, len(raw), 3)
         )
         return MergeOutcome(lines=lines, coupon_moved=bool(raw[0]))
 
@@ -442,7 +462,10 @@ class RedisCartStore:
         lines, coupon = _lines_from_flat(flat)
         exists = ttl != -2
         return CartSnapshot(
-            lines=tuple(lines), coupon=coupon, ttl=ttl if ttl >= 0 else None, exists=exists
+            lines=tuple(lines),
+            coupon=coupon,
+            ttl=ttl if ttl >= 0 else None,
+            exists=exists,
         )
 
     def count(self, cart_id: str) -> int:
@@ -492,7 +515,9 @@ def _lines_from_flat(flat: list) -> tuple[list[CartLine], str | None]:
             continue
         parts = raw.split(b":")
         lines.append(
-            CartLine(int(field), int(parts[0]), Decimal(parts[1].decode()), len(parts) > 2)
+            CartLine(
+                int(field), int(parts[0]), Decimal(parts[1].decode()), len(parts) > 2
+            )
         )
     lines.sort()
     return lines, coupon
@@ -507,7 +532,9 @@ def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
                 coupon = _s(raw)
             continue
         parts = _s(raw).split(":")
-        lines.append(CartLine(int(field), int(parts[0]), Decimal(parts[1]), len(parts) > 2))
+        lines.append(
+            CartLine(int(field), int(parts[0]), Decimal(parts[1]), len(parts) > 2)
+        )
     lines.sort(key=lambda line: line.product_id)
     return lines, coupon
 
@@ -539,9 +566,14 @@ class LocalCartStore:
             return None
         return fields
 
-    def _write(self, cart_id: str, fields: dict[str, str], ttl: int | None = None) -> None:
+    def _write(
+        self, cart_id: str, fields: dict[str, str], ttl: int | None = None
+    ) -> None:
         fields[MARKER] = "1"
-        self._data[cart_id] = (fields, time.monotonic() + (_ttl() if ttl is None else ttl))
+        self._data[cart_id] = (
+            fields,
+            time.monotonic() + (_ttl() if ttl is None else ttl),
+        )
 
     @staticmethod
     def _line_count(fields: dict[str, str]) -> int:
@@ -559,7 +591,16 @@ class LocalCartStore:
             self._write(cart_id, fields if fields is not None else {})
             return fields is None
 
-    def add(self, cart_id, product_id, quantity, unit_price, *, max_quantity=None, max_lines=None):
+    def add(
+        self,
+        cart_id,
+        product_id,
+        quantity,
+        unit_price,
+        *,
+        max_quantity=None,
+        max_lines=None,
+    ):
         field = str(product_id)
         with self._lock:
             fields = self._hash(cart_id) or {}
@@ -717,7 +758,9 @@ class LocalCartStore:
             items = list((fields or {}).items())
             ttl = self._remaining(cart_id) if fields is not None else None
         lines, coupon = _lines_from_items(items)
-        return CartSnapshot(lines=tuple(lines), coupon=coupon, ttl=ttl, exists=fields is not None)
+        return CartSnapshot(
+            lines=tuple(lines), coupon=coupon, ttl=ttl, exists=fields is not None
+        )
 
     def _remaining(self, cart_id) -> int:
         return max(math.ceil(self._data[cart_id][1] - time.monotonic()), 0)

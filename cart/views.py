@@ -37,8 +37,14 @@ def _back(request, default="shop:cart"):
     """Where to return after an action: a safe ``next`` from the form, else ``default``."""
     target = request.POST.get("next")
     # Only a path: redirect() would try to reverse a bare word as a view name (a 500).
-    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={request.get_host()},
+            require_https=request.is_secure(),
+        )
     ):
         return redirect(target)
     return redirect(default)
@@ -76,7 +82,9 @@ def cart_detail(request):
         {
             "summary": cart,
             "coupon_form": CouponForm(),
-            "can_checkout": any(item["status"] in ("ok", "reduced") for item in cart["items"]),
+            "can_checkout": any(
+                item["status"] in ("ok", "reduced") for item in cart["items"]
+            ),
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
         },
     )
@@ -90,9 +98,14 @@ def cart_add(request):
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, "shop:catalog")
-    product_id, quantity = form.cleaned_data["product_id"], form.cleaned_data["quantity"]
+    product_id, quantity = (
+        form.cleaned_data["product_id"],
+        form.cleaned_data["quantity"],
+    )
     try:
-        services.cart_add_item(cart=request.cart, product_id=product_id, quantity=quantity)
+        services.cart_add_item(
+            cart=request.cart, product_id=product_id, quantity=quantity
+        )
     except ShopError as exc:
         _shop_error(request, exc)
         return _back(request, "shop:catalog")
@@ -111,12 +124,15 @@ def cart_update(request, product_id):
         return redirect("shop:cart")
     quantity = form.cleaned_data["quantity"]
     try:
-        services.cart_set_item(cart=request.cart, product_id=product_id, quantity=quantity)
+        services.cart_set_item(
+            cart=request.cart, product_id=product_id, quantity=quantity
+        )
     except ShopError as exc:
         _shop_error(request, exc)
     else:
         messages.success(
-            request, "Quantity updated." if quantity else "The item was removed from your cart."
+            request,
+            "Quantity updated." if quantity else "The item was removed from your cart.",
         )
     return redirect("shop:cart")
 
@@ -147,7 +163,9 @@ def cart_coupon(request):
     except ShopError as exc:
         _shop_error(request, exc)
     else:
-        messages.success(request, f"Coupon {form.cleaned_data['code'].upper()} applied.")
+        messages.success(
+            request, f"Coupon {form.cleaned_data['code'].upper()} applied."
+        )
     return redirect("shop:cart")
 
 

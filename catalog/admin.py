@@ -13,7 +13,9 @@ from catalog.services import MAX_STOCK, stock_adjust, stock_set
 class ProductAdminForm(forms.ModelForm):
     """Bounds of the database checks as form errors, so a bad value never becomes a 500."""
 
-    price = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    price = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
     stock = forms.IntegerField(
         min_value=0,
         max_value=MAX_STOCK,
@@ -48,7 +50,9 @@ class LowStockFilter(admin.SimpleListFilter):
         if self.value() == "out":
             return queryset.filter(stock=0)
         if self.value() == "low":
-            return queryset.filter(stock__gt=0, stock__lte=settings.SHOP_LOW_STOCK_THRESHOLD)
+            return queryset.filter(
+                stock__gt=0, stock__lte=settings.SHOP_LOW_STOCK_THRESHOLD
+            )
         return queryset
 
 
@@ -137,7 +141,15 @@ class CategoryAdmin(admin.ModelAdmin):
 class StockMovementAdmin(admin.ModelAdmin):
     """The whole stock ledger, read-only."""
 
-    list_display = ["created_at", "product", "delta", "stock_after", "reason", "user", "order"]
+    list_display = [
+        "created_at",
+        "product",
+        "delta",
+        "stock_after",
+        "reason",
+        "user",
+        "order",
+    ]
     list_filter = ["reason", "created_at"]
     list_select_related = ["product", "user", "order"]
     search_fields = ["product__name", "product__slug", "note"]

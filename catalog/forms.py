@@ -11,7 +11,9 @@ SORT_CHOICES = [
 class CatalogQueryForm(forms.Form):
     """The catalog's search box and sort menu; bad values fall back to the defaults."""
 
-    q = forms.CharField(label="Search products", required=False, max_length=100, strip=True)
+    q = forms.CharField(
+        label="Search products", required=False, max_length=100, strip=True
+    )
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
 
     def cleaned(self) -> tuple[str, str]:

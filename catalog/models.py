@@ -35,7 +35,9 @@ class Product(models.Model):
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="products"
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
@@ -53,17 +55,30 @@ class Product(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(price__gte=Decimal("0.01")), name="product_price_at_least_one_cent"
+                condition=Q(price__gte=Decimal("0.01")),
+                name="product_price_at_least_one_cent",
             ),
-            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(stock__gte=0), name="product_stock_not_negative"
+            ),
         ]
         indexes = [
-            models.Index(fields=["is_active", "price"], name="product_active_price_idx"),
+            models.Index(
+                fields=["is_active", "price"], name="product_active_price_idx"
+            ),
             models.Index(fields=["is_active", "name"], name="product_active_name_idx"),
-            models.Index(fields=["is_active", "-created_at"], name="product_active_created_idx"),
-            models.Index(fields=["is_active", "stock"], name="product_active_stock_idx"),
-            models.Index(fields=["category", "is_active"], name="product_category_active_idx"),
-            models.Index(fields=["seller", "is_active"], name="product_seller_active_idx"),
+            models.Index(
+                fields=["is_active", "-created_at"], name="product_active_created_idx"
+            ),
+            models.Index(
+                fields=["is_active", "stock"], name="product_active_stock_idx"
+            ),
+            models.Index(
+                fields=["category", "is_active"], name="product_category_active_idx"
+            ),
+            models.Index(
+                fields=["seller", "is_active"], name="product_seller_active_idx"
+            ),
         ]
 
     def __str__(self):
@@ -87,27 +102,38 @@ class StockMovement(models.Model):
         CHECKOUT = "checkout", "Sold at checkout"
         CANCEL = "cancel", "Returned by a cancelled order"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="movements"
+    )
     delta = models.IntegerField()
     stock_after = models.IntegerField()
     reason = models.CharField(max_length=16, choices=Reason.choices)
     note = models.CharField(max_length=255, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL,
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="stock_movements",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["product", "-created_at"], name="movement_product_idx")]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="movement_product_idx")
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(stock_after__gte=0), name="movement_stock_after_not_negative"
+                condition=Q(stock_after__gte=0),
+                name="movement_stock_after_not_negative",
             )
         ]
 

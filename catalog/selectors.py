@@ -102,7 +102,9 @@ def product_search(
         products = product_text_search(products, query)
     if category is not None:
         products = products.filter(category_id__in=category_descendant_ids(category))
-    return products.order_by(*STOREFRONT_ORDERINGS.get(ordering, STOREFRONT_ORDERINGS["newest"]))
+    return products.order_by(
+        *STOREFRONT_ORDERINGS.get(ordering, STOREFRONT_ORDERINGS["newest"])
+    )
 
 
 def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Product]:
@@ -124,7 +126,9 @@ def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Prod
         return queryset.none() if term.strip() else queryset
     if connection.vendor != "postgresql":
         for word in words:
-            queryset = queryset.filter(Q(name__icontains=word) | Q(description__icontains=word))
+            queryset = queryset.filter(
+                Q(name__icontains=word) | Q(description__icontains=word)
+            )
         return queryset
     # plainto_tsquery: every lexeme of the words ANDed (a word the parser splits, like
     # "foo½bar", gives two lexemes, never a phrase: the stored vector has no positions).

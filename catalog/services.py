@@ -47,7 +47,9 @@ def stock_apply(
     else:
         locked = {
             p.pk: p
-            for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            for p in Product.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
         }
     missing = [pk for pk in ids if pk not in locked]
     if missing:
@@ -108,7 +110,13 @@ def _write_stock(products: list[Product], now) -> None:
 
 
 def stock_adjust(
-    *, product: Product | int, delta: int, reason: str, user=None, order=None, note: str = ""
+    *,
+    product: Product | int,
+    delta: int,
+    reason: str,
+    user=None,
+    order=None,
+    note: str = "",
 ) -> Product:
     """Change one product's stock by ``delta`` (never above MAX_STOCK) and record it."""
     product_id = product.pk if isinstance(product, Product) else int(product)
@@ -129,16 +137,29 @@ def stock_set(
     """Set a product's stock to an absolute level (the admin's edit), as a movement."""
     product_id = product.pk if isinstance(product, Product) else int(product)
     if stock < 0:
-        raise InsufficientStock("Stock cannot be negative.", available=0, product_id=product_id)
+        raise InsufficientStock(
+            "Stock cannot be negative.", available=0, product_id=product_id
+        )
     current = Product.objects.select_for_update().get(pk=product_id)
     return stock_adjust(
-        product=product_id, delta=stock - current.stock, reason=reason, user=user, note=note
+        product=product_id,
+        delta=stock - current.stock,
+        reason=reason,
+        user=user,
+        note=note,
     )
 
 
 # --- Products and categories ----------------------------------------------------------
 
-PRODUCT_EDITABLE_FIELDS = ("name", "description", "price", "category", "is_active", "image")
+PRODUCT_EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "price",
+    "category",
+    "is_active",
+    "image",
+)
 MAX_STOCK = 1_000_000
 _SLUG_ATTEMPTS = 20
 
@@ -151,9 +172,9 @@ def _slug_base(name: str, *, max_length: int, fallback: str = "product") -> str:
 def _next_free_slug(base: str) -> str:
     """``base`` if free, else ``base-N`` with N one above the highest suffix in use."""
     taken = set(
-        Product.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-")).values_list(
-            "slug", flat=True
-        )
+        Product.objects.filter(
+            Q(slug=base) | Q(slug__startswith=f"{base}-")
+        ).values_list("slug", flat=True)
     )
     if base not in taken:
         return base
@@ -180,7 +201,9 @@ def product_create(
 ) -> Product:
     """Create a product with a unique slug made from its name; initial stock as a movement."""
     if stock < 0 or stock > MAX_STOCK:
-        raise ShopError(f"Stock must be between 0 and {MAX_STOCK}.", code="invalid_stock")
+        raise ShopError(
+            f"Stock must be between 0 and {MAX_STOCK}.", code="invalid_stock"
+        )
     base = _slug_base(name, max_length=Product._meta.get_field("slug").max_length - 8)
     for _ in range(_SLUG_ATTEMPTS):
         product = Product(
@@ -254,13 +277,19 @@ def _check_parent(category: Category | None, parent: Category | None) -> None:
 
 
 @transaction.atomic
-def category_create(*, name: str, slug: str = "", parent: Category | None = None) -> Category:
+def category_create(
+    *, name: str, slug: str = "", parent: Category | None = None
+) -> Category:
     """Create a category; the slug defaults to one made from the name."""
     slug = slug or _slug_base(
-        name, max_length=Category._meta.get_field("slug").max_length, fallback="category"
+        name,
+        max_length=Category._meta.get_field("slug").max_length,
+        fallback="category",
     )
     if Category.objects.filter(slug=slug).exists():
-        raise Conflict(f"A category with the slug {slug!r} already exists.", code="slug_taken")
+        raise Conflict(
+            f"A category with the slug {slug!r} already exists.", code="slug_taken"
+        )
     try:
         with transaction.atomic():
             return Category.objects.create(name=name, slug=slug, parent=parent)
@@ -277,7 +306,9 @@ def category_update(*, category: Category, **fields) -> Category:
         _check_parent(category, fields["parent"])
     slug = fields.get("slug")
     if slug and Category.objects.filter(slug=slug).exclude(pk=category.pk).exists():
-        raise Conflict(f"A category with the slug {slug!r} already exists.", code="slug_taken")
+        raise Conflict(
+            f"A category with the slug {slug!r} already exists.", code="slug_taken"
+        )
     for field, value in fields.items():
         setattr(category, field, value)
     category.save(update_fields=[*fields, "updated_at"])

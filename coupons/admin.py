@@ -220,7 +220,8 @@ class CouponAdmin(admin.ModelAdmin):
         changed = coupon_set_active(coupons=queryset, is_active=True)
         self.message_user(
             request,
-            ngettext("%d coupon activated.", "%d coupons activated.", changed) % changed,
+            ngettext("%d coupon activated.", "%d coupons activated.", changed)
+            % changed,
             messages.SUCCESS,
         )
 
@@ -229,7 +230,8 @@ class CouponAdmin(admin.ModelAdmin):
         changed = coupon_set_active(coupons=queryset, is_active=False)
         self.message_user(
             request,
-            ngettext("%d coupon deactivated.", "%d coupons deactivated.", changed) % changed,
+            ngettext("%d coupon deactivated.", "%d coupons deactivated.", changed)
+            % changed,
             messages.SUCCESS,
         )
 

@@ -31,7 +31,9 @@ class DiscountRule:
     def applies_to(self, line: "DiscountLine") -> bool:
         if not self.has_scope:
             return True
-        return line.product_id in self.product_ids or bool(self.category_ids & line.category_ids)
+        return line.product_id in self.product_ids or bool(
+            self.category_ids & line.category_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class DiscountResult:
 NO_DISCOUNT = DiscountResult(eligible_subtotal=ZERO, discount=ZERO, shares=())
 
 
-def compute_discount(rule: DiscountRule | None, lines: Sequence[DiscountLine]) -> DiscountResult:
+def compute_discount(
+    rule: DiscountRule | None, lines: Sequence[DiscountLine]
+) -> DiscountResult:
     """The discount a rule gives on these lines, with each line's share."""
     if rule is None:
         return NO_DISCOUNT
@@ -65,7 +69,9 @@ def compute_discount(rule: DiscountRule | None, lines: Sequence[DiscountLine]) -
     if eligible_subtotal <= 0:
         return DiscountResult(eligible_subtotal=ZERO, discount=ZERO, shares=())
 
-    discount = quantize(eligible_subtotal * rule.percent_off / HUNDRED) + quantize(rule.amount_off)
+    discount = quantize(eligible_subtotal * rule.percent_off / HUNDRED) + quantize(
+        rule.amount_off
+    )
     if rule.max_discount is not None:
         discount = min(discount, quantize(rule.max_discount))
     discount = quantize(min(max(discount, ZERO), eligible_subtotal))
@@ -76,7 +82,9 @@ def compute_discount(rule: DiscountRule | None, lines: Sequence[DiscountLine]) -
     )
 
 
-def _allocate(discount: Decimal, lines: Sequence[DiscountLine]) -> tuple[tuple[int, Decimal], ...]:
+def _allocate(
+    discount: Decimal, lines: Sequence[DiscountLine]
+) -> tuple[tuple[int, Decimal], ...]:
     """Split ``discount`` over lines in proportion to their totals, in whole cents.
 
     Largest-remainder method: each line gets its share rounded down to the cent, and

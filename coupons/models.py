@@ -20,7 +20,9 @@ class CouponQuerySet(models.QuerySet):
 
 
 class Coupon(models.Model):
-    code = models.CharField(max_length=40, help_text="Case-insensitive; shoppers type it.")
+    code = models.CharField(
+        max_length=40, help_text="Case-insensitive; shoppers type it."
+    )
     name = models.CharField(max_length=120, blank=True)
     percent_off = models.DecimalField(
         max_digits=5,
@@ -52,8 +54,12 @@ class Coupon(models.Model):
     is_active = models.BooleanField(default=True)
     max_uses = models.PositiveIntegerField(null=True, blank=True)
     max_uses_per_user = models.PositiveIntegerField(null=True, blank=True)
-    products = models.ManyToManyField("catalog.Product", blank=True, related_name="coupons")
-    categories = models.ManyToManyField("catalog.Category", blank=True, related_name="coupons")
+    products = models.ManyToManyField(
+        "catalog.Product", blank=True, related_name="coupons"
+    )
+    categories = models.ManyToManyField(
+        "catalog.Category", blank=True, related_name="coupons"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,7 +81,8 @@ class Coupon(models.Model):
                 name="coupon_max_discount_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(min_subtotal__gte=0), name="coupon_min_subtotal_not_negative"
+                condition=Q(min_subtotal__gte=0),
+                name="coupon_min_subtotal_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__isnull=True)
@@ -88,12 +95,15 @@ class Coupon(models.Model):
                 name="coupon_max_uses_positive",
             ),
             models.CheckConstraint(
-                condition=Q(max_uses_per_user__isnull=True) | Q(max_uses_per_user__gte=1),
+                condition=Q(max_uses_per_user__isnull=True)
+                | Q(max_uses_per_user__gte=1),
                 name="coupon_max_uses_per_user_positive",
             ),
         ]
         indexes = [
-            models.Index(fields=["is_active", "valid_until"], name="coupon_active_until_idx")
+            models.Index(
+                fields=["is_active", "valid_until"], name="coupon_active_until_idx"
+            )
         ]
 
     def __str__(self):
@@ -107,7 +117,9 @@ class Coupon(models.Model):
 class CouponRedemption(models.Model):
     """One use of a coupon by one order: usage limits are counted from these rows."""
 
-    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="redemptions"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -115,7 +127,9 @@ class CouponRedemption(models.Model):
         on_delete=models.SET_NULL,
         related_name="coupon_redemptions",
     )
-    email = models.EmailField(blank=True, help_text="The guest's email when there is no user.")
+    email = models.EmailField(
+        blank=True, help_text="The guest's email when there is no user."
+    )
     order = models.OneToOneField(
         "orders.Order", on_delete=models.CASCADE, related_name="coupon_redemption"
     )
@@ -125,7 +139,9 @@ class CouponRedemption(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["coupon", "user"], name="redemption_coupon_user_idx"),
-            models.Index(fields=["coupon", "email"], name="redemption_coupon_email_idx"),
+            models.Index(
+                fields=["coupon", "email"], name="redemption_coupon_email_idx"
+            ),
         ]
 
     def __str__(self):

@@ -48,7 +48,9 @@ def coupon_find(*, code: str) -> Coupon:
     # Compare lower-cased, as the unique index does, so that even a row written around
     # Coupon.save (which upper-cases) is found, and the functional index is used.
     coupon = (
-        Coupon.objects.annotate(code_lower=Lower("code")).filter(code_lower=wanted.lower()).first()
+        Coupon.objects.annotate(code_lower=Lower("code"))
+        .filter(code_lower=wanted.lower())
+        .first()
     )
     if coupon is None:
         raise CouponInvalid(f"The coupon code {wanted!r} is not valid.", code=INVALID)
@@ -57,7 +59,9 @@ def coupon_find(*, code: str) -> Coupon:
 
 def _check_dates(coupon: Coupon, now: datetime) -> None:
     if not coupon.is_active:
-        raise CouponInvalid(f"The coupon {coupon.code} is no longer active.", code=INVALID)
+        raise CouponInvalid(
+            f"The coupon {coupon.code} is no longer active.", code=INVALID
+        )
     if coupon.valid_from is not None and now < coupon.valid_from:
         raise CouponInvalid(f"The coupon {coupon.code} is not valid yet.", code=INVALID)
     if coupon.valid_until is not None and now >= coupon.valid_until:
@@ -87,12 +91,16 @@ def coupon_redemptions_for(
 def _check_uses(coupon: Coupon, *, user, email: str | None) -> None:
     if coupon.max_uses is not None:
         if CouponRedemption.objects.filter(coupon=coupon).count() >= coupon.max_uses:
-            raise CouponInvalid(f"The coupon {coupon.code} has been used up.", code=USED_UP)
+            raise CouponInvalid(
+                f"The coupon {coupon.code} has been used up.", code=USED_UP
+            )
     if coupon.max_uses_per_user is not None:
         used = coupon_redemptions_for(coupon=coupon, user=user, email=email).count()
         if used >= coupon.max_uses_per_user:
             times = (
-                "once" if coupon.max_uses_per_user == 1 else (f"{coupon.max_uses_per_user} times")
+                "once"
+                if coupon.max_uses_per_user == 1
+                else (f"{coupon.max_uses_per_user} times")
             )
             raise CouponInvalid(
                 f"You have already used the coupon {coupon.code} "
@@ -142,13 +150,17 @@ def coupon_validate(
         if total > 0
         and rule.applies_to(
             DiscountLine(
-                product_id=line.product_id, line_total=total, category_ids=line.category_ids
+                product_id=line.product_id,
+                line_total=total,
+                category_ids=line.category_ids,
             )
         )
     ]
     if not eligible:
         if rule.has_scope:
-            detail = f"The coupon {coupon.code} does not apply to any item in your cart."
+            detail = (
+                f"The coupon {coupon.code} does not apply to any item in your cart."
+            )
         else:
             detail = f"Add items to your cart to use the coupon {coupon.code}."
         raise CouponInvalid(detail, code=NOT_APPLICABLE)
@@ -179,7 +191,9 @@ def coupon_check(
 
 
 @transaction.atomic
-def coupon_redeem(*, coupon: Coupon, order, user=None, email: str = "") -> CouponRedemption:
+def coupon_redeem(
+    *, coupon: Coupon, order, user=None, email: str = ""
+) -> CouponRedemption:
     """Record one use of the coupon by ``order``, re-checking limits under the row lock.
 
     Checkout calls this in its transaction after ``Coupon.objects.select_for_update()``;
@@ -192,7 +206,9 @@ def coupon_redeem(*, coupon: Coupon, order, user=None, email: str = "") -> Coupo
         user = None
     email = (email or getattr(order, "email", "") or "").strip()
     _check_uses(locked, user=user, email=email)
-    return CouponRedemption.objects.create(coupon=locked, order=order, user=user, email=email)
+    return CouponRedemption.objects.create(
+        coupon=locked, order=order, user=user, email=email
+    )
 
 
 @transaction.atomic

@@ -49,7 +49,9 @@ class OrderAdmin(admin.ModelAdmin):
             try:
                 service(order)
             except ShopError as exc:
-                self.message_user(request, f"{order.number}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request, f"{order.number}: {exc.detail}", messages.ERROR
+                )
             else:
                 done += 1
         if done:
@@ -62,9 +64,13 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected orders fulfilled", permissions=["change"])
     def mark_fulfilled(self, request, queryset):
-        self._apply(request, queryset, lambda order: order_fulfil(order=order), "fulfilled")
+        self._apply(
+            request, queryset, lambda order: order_fulfil(order=order), "fulfilled"
+        )
 
-    @admin.action(description="Cancel selected orders and restock", permissions=["change"])
+    @admin.action(
+        description="Cancel selected orders and restock", permissions=["change"]
+    )
     def cancel_and_restock(self, request, queryset):
         self._apply(
             request,

@@ -48,7 +48,9 @@ class PayForm(forms.Form):
         label="Card",
         max_length=100,
         strip=True,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "tok_success"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": "tok_success"}
+        ),
         help_text="Test mode: enter tok_success to pay, tok_decline to see a declined card.",
         error_messages={"required": "Enter your card."},
     )

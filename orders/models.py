@@ -25,9 +25,13 @@ class Order(models.Model):
         FULFILLED = "fulfilled", "Fulfilled"
         CANCELLED = "cancelled", "Cancelled"
 
-    number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
+    number = models.CharField(
+        max_length=20, unique=True, default=new_order_number, editable=False
+    )
     # Lets a guest read and pay their order: handed out once, at checkout.
-    access_token = models.CharField(max_length=64, default=new_order_token, editable=False)
+    access_token = models.CharField(
+        max_length=64, default=new_order_token, editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -36,7 +40,9 @@ class Order(models.Model):
         related_name="orders",
     )
     email = models.EmailField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -61,12 +67,18 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(discount__gte=0), name="order_discount_not_negative"
             ),
-            models.CheckConstraint(condition=Q(tax__gte=0), name="order_tax_not_negative"),
-            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(tax__gte=0), name="order_tax_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0), name="order_total_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="order_user_created_idx"),
-            models.Index(fields=["status", "created_at"], name="order_status_created_idx"),
+            models.Index(
+                fields=["status", "created_at"], name="order_status_created_idx"
+            ),
         ]
 
     def __str__(self):
@@ -80,7 +92,11 @@ class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     # SET_NULL: deleting a product never breaks the order history; the snapshot stays.
     product = models.ForeignKey(
-        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     product_name = models.CharField(max_length=200)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
@@ -106,7 +122,9 @@ class IdempotencyKey(models.Model):
         max_length=100, help_text="The cart owner, e.g. user:42 or anon:<token>."
     )
     key = models.CharField(max_length=255)
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="idempotency_keys")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,12 +31,19 @@ class RefundResult:
 
 class PaymentGateway(Protocol):
     def charge(
-        self, *, amount: Decimal, currency: str, payment_token: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        payment_token: str,
+        description: str = "",
     ) -> ChargeResult:
         """Take ``amount``; raise PaymentDeclined (402) or ShopError (400 bad token)."""
         ...
 
-    def refund(self, *, charge_reference: str, amount: Decimal, currency: str) -> RefundResult:
+    def refund(
+        self, *, charge_reference: str, amount: Decimal, currency: str
+    ) -> RefundResult:
         """Give back ``amount`` of an earlier charge."""
         ...
 
@@ -53,7 +60,12 @@ class TestGateway:
     DECLINE = "tok_decline"
 
     def charge(
-        self, *, amount: Decimal, currency: str, payment_token: str, description: str = ""
+        self,
+        *,
+        amount: Decimal,
+        currency: str,
+        payment_token: str,
+        description: str = "",
     ) -> ChargeResult:
         if payment_token == self.DECLINE:
             raise PaymentDeclined("The card was declined.")
@@ -63,12 +75,18 @@ class TestGateway:
                 f"and declines {self.DECLINE!r}."
             )
         return ChargeResult(
-            reference=f"test_ch_{secrets.token_hex(12)}", amount=amount, currency=currency
+            reference=f"test_ch_{secrets.token_hex(12)}",
+            amount=amount,
+            currency=currency,
         )
 
-    def refund(self, *, charge_reference: str, amount: Decimal, currency: str) -> RefundResult:
+    def refund(
+        self, *, charge_reference: str, amount: Decimal, currency: str
+    ) -> RefundResult:
         return RefundResult(
-            reference=f"test_re_{secrets.token_hex(12)}", amount=amount, currency=currency
+            reference=f"test_re_{secrets.token_hex(12)}",
+            amount=amount,
+            currency=currency,
         )
 
 

@@ -32,21 +32,29 @@ def order_list_for(*, user, status: str | None = None) -> QuerySet[Order]:
 ORDER_NUMBER_RE = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
-def order_visible_to(*, number: str, user=None, order_token: str | None = None) -> Order | None:
+def order_visible_to(
+    *, number: str, user=None, order_token: str | None = None
+) -> Order | None:
     """The order if this user (owner or staff) or the holder of its token may see it."""
     if not isinstance(number, str) or not ORDER_NUMBER_RE.fullmatch(number):
         return None
     order = order_queryset().filter(number=number).first()
     if order is None:
         return None
-    if getattr(user, "is_authenticated", False) and (user.is_staff or order.user_id == user.pk):
+    if getattr(user, "is_authenticated", False) and (
+        user.is_staff or order.user_id == user.pk
+    ):
         return order
-    if order_token and hmac.compare_digest(order_token.encode(), order.access_token.encode()):
+    if order_token and hmac.compare_digest(
+        order_token.encode(), order.access_token.encode()
+    ):
         return order
     return None
 
 
-def order_is_customer(*, order: Order, user=None, order_token: str | None = None) -> bool:
+def order_is_customer(
+    *, order: Order, user=None, order_token: str | None = None
+) -> bool:
     """Whether the request acts as the order's customer (not merely as staff)."""
     if getattr(user, "is_authenticated", False) and order.user_id == user.pk:
         return True
@@ -57,5 +65,9 @@ def order_is_customer(*, order: Order, user=None, order_token: str | None = None
 
 def order_for_idempotency_key(*, owner: str, key: str) -> Order | None:
     """The order a checkout with this Idempotency-Key made for this cart owner, if any."""
-    found = IdempotencyKey.objects.select_related("order").filter(owner=owner, key=key).first()
+    found = (
+        IdempotencyKey.objects.select_related("order")
+        .filter(owner=owner, key=key)
+        .first()
+    )
     return found.order if found else None

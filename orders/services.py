@@ -77,7 +77,8 @@ def _lock_owner(owner: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CHECKOUT_LOCK_NAMESPACE, owner]
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [CHECKOUT_LOCK_NAMESPACE, owner],
             )
 
 
@@ -138,7 +139,14 @@ def order_place(
 
 @transaction.atomic
 def _place(
-    *, cart, user, email, shipping_name, shipping_address, idempotency_key, owner_locked=False
+    *,
+    cart,
+    user,
+    email,
+    shipping_name,
+    shipping_address,
+    idempotency_key,
+    owner_locked=False,
 ) -> PlacedOrder:
     owner = cart.owner
     if not owner_locked:
@@ -159,7 +167,8 @@ def _place(
     # Locked in primary-key order (as stock_apply does), so concurrent checkouts never deadlock.
     ids = sorted({line.product_id for line in lines})
     products = {
-        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        p.pk: p
+        for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     }
     problems = _line_problems(lines, products)
     # Category lineage only matters for a coupon's scope: that query only then.
@@ -169,7 +178,9 @@ def _place(
             product_id=line.product_id,
             unit_price=products[line.product_id].price,
             quantity=line.quantity,
-            category_ids=lineage.get(products[line.product_id].category_id, frozenset()),
+            category_ids=lineage.get(
+                products[line.product_id].category_id, frozenset()
+            ),
         )
         for line in lines
         if line.product_id in products
@@ -186,7 +197,9 @@ def _place(
         )
 
     rule = coupon_services.coupon_rule(coupon) if coupon else None
-    totals: CartTotals = price_lines(pricing_lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE)
+    totals: CartTotals = price_lines(
+        pricing_lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE
+    )
     order = Order.objects.create(
         user=user,
         email=email,
@@ -222,7 +235,9 @@ def _place(
             note=f"Order {order.number}",
             locked=products,  # locked above, in pk order: not locked and read again
         )
-    except InsufficientStock as exc:  # cannot happen under our locks; kept as a safety net
+    except (
+        InsufficientStock
+    ) as exc:  # cannot happen under our locks; kept as a safety net
         raise CheckoutConflict(
             problems=[
                 CheckoutProblem(
@@ -235,13 +250,17 @@ def _place(
             ]
         ) from exc
     if coupon:
-        coupon_services.coupon_redeem(coupon=coupon, order=order, user=user, email=email)
+        coupon_services.coupon_redeem(
+            coupon=coupon, order=order, user=user, email=email
+        )
     if idempotency_key:
         IdempotencyKey.objects.create(owner=owner, key=idempotency_key, order=order)
 
     items = tuple(items)
     transaction.on_commit(lambda: _empty_cart(cart), robust=True)
-    transaction.on_commit(lambda: order_send_confirmation(order=order, items=items), robust=True)
+    transaction.on_commit(
+        lambda: order_send_confirmation(order=order, items=items), robust=True
+    )
     return PlacedOrder(order=order, created=True, items=items)
 
 
@@ -282,7 +301,9 @@ def _line_problems(lines, products: dict[int, Product]) -> list[CheckoutProblem]
     return problems
 
 
-def _locked_coupon(*, code, lines, user, email) -> tuple[Coupon | None, CheckoutProblem | None]:
+def _locked_coupon(
+    *, code, lines, user, email
+) -> tuple[Coupon | None, CheckoutProblem | None]:
     """The cart's coupon, row-locked and validated (limits counted under the lock)."""
     if not code:
         return None, None
@@ -291,9 +312,13 @@ def _locked_coupon(*, code, lines, user, email) -> tuple[Coupon | None, Checkout
         # The lock makes the redemption count below exact: a concurrent checkout using the
         # same coupon waits here until this one commits or rolls back.
         coupon = Coupon.objects.select_for_update().get(pk=found.pk)
-        coupon_services.coupon_validate(coupon=coupon, lines=lines, user=user, email=email)
+        coupon_services.coupon_validate(
+            coupon=coupon, lines=lines, user=user, email=email
+        )
     except Coupon.DoesNotExist:
-        return None, CheckoutProblem(None, "coupon_invalid", None, None, "Unknown coupon.")
+        return None, CheckoutProblem(
+            None, "coupon_invalid", None, None, "Unknown coupon."
+        )
     except CouponInvalid as exc:
         return None, CheckoutProblem(None, exc.code, None, None, exc.detail)
     return coupon, None
@@ -330,7 +355,9 @@ def order_pay(*, order: Order, payment_token: str) -> Order:
     if order.status == Order.Status.PAID:
         return order
     if order.status != Order.Status.PENDING:
-        raise InvalidTransition(f"A {order.status} order cannot be paid.", status=order.status)
+        raise InvalidTransition(
+            f"A {order.status} order cannot be paid.", status=order.status
+        )
     # Charged while holding the row lock: a concurrent second payment waits and then
     # sees the order paid, so a customer is never charged twice.
     charge = get_gateway().charge(
@@ -351,7 +378,9 @@ def order_cancel(*, order: Order, user=None) -> Order:
     """Cancel a pending or paid order: stock returns once, a payment is refunded."""
     order = _locked(order)
     if order.status not in (Order.Status.PENDING, Order.Status.PAID):
-        raise InvalidTransition(f"A {order.status} order cannot be cancelled.", status=order.status)
+        raise InvalidTransition(
+            f"A {order.status} order cannot be cancelled.", status=order.status
+        )
     changes = [
         StockChange(item.product_id, item.quantity)
         for item in order.items.all()
@@ -368,7 +397,9 @@ def order_cancel(*, order: Order, user=None) -> Order:
     coupon_services.coupon_release(order=order)
     if order.status == Order.Status.PAID and order.total > 0:
         get_gateway().refund(
-            charge_reference=order.payment_reference, amount=order.total, currency=order.currency
+            charge_reference=order.payment_reference,
+            amount=order.total,
+            currency=order.currency,
         )
     order.status = Order.Status.CANCELLED
     order.cancelled_at = timezone.now()

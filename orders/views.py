@@ -23,7 +23,9 @@ GUEST_ORDERS_KEPT = 20
 def _remember_guest_order(request, order) -> None:
     tokens = dict(request.session.get(GUEST_ORDERS_SESSION_KEY, {}))
     tokens[order.number] = order.access_token
-    request.session[GUEST_ORDERS_SESSION_KEY] = dict(list(tokens.items())[-GUEST_ORDERS_KEPT:])
+    request.session[GUEST_ORDERS_SESSION_KEY] = dict(
+        list(tokens.items())[-GUEST_ORDERS_KEPT:]
+    )
 
 
 def _visible_order(request, number: str):
@@ -76,12 +78,18 @@ def checkout(request):
         form = None
     # Read (and so reconciled) only to show the page: on POST the cart goes to order_place
     # exactly as the shopper last saw it, so a shortage is reported, never silently lowered.
-    summary = cart_services.cart_summary_dict(cart_services.cart_read(cart=request.cart))
-    for warning in summary["warnings"]:  # reported once: show them wherever they surface
+    summary = cart_services.cart_summary_dict(
+        cart_services.cart_read(cart=request.cart)
+    )
+    for warning in summary[
+        "warnings"
+    ]:  # reported once: show them wherever they surface
         messages.warning(request, warning["message"])
     if form is None:
         if not any(item["status"] in ("ok", "reduced") for item in summary["items"]):
-            messages.info(request, "Your cart is empty: add something before checking out.")
+            messages.info(
+                request, "Your cart is empty: add something before checking out."
+            )
             return redirect("shop:cart")
         user = request.user
         form = CheckoutForm(
@@ -94,7 +102,11 @@ def checkout(request):
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "summary": summary, "payment_timeout": settings.SHOP_ORDER_PAYMENT_TIMEOUT},
+        {
+            "form": form,
+            "summary": summary,
+            "payment_timeout": settings.SHOP_ORDER_PAYMENT_TIMEOUT,
+        },
     )
 
 
@@ -122,7 +134,9 @@ def order_pay_view(request, number):
     try:
         order = order_pay(order=order, payment_token=form.cleaned_data["payment_token"])
     except ShopError as exc:
-        messages.error(request, f"Payment failed: {exc.detail} Your order is still waiting.")
+        messages.error(
+            request, f"Payment failed: {exc.detail} Your order is still waiting."
+        )
     else:
         if not was_paid:
             messages.success(request, "Payment received. Thank you for your order!")
@@ -135,4 +149,6 @@ def order_list(request):
     """The signed-in customer's orders, newest first."""
     orders = order_list_for(user=request.user).filter(user=request.user)
     page = Paginator(orders, 20).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"page": page, "orders": page.object_list})
+    return render(
+        request, "orders/order_list.html", {"page": page, "orders": page.object_list}
+    )

@@ -12,7 +12,9 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+        return JsonResponse(
+            {"detail": "Server error.", "code": "server_error"}, status=500
+        )
     # No context processors that could fail again: a static page.
     from django.http import HttpResponseServerError
     from django.template import loader

@@ -21,7 +21,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OperationalError, InterfaceError)
+OUTAGE_ERRORS = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+)
 
 
 class ShopError(Exception):
@@ -97,7 +102,9 @@ class ServiceUnavailable(ShopError):
 
 
 def outage_response() -> Response:
-    return Response(ServiceUnavailable().as_dict(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    return Response(
+        ServiceUnavailable().as_dict(), status=status.HTTP_503_SERVICE_UNAVAILABLE
+    )
 
 
 def api_exception_handler(exc, context):
@@ -120,14 +127,19 @@ def api_exception_handler(exc, context):
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DatabaseError):
         # Integrity and data errors that slipped past validation are the client's
         # input colliding with a constraint: a conflict, never a 500.
         logger.warning("database error rendered as 409: %r", exc)
         return Response(
-            {"detail": "The request conflicts with the stored data.", "code": "conflict"},
+            {
+                "detail": "The request conflicts with the stored data.",
+                "code": "conflict",
+            },
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
@@ -135,7 +147,11 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = drf_exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+    if (
+        response is not None
+        and isinstance(response.data, dict)
+        and "detail" in response.data
+    ):
         detail = response.data["detail"]
         code = getattr(detail, "code", None)
         if code and "code" not in response.data:

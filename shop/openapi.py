@@ -24,7 +24,9 @@ def add_outage_responses(result, generator, request, public):
     outage = {
         "description": "A backing service (PostgreSQL or Redis) is unavailable; retry shortly.",
         "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{OUTAGE_COMPONENT}"}}
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{OUTAGE_COMPONENT}"}
+            }
         },
     }
     for item in result.get("paths", {}).values():

@@ -12,7 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("shop.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
+    ),
     path("social/", include("social_django.urls", namespace="social")),
     path("accounts/", include("accounts.urls")),
     path("", include("shop.storefront")),
@@ -21,8 +23,11 @@ urlpatterns = [
 # Product images uploaded by staff; behind a real web server these are served by it.
 if settings.DEBUG or settings.MEDIA_ROOT:
     urlpatterns += [
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
-             {"document_root": settings.MEDIA_ROOT}),
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
     ]
 
 handler404 = "shop.errors.page_not_found"

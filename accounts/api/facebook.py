@@ -55,17 +55,25 @@ class FacebookLoginView(APIView):
         responses={
             200: AuthResultSerializer,
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input."),
-            401: OpenApiResponse(ErrorSerializer, description="Facebook refused the token."),
-            403: OpenApiResponse(ErrorSerializer, description="The account cannot sign in."),
+            401: OpenApiResponse(
+                ErrorSerializer, description="Facebook refused the token."
+            ),
+            403: OpenApiResponse(
+                ErrorSerializer, description="The account cannot sign in."
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts."),
-            503: OpenApiResponse(ErrorSerializer, description="Facebook login is unavailable."),
+            503: OpenApiResponse(
+                ErrorSerializer, description="Facebook login is unavailable."
+            ),
         },
         tags=["auth"],
     )
     def post(self, request):
         serializer = FacebookLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not (settings.SOCIAL_AUTH_FACEBOOK_KEY and settings.SOCIAL_AUTH_FACEBOOK_SECRET):
+        if not (
+            settings.SOCIAL_AUTH_FACEBOOK_KEY and settings.SOCIAL_AUTH_FACEBOOK_SECRET
+        ):
             raise ServiceUnavailable("Facebook login is not configured on this shop.")
         strategy = load_strategy(request._request)
         backend = load_backend(strategy, "facebook", redirect_uri=None)
@@ -76,7 +84,8 @@ class FacebookLoginView(APIView):
         except (SocialAuthBaseException, RequestException, ValueError) as exc:
             logger.info("facebook login refused: %r", exc)
             raise AuthenticationFailed(
-                "Facebook did not accept this access token.", code="facebook_auth_failed"
+                "Facebook did not accept this access token.",
+                code="facebook_auth_failed",
             ) from None
         if user is None or not user.is_active:
             raise AuthenticationFailed(

@@ -70,7 +70,9 @@ class EmailTokenObtainSerializer(TokenObtainPairSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[self.username_field] = serializers.EmailField(write_only=True, max_length=254)
+        self.fields[self.username_field] = serializers.EmailField(
+            write_only=True, max_length=254
+        )
         self.fields["password"] = StrictCharField(
             write_only=True,
             trim_whitespace=False,

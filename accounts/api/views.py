@@ -37,7 +37,9 @@ ERROR_RESPONSES = {
 NOT_AUTHENTICATED = OpenApiResponse(
     AuthErrorSerializer, description="Missing, invalid or expired credentials."
 )
-THROTTLED = OpenApiResponse(AuthErrorSerializer, description="Too many attempts; retry later.")
+THROTTLED = OpenApiResponse(
+    AuthErrorSerializer, description="Too many attempts; retry later."
+)
 
 
 class CredentialViewMixin:
@@ -88,7 +90,9 @@ class TokenView(CredentialViewMixin, APIView):
         auth=[],
     )
     def post(self, request):
-        serializer = EmailTokenObtainSerializer(data=request.data, context={"request": request})
+        serializer = EmailTokenObtainSerializer(
+            data=request.data, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data)
 
@@ -116,7 +120,9 @@ class LogoutView(CredentialViewMixin, APIView):
         summary="Blacklist a refresh token",
         request=RefreshTokenSerializer,
         responses={
-            204: OpenApiResponse(description="The refresh token can no longer be used."),
+            204: OpenApiResponse(
+                description="The refresh token can no longer be used."
+            ),
             **ERROR_RESPONSES,
             401: NOT_AUTHENTICATED,
         },
@@ -156,5 +162,7 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user = request.user
         if "name" in serializer.validated_data:
-            user = user_update_profile(user=user, name=serializer.validated_data["name"])
+            user = user_update_profile(
+                user=user, name=serializer.validated_data["name"]
+            )
         return Response(UserSerializer(user).data)

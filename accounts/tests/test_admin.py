@@ -156,7 +156,11 @@ def test_password_change_page_changes_the_password(admin_client):
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(
         url,
-        {"usable_password": "true", "password1": "Another-Pass-77", "password2": "Another-Pass-77"},
+        {
+            "usable_password": "true",
+            "password1": "Another-Pass-77",
+            "password2": "Another-Pass-77",
+        },
     )
 
     assert response.status_code == 302

@@ -163,7 +163,10 @@ def test_register_requires_email_password_and_name(api_client):
         ({"name": 0}, {"name": ["Not a valid string."]}),
         ({"password": 90817263544}, {"password": ["Not a valid string."]}),
         ({"name": "a\x00b"}, {"name": ["Null characters are not allowed."]}),
-        ({"password": "Xy7!\x00abcd"}, {"password": ["Null characters are not allowed."]}),
+        (
+            {"password": "Xy7!\x00abcd"},
+            {"password": ["Null characters are not allowed."]},
+        ),
     ],
 )
 def test_register_refuses_wrong_types_and_bad_values(api_client, payload, errors):
@@ -187,7 +190,9 @@ def test_register_refuses_a_duplicate_email_in_any_case(api_client, email):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"email": ["A user with this email address already exists."]}
+    assert response.json() == {
+        "email": ["A user with this email address already exists."]
+    }
     assert User.objects.count() == 1
 
 
@@ -199,7 +204,10 @@ def test_register_refuses_a_duplicate_email_in_any_case(api_client, email):
             ["This password is too short. It must contain at least 8 characters."],
         ),
         ("password123", ["This password is too common."]),
-        ("12345678", ["This password is too common.", "This password is entirely numeric."]),
+        (
+            "12345678",
+            ["This password is too common.", "This password is entirely numeric."],
+        ),
         ("90817263544", ["This password is entirely numeric."]),
         ("weak.person@example", ["The password is too similar to the email address."]),
     ],
@@ -229,7 +237,9 @@ def test_register_refuses_a_json_array_body(api_client):
 
 def test_register_refuses_malformed_json(api_client):
     """A body that is not valid JSON is 400 parse_error."""
-    response = api_client.post(REGISTER, data='{"email": ', content_type="application/json")
+    response = api_client.post(
+        REGISTER, data='{"email": ', content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
@@ -238,11 +248,17 @@ def test_register_refuses_malformed_json(api_client):
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ],
 )
 def test_register_refuses_non_json_content_types(api_client, content_type):
     """Only JSON is accepted: other content types are 415 JSON."""
-    response = api_client.post(REGISTER, data="email=a@example.com", content_type=content_type)
+    response = api_client.post(
+        REGISTER, data="email=a@example.com", content_type=content_type
+    )
 
     assert response.status_code == 415
     media = content_type
@@ -325,8 +341,14 @@ def test_token_for_an_inactive_user_is_401(api_client):
                 "password": ["This field is required."],
             },
         ),
-        ({"email": 123, "password": PASSWORD}, {"email": ["Enter a valid email address."]}),
-        ({"email": "a@example.com", "password": []}, {"password": ["Not a valid string."]}),
+        (
+            {"email": 123, "password": PASSWORD},
+            {"email": ["Enter a valid email address."]},
+        ),
+        (
+            {"email": "a@example.com", "password": []},
+            {"password": ["Not a valid string."]},
+        ),
         (
             {"email": "a@example.com", "password": 123456789},
             {"password": ["Not a valid string."]},
@@ -371,7 +393,9 @@ def test_token_ignores_a_stale_bearer_header(customer):
 # --- refresh ----------------------------------------------------------------
 
 
-def test_refresh_rotates_and_the_old_refresh_token_is_then_refused(api_client, customer):
+def test_refresh_rotates_and_the_old_refresh_token_is_then_refused(
+    api_client, customer
+):
     """token/refresh/ answers a new pair; the used refresh token is blacklisted (401 after)."""
     first = login(api_client, customer.email).json()
 
@@ -385,7 +409,10 @@ def test_refresh_rotates_and_the_old_refresh_token_is_then_refused(api_client, c
 
     reused = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
     assert reused.status_code == 401
-    assert reused.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+    assert reused.json() == {
+        "detail": "Token is blacklisted",
+        "code": "token_not_valid",
+    }
 
     # The new refresh token keeps working.
     third = api_client.post(REFRESH, {"refresh": second["refresh"]}, format="json")
@@ -418,7 +445,10 @@ def test_refresh_with_an_access_token_is_401(api_client, customer):
     response = api_client.post(REFRESH, {"refresh": access}, format="json")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token has wrong type", "code": "token_not_valid"}
+    assert response.json() == {
+        "detail": "Token has wrong type",
+        "code": "token_not_valid",
+    }
 
 
 def test_refresh_refuses_missing_field_and_wrong_type(api_client):
@@ -487,18 +517,26 @@ def test_logout_blacklists_the_refresh_token(api_client, customer):
     assert response.content == b""
     refreshed = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
     assert refreshed.status_code == 401
-    assert refreshed.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+    assert refreshed.json() == {
+        "detail": "Token is blacklisted",
+        "code": "token_not_valid",
+    }
 
 
 def test_logout_twice_is_401(api_client, customer):
     """A refresh token already blacklisted is refused by logout/ too."""
     refresh = login(api_client, customer.email).json()["refresh"]
-    assert api_client.post(LOGOUT, {"refresh": refresh}, format="json").status_code == 204
+    assert (
+        api_client.post(LOGOUT, {"refresh": refresh}, format="json").status_code == 204
+    )
 
     response = api_client.post(LOGOUT, {"refresh": refresh}, format="json")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+    assert response.json() == {
+        "detail": "Token is blacklisted",
+        "code": "token_not_valid",
+    }
 
 
 def test_logout_with_an_invalid_or_access_token_is_401(api_client, customer):
@@ -566,7 +604,10 @@ def test_me_for_staff_shows_is_staff(staff_client, staff_user):
 
 def test_me_anonymous_is_401(api_client):
     """Without a JWT me/ is 401 JSON, for GET and PATCH."""
-    for response in (api_client.get(ME), api_client.patch(ME, {"name": "x"}, format="json")):
+    for response in (
+        api_client.get(ME),
+        api_client.patch(ME, {"name": "x"}, format="json"),
+    ):
         assert response.status_code == 401
         assert response.json() == {
             "detail": "Authentication credentials were not provided.",
@@ -622,7 +663,13 @@ def test_patch_me_never_escalates(seller_client, seller):
 
     assert response.status_code == 200
     seller.refresh_from_db()
-    assert (seller.name, seller.role, seller.email, seller.is_staff, seller.is_superuser) == (
+    assert (
+        seller.name,
+        seller.role,
+        seller.email,
+        seller.is_staff,
+        seller.is_superuser,
+    ) == (
         "Still seller",
         "seller",
         original_email,
@@ -646,7 +693,10 @@ def test_patch_me_with_an_empty_body_changes_nothing(customer_client, customer):
         ({"name": None}, {"name": ["This field may not be null."]}),
         ({"name": ["x"]}, {"name": ["Not a valid string."]}),
         ({"name": 0}, {"name": ["Not a valid string."]}),
-        ({"name": "n" * 151}, {"name": ["Ensure this field has no more than 150 characters."]}),
+        (
+            {"name": "n" * 151},
+            {"name": ["Ensure this field has no more than 150 characters."]},
+        ),
     ],
 )
 def test_patch_me_refuses_bad_names(customer_client, customer, payload, errors):
@@ -664,7 +714,9 @@ def test_patch_me_refuses_bad_names(customer_client, customer, payload, errors):
 def test_patch_me_refuses_a_json_array_and_non_json(customer_client):
     """A JSON array body is 400 and a form body 415."""
     array = customer_client.patch(ME, ["x"], format="json")
-    form = customer_client.patch(ME, "name=x", content_type="application/x-www-form-urlencoded")
+    form = customer_client.patch(
+        ME, "name=x", content_type="application/x-www-form-urlencoded"
+    )
 
     assert array.status_code == 400
     assert array.json() == {
@@ -690,9 +742,13 @@ def test_a_registered_user_can_use_every_endpoint_in_turn(api_client):
     me_client = client_for(user)
     assert me_client.get(ME).json() == registered["user"]
 
-    refreshed = api_client.post(REFRESH, {"refresh": registered["refresh"]}, format="json")
+    refreshed = api_client.post(
+        REFRESH, {"refresh": registered["refresh"]}, format="json"
+    )
     assert refreshed.status_code == 200
-    out = api_client.post(LOGOUT, {"refresh": refreshed.json()["refresh"]}, format="json")
+    out = api_client.post(
+        LOGOUT, {"refresh": refreshed.json()["refresh"]}, format="json"
+    )
     assert out.status_code == 204
     assert login(api_client, "round@example.com").status_code == 200
 
@@ -715,7 +771,9 @@ def test_the_auth_throttle_rate_comes_from_settings(settings):
     )
 
 
-def test_token_is_throttled_after_the_configured_rate(api_client, auth_rate_3_per_minute):
+def test_token_is_throttled_after_the_configured_rate(
+    api_client, auth_rate_3_per_minute
+):
     """The fourth login attempt within a minute is 429 JSON, even with right credentials."""
     user = UserFactory()
     for _ in range(3):
@@ -730,7 +788,9 @@ def test_token_is_throttled_after_the_configured_rate(api_client, auth_rate_3_pe
     assert int(response["Retry-After"]) > 0
 
 
-def test_register_is_throttled_after_the_configured_rate(api_client, auth_rate_3_per_minute):
+def test_register_is_throttled_after_the_configured_rate(
+    api_client, auth_rate_3_per_minute
+):
     """The fourth registration within a minute is 429 and creates nothing."""
     for n in range(3):
         response = api_client.post(
@@ -769,7 +829,9 @@ def test_me_and_refresh_are_not_throttled_by_the_auth_scope(
 
 def test_the_schema_documents_the_auth_endpoints(api_client):
     """/api/schema/ lists every auth endpoint with its success and error responses."""
-    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = api_client.get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
 
     assert response.status_code == 200
     paths = response.json()["paths"]

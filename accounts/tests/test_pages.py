@@ -45,7 +45,9 @@ def test_facebook_button_shows_only_when_configured(client, settings):
     html = client.get(reverse("accounts:login")).content.decode()
 
     assert "Continue with Facebook" in html
-    assert 'action="/social/login/facebook/"' in html  # a POST form, as social_django requires
+    assert (
+        'action="/social/login/facebook/"' in html
+    )  # a POST form, as social_django requires
 
 
 def test_login_with_the_right_password_signs_in(client):
@@ -96,7 +98,9 @@ def test_login_keeps_the_cart_and_says_so(client):
     assert response.status_code == 200
     assert "from your basket into your cart" in response.content.decode()
     cart = client.get(reverse("shop:cart")).context["summary"]
-    assert [(i["product_id"], i["quantity"]) for i in cart["items"]] == [(product.pk, 2)]
+    assert [(i["product_id"], i["quantity"]) for i in cart["items"]] == [
+        (product.pk, 2)
+    ]
 
 
 def test_login_redirects_to_a_safe_next_only(client):
@@ -106,7 +110,9 @@ def test_login_redirects_to_a_safe_next_only(client):
 
     inside = client.post(reverse("accounts:login") + "?next=/cart/", data)
     client.logout()
-    outside = client.post(reverse("accounts:login") + "?next=https://evil.example/", data)
+    outside = client.post(
+        reverse("accounts:login") + "?next=https://evil.example/", data
+    )
 
     assert inside["Location"] == "/cart/"
     assert outside["Location"] == reverse("shop:catalog")
@@ -147,7 +153,9 @@ def test_register_with_a_taken_email_is_a_field_error(client):
     """A duplicate email (any case) is reported on the email field."""
     UserFactory(email="grace@example.com")
 
-    response = client.post(reverse("accounts:register"), {**NEW, "email": "GRACE@example.com"})
+    response = client.post(
+        reverse("accounts:register"), {**NEW, "email": "GRACE@example.com"}
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {

@@ -23,7 +23,9 @@ def test_register_creates_a_customer_with_a_lower_cased_email():
 
 def test_register_a_seller():
     """A visitor may register as a seller."""
-    user = user_register(email="s@example.com", password=PASSWORD, name="S", role="seller")
+    user = user_register(
+        email="s@example.com", password=PASSWORD, name="S", role="seller"
+    )
 
     assert User.objects.get(pk=user.pk).role == User.Role.SELLER
 
@@ -45,14 +47,19 @@ def test_register_refuses_a_duplicate_email_whatever_its_case():
     with pytest.raises(ValidationError) as exc:
         user_register(email="TAKEN@example.com", password=PASSWORD, name="T")
 
-    assert exc.value.message_dict == {"email": ["A user with this email address already exists."]}
+    assert exc.value.message_dict == {
+        "email": ["A user with this email address already exists."]
+    }
     assert User.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     ("password", "messages"),
     [
-        ("short", ["This password is too short. It must contain at least 8 characters."]),
+        (
+            "short",
+            ["This password is too short. It must contain at least 8 characters."],
+        ),
         ("password", ["This password is too common."]),
         ("90817263544", ["This password is entirely numeric."]),
         ("grace.hopper@example", ["The password is too similar to the email address."]),

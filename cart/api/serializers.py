@@ -9,7 +9,9 @@ from cart.cart import TOKEN_RE
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else: no strings ("3"), no floats (3.0), no booleans."""
 
-    default_error_messages = {"invalid": "A whole number is required (e.g. 2, not \"2\")."}
+    default_error_messages = {
+        "invalid": 'A whole number is required (e.g. 2, not "2").'
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -44,7 +46,9 @@ class CartCouponSerializer(serializers.Serializer):
 
 class CartMergeSerializer(serializers.Serializer):
     token = serializers.RegexField(
-        TOKEN_RE, max_length=64, help_text="The anonymous cart's token (from POST /carts/)."
+        TOKEN_RE,
+        max_length=64,
+        help_text="The anonymous cart's token (from POST /carts/).",
     )
 
 
@@ -52,7 +56,11 @@ class CartMergeSerializer(serializers.Serializer):
 
 STATUSES = ["ok", "reduced", "out_of_stock", "unavailable"]
 WARNING_CODES = [
-    "quantity_reduced", "out_of_stock", "product_unavailable", "price_changed", "coupon_removed"
+    "quantity_reduced",
+    "out_of_stock",
+    "product_unavailable",
+    "price_changed",
+    "coupon_removed",
 ]
 
 

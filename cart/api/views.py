@@ -31,7 +31,9 @@ INVALID = OpenApiResponse(
 UNAUTHENTICATED = OpenApiResponse(
     CartErrorSerializer, description="No JWT and no X-Cart-Token: how to get a cart."
 )
-NOT_FOUND = OpenApiResponse(CartErrorSerializer, description="Unknown or expired cart token.")
+NOT_FOUND = OpenApiResponse(
+    CartErrorSerializer, description="Unknown or expired cart token."
+)
 THROTTLED = OpenApiResponse(CartErrorSerializer, description="Too many cart writes.")
 UNAVAILABLE = OpenApiResponse(
     CartErrorSerializer, description="The cart store (Redis) is unreachable."
@@ -73,13 +75,19 @@ class CartAPIView(APIView):
         return services.cart_for_request(self.request, verify=verify)
 
     @classmethod
-    def render(cls, cart: Cart, *, status_code=status.HTTP_200_OK, extra_warnings=()) -> Response:
+    def render(
+        cls, cart: Cart, *, status_code=status.HTTP_200_OK, extra_warnings=()
+    ) -> Response:
         return cls.respond(
-            services.cart_read(cart=cart), status_code=status_code, extra_warnings=extra_warnings
+            services.cart_read(cart=cart),
+            status_code=status_code,
+            extra_warnings=extra_warnings,
         )
 
     @staticmethod
-    def respond(summary, *, status_code=status.HTTP_200_OK, extra_warnings=()) -> Response:
+    def respond(
+        summary, *, status_code=status.HTTP_200_OK, extra_warnings=()
+    ) -> Response:
         data = services.cart_summary_dict(summary)
         if extra_warnings:
             data["warnings"] = [w.as_dict() for w in extra_warnings] + data["warnings"]
@@ -97,7 +105,9 @@ class CartCreateView(CartAPIView):
     def post(self, request):
         cart = services.cart_create()
         data = services.cart_summary_dict(services.cart_read(cart=cart))
-        return Response({"token": cart.token, "cart": data}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"token": cart.token, "cart": data}, status=status.HTTP_201_CREATED
+        )
 
 
 class CartDetailView(CartAPIView):
@@ -149,7 +159,9 @@ class CartItemView(CartAPIView):
         serializer = CartItemSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.cart_set_item(
-            cart=cart, product_id=product_id, quantity=serializer.validated_data["quantity"]
+            cart=cart,
+            product_id=product_id,
+            quantity=serializer.validated_data["quantity"],
         )
         return self.render(cart)
 

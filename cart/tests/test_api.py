@@ -31,7 +31,9 @@ def anon(api_client):
 
 def add(client, product_id, quantity=1):
     return client.post(
-        "/api/v1/cart/items/", {"product_id": product_id, "quantity": quantity}, format="json"
+        "/api/v1/cart/items/",
+        {"product_id": product_id, "quantity": quantity},
+        format="json",
     )
 
 
@@ -42,8 +44,16 @@ def test_create_cart_returns_token_and_empty_cart(api_client, settings):
     body = response.json()
     assert len(body["token"]) == 32
     assert body["cart"] == {
-        "items": [], "count": 0, "quantity": 0, "subtotal": "0.00", "discount": "0.00",
-        "tax": "0.00", "total": "0.00", "currency": "USD", "coupon": None, "warnings": [],
+        "items": [],
+        "count": 0,
+        "quantity": 0,
+        "subtotal": "0.00",
+        "discount": "0.00",
+        "tax": "0.00",
+        "total": "0.00",
+        "currency": "USD",
+        "coupon": None,
+        "warnings": [],
         "expires_in": settings.CART_TTL,
     }
     assert api_client.post("/api/v1/carts/").json()["token"] != body["token"]
@@ -54,14 +64,25 @@ def test_add_item_returns_the_cart_shape(anon, product):
     response = add(anon, product.pk, 2)
     assert response.status_code == 200
     body = response.json()
-    assert body["items"] == [{
-        "product_id": product.pk, "slug": product.slug, "name": product.name,
-        "unit_price": "10.00", "quantity": 2, "line_total": "20.00", "available": 5,
-        "status": "ok", "price_changed": False,
-    }]
+    assert body["items"] == [
+        {
+            "product_id": product.pk,
+            "slug": product.slug,
+            "name": product.name,
+            "unit_price": "10.00",
+            "quantity": 2,
+            "line_total": "20.00",
+            "available": 5,
+            "status": "ok",
+            "price_changed": False,
+        }
+    ]
     assert (body["count"], body["quantity"]) == (1, 2)
     assert (body["subtotal"], body["discount"], body["tax"], body["total"]) == (
-        "20.00", "0.00", "0.00", "20.00"
+        "20.00",
+        "0.00",
+        "0.00",
+        "20.00",
     )
     assert body["warnings"] == []
     assert 0 < body["expires_in"] <= 604800
@@ -70,7 +91,9 @@ def test_add_item_returns_the_cart_shape(anon, product):
 def test_add_adds_to_the_quantity_and_defaults_to_one(anon, product):
     """A second add adds to the line; quantity defaults to 1."""
     add(anon, product.pk, 2)
-    response = anon.post("/api/v1/cart/items/", {"product_id": product.pk}, format="json")
+    response = anon.post(
+        "/api/v1/cart/items/", {"product_id": product.pk}, format="json"
+    )
     assert response.json()["items"][0]["quantity"] == 3
 
 
@@ -81,7 +104,9 @@ def test_tax_is_applied(anon, product, settings):
     assert (body["subtotal"], body["tax"], body["total"]) == ("10.00", "0.85", "10.85")
 
 
-@pytest.mark.parametrize("quantity", [0, -1, "2", "abc", 2.5, 2.0, True, None, [1], {"a": 1}])
+@pytest.mark.parametrize(
+    "quantity", [0, -1, "2", "abc", 2.5, 2.0, True, None, [1], {"a": 1}]
+)
 def test_add_rejects_bad_quantities(anon, product, quantity):
     """A quantity below 1 or not a JSON integer is a 400 on the quantity field."""
     response = add(anon, product.pk, quantity)
@@ -107,7 +132,8 @@ def test_add_over_the_line_maximum_in_total_is_limit_exceeded(anon, settings):
     assert response.status_code == 400
     assert response.json() == {
         "detail": "At most 3 of one product per cart (the cart holds 3).",
-        "code": "limit_exceeded", "limit": 3,
+        "code": "limit_exceeded",
+        "limit": 3,
     }
 
 
@@ -143,8 +169,10 @@ def test_add_beyond_stock_is_409_with_available(anon, product):
     response = add(anon, product.pk, 2)
     assert response.status_code == 409
     assert response.json() == {
-        "detail": f"Only 5 of {product.name} left.", "code": "insufficient_stock",
-        "available": 5, "product_id": product.pk,
+        "detail": f"Only 5 of {product.name} left.",
+        "code": "insufficient_stock",
+        "available": 5,
+        "product_id": product.pk,
     }
     assert anon.get("/api/v1/cart/").json()["items"][0]["quantity"] == 4
 
@@ -166,7 +194,8 @@ def test_too_many_lines_is_limit_exceeded(anon, settings):
     response = add(anon, third.pk)
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "A cart holds at most 2 different products.", "code": "limit_exceeded",
+        "detail": "A cart holds at most 2 different products.",
+        "code": "limit_exceeded",
         "limit": 2,
     }
 
@@ -175,8 +204,14 @@ def test_set_item_sets_and_zero_removes(anon, product):
     """PUT and PATCH set the quantity; 0 removes the line."""
     add(anon, product.pk, 1)
     url = f"/api/v1/cart/items/{product.pk}/"
-    assert anon.put(url, {"quantity": 4}, format="json").json()["items"][0]["quantity"] == 4
-    assert anon.patch(url, {"quantity": 2}, format="json").json()["items"][0]["quantity"] == 2
+    assert (
+        anon.put(url, {"quantity": 4}, format="json").json()["items"][0]["quantity"]
+        == 4
+    )
+    assert (
+        anon.patch(url, {"quantity": 2}, format="json").json()["items"][0]["quantity"]
+        == 2
+    )
     response = anon.patch(url, {"quantity": 0}, format="json")
     assert response.status_code == 200
     assert response.json()["items"] == []
@@ -189,13 +224,21 @@ def test_set_item_errors(anon, product, settings):
     for bad in (-1, "3", 1.5, False, None):
         assert anon.put(url, {"quantity": bad}, format="json").status_code == 400
     assert anon.put(url, {}, format="json").status_code == 400
-    assert anon.put(url, {"quantity": settings.CART_MAX_LINE_QUANTITY + 1}, format="json"
-                    ).status_code == 400
+    assert (
+        anon.put(
+            url, {"quantity": settings.CART_MAX_LINE_QUANTITY + 1}, format="json"
+        ).status_code
+        == 400
+    )
     response = anon.put(url, {"quantity": 6}, format="json")
     assert response.status_code == 409
     assert response.json()["available"] == 5
-    assert anon.put("/api/v1/cart/items/999999/", {"quantity": 1}, format="json"
-                    ).status_code == 404
+    assert (
+        anon.put(
+            "/api/v1/cart/items/999999/", {"quantity": 1}, format="json"
+        ).status_code
+        == 404
+    )
     response = anon.put("/api/v1/cart/items/999999/", {"quantity": 0}, format="json")
     assert response.status_code == 404
     assert response.json()["code"] == "not_in_cart"
@@ -210,8 +253,10 @@ def test_remove_item(anon, product):
     assert response.json()["items"] == []
     response = anon.delete(url)
     assert response.status_code == 404
-    assert response.json() == {"detail": "This product is not in your cart.",
-                               "code": "not_in_cart"}
+    assert response.json() == {
+        "detail": "This product is not in your cart.",
+        "code": "not_in_cart",
+    }
     assert anon.delete(f"/api/v1/cart/items/{10**30}/").status_code == 404
 
 
@@ -224,8 +269,12 @@ def test_delete_cart_destroys_it(anon, product):
 
 def test_no_cart_is_401_with_how_to(api_client):
     """Without a JWT or an X-Cart-Token, cart/... says how to get a cart."""
-    for method, url in [("get", "/api/v1/cart/"), ("post", "/api/v1/cart/items/"),
-                        ("delete", "/api/v1/cart/"), ("put", "/api/v1/cart/coupon/")]:
+    for method, url in [
+        ("get", "/api/v1/cart/"),
+        ("post", "/api/v1/cart/items/"),
+        ("delete", "/api/v1/cart/"),
+        ("put", "/api/v1/cart/coupon/"),
+    ]:
         response = getattr(api_client, method)(url, {}, format="json")
         assert response.status_code == 401
         body = response.json()
@@ -239,8 +288,10 @@ def test_unknown_token_is_404(api_client, token):
     """An unknown, malformed or expired token is 404."""
     response = api_client.get("/api/v1/cart/", HTTP_X_CART_TOKEN=token)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Unknown or expired cart token.",
-                               "code": "cart_not_found"}
+    assert response.json() == {
+        "detail": "Unknown or expired cart token.",
+        "code": "cart_not_found",
+    }
 
 
 def test_expired_token_is_404(anon):
@@ -266,8 +317,10 @@ def test_writes_are_throttled(anon, product, settings):
     """Cart writes beyond the cart_write rate answer 429; reads are not throttled."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-                                   "cart_write": "3/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "cart_write": "3/min",
+        },
     }
     # The fixture's POST carts/ was the first write from this client.
     assert add(anon, product.pk).status_code == 200
@@ -280,12 +333,22 @@ def test_writes_are_throttled(anon, product, settings):
 
 def test_redis_down_is_503(anon, product, monkeypatch):
     """An unreachable Redis: the cart API answers 503 service_unavailable JSON."""
-    dead = RedisCartStore(Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2,
-                                socket_timeout=0.2, retry=Retry(NoBackoff(), 0)))
+    dead = RedisCartStore(
+        Redis(
+            host="127.0.0.1",
+            port=1,
+            socket_connect_timeout=0.2,
+            socket_timeout=0.2,
+            retry=Retry(NoBackoff(), 0),
+        )
+    )
     monkeypatch.setattr(store_module, "get_store", lambda: dead)
     monkeypatch.setattr("cart.services.get_store", lambda: dead)
-    for response in (anon.get("/api/v1/cart/"), add(anon, product.pk),
-                     anon.post("/api/v1/carts/")):
+    for response in (
+        anon.get("/api/v1/cart/"),
+        add(anon, product.pk),
+        anon.post("/api/v1/carts/"),
+    ):
         assert response.status_code == 503
         assert response.json()["code"] == "service_unavailable"
 
@@ -301,16 +364,28 @@ def test_schema_documents_the_cart_api(api_client):
     """The OpenAPI schema lists the cart endpoints with the X-Cart-Token header."""
     response = api_client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
-    schema = response.json() if response["Content-Type"].startswith("application/json") else None
+    schema = (
+        response.json()
+        if response["Content-Type"].startswith("application/json")
+        else None
+    )
     if schema is None:
         import yaml
 
         schema = yaml.safe_load(response.content)
     paths = schema["paths"]
-    for path in ("/api/v1/carts/", "/api/v1/cart/", "/api/v1/cart/items/",
-                 "/api/v1/cart/items/{product_id}/", "/api/v1/cart/coupon/",
-                 "/api/v1/cart/merge/", "/api/v1/auth/facebook/"):
+    for path in (
+        "/api/v1/carts/",
+        "/api/v1/cart/",
+        "/api/v1/cart/items/",
+        "/api/v1/cart/items/{product_id}/",
+        "/api/v1/cart/coupon/",
+        "/api/v1/cart/merge/",
+        "/api/v1/auth/facebook/",
+    ):
         assert path in paths
     params = [p["name"] for p in paths["/api/v1/cart/"]["get"]["parameters"]]
     assert "X-Cart-Token" in params
-    assert {"200", "401", "404", "503"} <= set(paths["/api/v1/cart/"]["get"]["responses"])
+    assert {"200", "401", "404", "503"} <= set(
+        paths["/api/v1/cart/"]["get"]["responses"]
+    )

@@ -41,7 +41,9 @@ def token_cart(lines=(), coupon=None) -> str:
     store = get_store()
     store.touch(f"anon:{token}")
     for product, quantity, *price in lines:
-        store.add(f"anon:{token}", product.pk, quantity, price[0] if price else product.price)
+        store.add(
+            f"anon:{token}", product.pk, quantity, price[0] if price else product.price
+        )
     if coupon:
         store.set_coupon(f"anon:{token}", coupon)
     return token
@@ -73,7 +75,9 @@ def test_add_costs_two_store_commands_and_one_query(
 
     with django_assert_num_queries(1):
         response = api_client.post(
-            "/api/v1/cart/items/", {"product_id": added.pk, "quantity": 2}, format="json",
+            "/api/v1/cart/items/",
+            {"product_id": added.pk, "quantity": 2},
+            format="json",
             HTTP_X_CART_TOKEN=token,
         )
 
@@ -92,7 +96,9 @@ def test_view_of_an_unknown_token_is_404_after_one_command(api_client, cart_comm
     assert cart_commands == ["EVALSHA"]
 
 
-@pytest.mark.parametrize("body", [{}, {"product_id": "x"}, {"product_id": 1, "quantity": 0}])
+@pytest.mark.parametrize(
+    "body", [{}, {"product_id": "x"}, {"product_id": 1, "quantity": 0}]
+)
 def test_add_with_an_unknown_token_is_404_whatever_the_body(api_client, body):
     """The token is checked before the body: an unknown token is 404, never 400, and no
     cart is created for it."""
@@ -114,15 +120,17 @@ def test_add_of_an_archived_product_changes_nothing(api_client):
     archived = ProductFactory(is_active=False)
 
     response = api_client.post(
-        "/api/v1/cart/items/", {"product_id": archived.pk}, format="json",
+        "/api/v1/cart/items/",
+        {"product_id": archived.pk},
+        format="json",
         HTTP_X_CART_TOKEN=token,
     )
 
     assert response.status_code == 404
     assert response.json()["code"] == "product_not_found"
-    assert [(line.product_id, line.quantity) for line in get_store().lines(f"anon:{token}")] == [
-        (kept.pk, 2)
-    ]
+    assert [
+        (line.product_id, line.quantity) for line in get_store().lines(f"anon:{token}")
+    ] == [(kept.pk, 2)]
 
 
 @pytest.mark.parametrize("already_there", [False, True])
@@ -144,13 +152,20 @@ def test_add_answers_what_a_separate_add_and_read_answer(api_client, already_the
         (sold_out, 1),
     ]
     if already_there:
-        lines.append((target, 2, Decimal("11.00")))  # the stored price is kept by the add
-    api_token, twin_token = token_cart(lines, coupon.code), token_cart(lines, coupon.code)
+        lines.append(
+            (target, 2, Decimal("11.00"))
+        )  # the stored price is kept by the add
+    api_token, twin_token = (
+        token_cart(lines, coupon.code),
+        token_cart(lines, coupon.code),
+    )
     archived.is_active = False
     archived.save()
 
     response = api_client.post(
-        "/api/v1/cart/items/", {"product_id": target.pk, "quantity": 3}, format="json",
+        "/api/v1/cart/items/",
+        {"product_id": target.pk, "quantity": 3},
+        format="json",
         HTTP_X_CART_TOKEN=api_token,
     )
     twin = Cart.for_token(twin_token)
@@ -160,7 +175,10 @@ def test_add_answers_what_a_separate_add_and_read_answer(api_client, already_the
     assert response.status_code == 200
     assert response.json() == expected
     assert {w["code"] for w in expected["warnings"]} >= {
-        "price_changed", "product_unavailable", "quantity_reduced", "out_of_stock"
+        "price_changed",
+        "product_unavailable",
+        "quantity_reduced",
+        "out_of_stock",
     }
     assert expected["coupon"] == {"code": coupon.code, "name": coupon.name}
     line = next(i for i in expected["items"] if i["product_id"] == target.pk)
@@ -181,7 +199,9 @@ def test_product_rows_equal_the_orm_rows():
     ids = [p.pk for p in products] + [10**12]
     orm = {
         row[0]: services.ProductRow._make(row)
-        for row in Product.objects.filter(pk__in=ids).values_list(*services.ProductRow._fields)
+        for row in Product.objects.filter(pk__in=ids).values_list(
+            *services.ProductRow._fields
+        )
     }
 
     rows = services._product_rows(ids)

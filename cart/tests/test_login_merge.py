@@ -32,13 +32,17 @@ def facebook(settings):
 
 
 def user_lines(user):
-    return {line.product_id: line.quantity for line in get_store().lines(f"user:{user.pk}")}
+    return {
+        line.product_id: line.quantity for line in get_store().lines(f"user:{user.pk}")
+    }
 
 
 def shop_as_visitor(client, *items):
     """An anonymous visitor adds items through the cart page's form (the session cart)."""
     for product, quantity in items:
-        response = client.post("/cart/add/", {"product_id": product.pk, "quantity": quantity})
+        response = client.post(
+            "/cart/add/", {"product_id": product.pk, "quantity": quantity}
+        )
         assert response.status_code == 302
     token = client.session[SESSION_KEY]
     assert get_store().count(f"anon:{token}") == len(items)
@@ -51,17 +55,24 @@ def test_password_login_page_merges_and_tells_the_shopper(client, customer, prod
     get_store().add(f"user:{customer.pk}", scarce.pk, 4, scarce.price)
     token = shop_as_visitor(client, (scarce, 3), (plenty, 2))
     response = client.post(
-        "/accounts/login/", {"username": customer.email, "password": PASSWORD}, follow=True
+        "/accounts/login/",
+        {"username": customer.email, "password": PASSWORD},
+        follow=True,
     )
     assert response.status_code == 200
     assert user_lines(customer) == {scarce.pk: 5, plenty.pk: 2}
     assert get_store().exists(f"anon:{token}") is False
     assert SESSION_KEY not in client.session
-    texts = [m.message for m in get_messages(response.wsgi_request)] + [
-        m.message for m in response.context["messages"]
-    ] if response.context else []
+    texts = (
+        [m.message for m in get_messages(response.wsgi_request)]
+        + [m.message for m in response.context["messages"]]
+        if response.context
+        else []
+    )
     page = response.content.decode()
-    assert "from your basket into your cart" in page or any("basket" in t for t in texts)
+    assert "from your basket into your cart" in page or any(
+        "basket" in t for t in texts
+    )
     assert "you wanted 7, your cart now holds 5" in page
 
 
@@ -97,26 +108,34 @@ def test_facebook_page_login_merges_the_cart(client, facebook, products):
     scarce, plenty = products
     shop_as_visitor(client, (scarce, 2), (plenty, 1))
     responses.add(
-        responses.GET, re.compile(GRAPH + "oauth/access_token.*"),
+        responses.GET,
+        re.compile(GRAPH + "oauth/access_token.*"),
         json={"access_token": "fb-token", "token_type": "bearer", "expires_in": 3600},
     )
     responses.add(
-        responses.GET, re.compile(GRAPH + "me.*"),
+        responses.GET,
+        re.compile(GRAPH + "me.*"),
         json={"id": "10001", "name": "Fay Book", "email": "fay@example.com"},
     )
-    begin = client.post("/social/login/facebook/")  # social-auth-app-django 8: POST only
+    begin = client.post(
+        "/social/login/facebook/"
+    )  # social-auth-app-django 8: POST only
     assert begin.status_code == 302
     location = urlparse(begin["Location"])
     assert location.netloc == "www.facebook.com"
     state = parse_qs(location.query)["state"][0]
-    complete = client.get("/social/complete/facebook/", {"code": "the-code", "state": state})
+    complete = client.get(
+        "/social/complete/facebook/", {"code": "the-code", "state": state}
+    )
     assert complete.status_code == 302
     assert "/accounts/login" not in complete["Location"]
     user = User.objects.get(email="fay@example.com")
     assert int(client.session["_auth_user_id"]) == user.pk
     assert user_lines(user) == {scarce.pk: 2, plenty.pk: 1}
     assert SESSION_KEY not in client.session
-    assert any("moved 3 items" in m.message for m in get_messages(complete.wsgi_request))
+    assert any(
+        "moved 3 items" in m.message for m in get_messages(complete.wsgi_request)
+    )
 
 
 @responses.activate
@@ -126,16 +145,31 @@ def test_facebook_api_login_merges_the_token_cart(api_client, facebook, products
     existing = UserFactory(email="fay@example.com")
     token = api_client.post("/api/v1/carts/").json()["token"]
     api_client.credentials(HTTP_X_CART_TOKEN=token)
-    assert api_client.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 2},
-                           format="json").status_code == 200
-    responses.add(responses.GET, re.compile(GRAPH + "me.*"),
-                  json={"id": "10001", "name": "Fay Book", "email": "fay@example.com"})
-    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "fb-token"},
-                               format="json")
+    assert (
+        api_client.post(
+            "/api/v1/cart/items/",
+            {"product_id": scarce.pk, "quantity": 2},
+            format="json",
+        ).status_code
+        == 200
+    )
+    responses.add(
+        responses.GET,
+        re.compile(GRAPH + "me.*"),
+        json={"id": "10001", "name": "Fay Book", "email": "fay@example.com"},
+    )
+    response = api_client.post(
+        "/api/v1/auth/facebook/", {"access_token": "fb-token"}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
-    assert body["user"] == {"id": existing.pk, "email": "fay@example.com",
-                            "name": "Fay Book", "role": "customer", "is_staff": False}
+    assert body["user"] == {
+        "id": existing.pk,
+        "email": "fay@example.com",
+        "name": "Fay Book",
+        "role": "customer",
+        "is_staff": False,
+    }
     assert body["access"] and body["refresh"]
     assert user_lines(existing) == {scarce.pk: 2}
     assert get_store().exists(f"anon:{token}") is False
@@ -147,20 +181,31 @@ def test_facebook_api_login_merges_the_token_cart(api_client, facebook, products
 @responses.activate
 def test_facebook_api_bad_token_is_401(api_client, facebook):
     """Facebook refusing the token is a 401 JSON, never a 500."""
-    responses.add(responses.GET, re.compile(GRAPH + "me.*"), status=400,
-                  json={"error": {"message": "Invalid OAuth access token.", "code": 190}})
-    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "expired"},
-                               format="json")
+    responses.add(
+        responses.GET,
+        re.compile(GRAPH + "me.*"),
+        status=400,
+        json={"error": {"message": "Invalid OAuth access token.", "code": 190}},
+    )
+    response = api_client.post(
+        "/api/v1/auth/facebook/", {"access_token": "expired"}, format="json"
+    )
     assert response.status_code == 401
-    assert response.json() == {"detail": "Facebook did not accept this access token.",
-                               "code": "facebook_auth_failed"}
+    assert response.json() == {
+        "detail": "Facebook did not accept this access token.",
+        "code": "facebook_auth_failed",
+    }
 
 
 @responses.activate
 def test_facebook_api_without_email_is_403(api_client, facebook):
     """A Facebook account that shares no email cannot sign up (pipeline's require_email)."""
-    responses.add(responses.GET, re.compile(GRAPH + "me.*"), json={"id": "9", "name": "X"})
-    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json")
+    responses.add(
+        responses.GET, re.compile(GRAPH + "me.*"), json={"id": "9", "name": "X"}
+    )
+    response = api_client.post(
+        "/api/v1/auth/facebook/", {"access_token": "t"}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
 
@@ -169,9 +214,13 @@ def test_facebook_api_input_errors(api_client, settings):
     """Missing token 400; Facebook not configured 503."""
     settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
     settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
-    assert api_client.post("/api/v1/auth/facebook/", {}, format="json").status_code == 400
+    assert (
+        api_client.post("/api/v1/auth/facebook/", {}, format="json").status_code == 400
+    )
     settings.SOCIAL_AUTH_FACEBOOK_KEY = ""
-    response = api_client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/facebook/", {"access_token": "t"}, format="json"
+    )
     assert response.status_code == 503
 
 
@@ -180,26 +229,46 @@ def test_merge_api(api_client, customer, products):
     scarce, plenty = products
     token = api_client.post("/api/v1/carts/").json()["token"]
     api_client.credentials(HTTP_X_CART_TOKEN=token)
-    api_client.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 4},
-                    format="json")
-    api_client.post("/api/v1/cart/items/", {"product_id": plenty.pk, "quantity": 1},
-                    format="json")
+    api_client.post(
+        "/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 4}, format="json"
+    )
+    api_client.post(
+        "/api/v1/cart/items/", {"product_id": plenty.pk, "quantity": 1}, format="json"
+    )
     user = client_for(customer)
-    user.post("/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 3}, format="json")
+    user.post(
+        "/api/v1/cart/items/", {"product_id": scarce.pk, "quantity": 3}, format="json"
+    )
     # Anonymous callers cannot merge, even with a cart token.
-    assert api_client.post("/api/v1/cart/merge/", {"token": token}, format="json"
-                           ).status_code == 401
+    assert (
+        api_client.post(
+            "/api/v1/cart/merge/", {"token": token}, format="json"
+        ).status_code
+        == 401
+    )
     response = user.post("/api/v1/cart/merge/", {"token": token}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert {i["product_id"]: i["quantity"] for i in body["items"]} == {scarce.pk: 5, plenty.pk: 1}
-    assert body["warnings"] == [{
-        "code": "quantity_reduced", "product_id": scarce.pk,
-        "message": f"{scarce.name}: you wanted 7, your cart now holds 5.",
-    }]
+    assert {i["product_id"]: i["quantity"] for i in body["items"]} == {
+        scarce.pk: 5,
+        plenty.pk: 1,
+    }
+    assert body["warnings"] == [
+        {
+            "code": "quantity_reduced",
+            "product_id": scarce.pk,
+            "message": f"{scarce.name}: you wanted 7, your cart now holds 5.",
+        }
+    ]
     assert api_client.get("/api/v1/cart/").status_code == 404
-    assert user.post("/api/v1/cart/merge/", {"token": token}, format="json").status_code == 404
-    assert user.post("/api/v1/cart/merge/", {"token": "bad"}, format="json").status_code == 400
+    assert (
+        user.post("/api/v1/cart/merge/", {"token": token}, format="json").status_code
+        == 404
+    )
+    assert (
+        user.post("/api/v1/cart/merge/", {"token": "bad"}, format="json").status_code
+        == 400
+    )
     assert user.post("/api/v1/cart/merge/", {}, format="json").status_code == 400
 
 

@@ -35,8 +35,12 @@ def cart_commands(monkeypatch, settings):
 
 def give_session_cart(client, quantity=2):
     product = ProductFactory(price=Decimal("1.00"), stock=10)
-    assert client.post("/cart/add/", {"product_id": product.pk, "quantity": quantity}
-                       ).status_code == 302
+    assert (
+        client.post(
+            "/cart/add/", {"product_id": product.pk, "quantity": quantity}
+        ).status_code
+        == 302
+    )
     assert SESSION_KEY in client.session
     return product
 
@@ -48,7 +52,9 @@ def test_page_without_badge_costs_no_redis_command(client, cart_commands):
     assert cart_commands == []
 
 
-def test_page_without_badge_and_with_a_cart_costs_nothing(client, cart_commands, settings):
+def test_page_without_badge_and_with_a_cart_costs_nothing(
+    client, cart_commands, settings
+):
     """Even with a session cart, a page that does not use it makes no cart call."""
     give_session_cart(client)
     cart_commands.clear()
@@ -75,7 +81,9 @@ def test_badge_with_a_cart_costs_exactly_one_command(client, cart_commands, sett
     assert len(cart_commands) == 1
 
 
-def test_catalog_page_badge_costs_one_command_with_a_cart(client, cart_commands, customer):
+def test_catalog_page_badge_costs_one_command_with_a_cart(
+    client, cart_commands, customer
+):
     """The real catalog page: 0 cart commands for a new visitor, 1 with a cart (the badge)."""
     assert client.get("/").status_code == 200
     assert cart_commands == []
@@ -133,8 +141,12 @@ def test_api_request_cart_follows_the_jwt(customer):
             return Response({"cart": request._request.cart.id})
 
     token = RefreshToken.for_user(customer).access_token
-    request = APIRequestFactory().get("/api/v1/probe/", HTTP_AUTHORIZATION=f"Bearer {token}")
-    handler = SessionMiddleware(AuthenticationMiddleware(CartMiddleware(Probe.as_view())))
+    request = APIRequestFactory().get(
+        "/api/v1/probe/", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    handler = SessionMiddleware(
+        AuthenticationMiddleware(CartMiddleware(Probe.as_view()))
+    )
     response = handler(request)
     assert response.data == {"cart": f"user:{customer.pk}"}
 
@@ -142,8 +154,14 @@ def test_api_request_cart_follows_the_jwt(customer):
 def test_catalog_page_works_when_redis_is_down(client, monkeypatch):
     """Redis unreachable: catalog pages still render, the badge shows no count."""
     give_session_cart(client)
-    dead = RedisCartStore(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2,
-                                      retry=Retry(NoBackoff(), 0)))
+    dead = RedisCartStore(
+        redis.Redis(
+            host="127.0.0.1",
+            port=1,
+            socket_connect_timeout=0.2,
+            retry=Retry(NoBackoff(), 0),
+        )
+    )
     monkeypatch.setattr("cart.services.get_store", lambda: dead)
     response = client.get("/")
     assert response.status_code == 200

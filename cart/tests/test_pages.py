@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def _add(client, product_id, quantity=1, **extra):
     return client.post(
-        reverse("shop:cart-add"), {"product_id": product_id, "quantity": quantity, **extra}
+        reverse("shop:cart-add"),
+        {"product_id": product_id, "quantity": quantity, **extra},
     )
 
 
@@ -97,7 +98,9 @@ def test_add_with_bad_quantity_is_refused_with_a_message(client, quantity, messa
     assert _lines(client) == {}
 
 
-@pytest.mark.parametrize("product_id", ["999999", "abc", "", "-3", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "product_id", ["999999", "abc", "", "-3", "99999999999999999999999"]
+)
 def test_add_unknown_product_gives_a_message(client, product_id):
     """An unknown, malformed or absurd product id is a message, never a 500."""
     response = _add(client, product_id, 1)
@@ -170,7 +173,8 @@ def test_update_with_bad_quantity_keeps_the_line(client, quantity, message):
     _put_in_cart(client, product.pk, 2)
 
     response = client.post(
-        reverse("shop:cart-update", args=[product.pk]), {f"line{product.pk}-quantity": quantity}
+        reverse("shop:cart-update", args=[product.pk]),
+        {f"line{product.pk}-quantity": quantity},
     )
 
     assert response.status_code == 302
@@ -184,7 +188,8 @@ def test_update_above_stock_is_refused(client):
     _put_in_cart(client, product.pk, 1)
 
     response = client.post(
-        reverse("shop:cart-update", args=[product.pk]), {f"line{product.pk}-quantity": "5"}
+        reverse("shop:cart-update", args=[product.pk]),
+        {f"line{product.pk}-quantity": "5"},
     )
 
     assert _messages(response) == ["Only 3 of Bowl left."]
@@ -215,7 +220,11 @@ def test_apply_and_remove_a_coupon(client):
     assert _messages(response) == ["Coupon SAVE10 applied."]
     cart = _cart(client)
     assert cart["coupon"]["code"] == "SAVE10"
-    assert (cart["subtotal"], cart["discount"], cart["total"]) == ("100.00", "10.00", "90.00")
+    assert (cart["subtotal"], cart["discount"], cart["total"]) == (
+        "100.00",
+        "10.00",
+        "90.00",
+    )
     assert "−$10.00" in client.get(reverse("shop:cart")).content.decode()
 
     response = client.post(reverse("shop:cart-coupon-remove"))
@@ -241,7 +250,9 @@ def test_expired_coupon_gives_a_message(client):
     product = ProductFactory(stock=10)
     now = timezone.now()
     CouponFactory(
-        code="OLD", valid_from=now - timedelta(days=9), valid_until=now - timedelta(days=1)
+        code="OLD",
+        valid_from=now - timedelta(days=9),
+        valid_until=now - timedelta(days=1),
     )
     _put_in_cart(client, product.pk, 1)
 
@@ -274,7 +285,9 @@ def test_cart_forms_enforce_csrf():
     product = ProductFactory(stock=5)
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(reverse("shop:cart-add"), {"product_id": product.pk, "quantity": 1})
+    response = client.post(
+        reverse("shop:cart-add"), {"product_id": product.pk, "quantity": 1}
+    )
 
     assert response.status_code == 403
     assert _lines(client) == {}
@@ -284,7 +297,9 @@ def test_cart_actions_are_post_only(client):
     """GET on an action URL is 405, never a change."""
     product = ProductFactory(stock=5)
 
-    response = client.get(reverse("shop:cart-add"), {"product_id": product.pk, "quantity": 1})
+    response = client.get(
+        reverse("shop:cart-add"), {"product_id": product.pk, "quantity": 1}
+    )
 
     assert response.status_code == 405
     assert _lines(client) == {}

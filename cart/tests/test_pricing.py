@@ -38,7 +38,9 @@ def reference_price_lines(lines, *, rule=None, tax_rate=ZERO) -> CartTotals:
         )
         for line, line_total in zip(lines, line_totals, strict=True)
     )
-    return CartTotals(priced, subtotal, result.eligible_subtotal, result.discount, tax, total)
+    return CartTotals(
+        priced, subtotal, result.eligible_subtotal, result.discount, tax, total
+    )
 
 
 def _same(a: CartTotals, b: CartTotals) -> bool:
@@ -48,9 +50,13 @@ def _same(a: CartTotals, b: CartTotals) -> bool:
 
 prices = st.one_of(
     st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2),
-    st.decimals(min_value=Decimal("0"), max_value=Decimal("1000"), places=4),  # sub-cent
+    st.decimals(
+        min_value=Decimal("0"), max_value=Decimal("1000"), places=4
+    ),  # sub-cent
     st.decimals(min_value=Decimal("0"), max_value=Decimal("1e17"), places=0),  # huge
-    st.sampled_from([Decimal("19.990"), Decimal("0.005"), Decimal("-0"), Decimal("1E+2")]),
+    st.sampled_from(
+        [Decimal("19.990"), Decimal("0.005"), Decimal("-0"), Decimal("1E+2")]
+    ),
 )
 quantities = st.one_of(st.integers(0, 1000), st.integers(10**8, 10**10))
 lines_strategy = st.lists(
@@ -107,19 +113,24 @@ def test_price_lines_rounds_a_sub_cent_price_per_line_not_per_unit():
 def test_price_lines_twenty_lines_with_tax():
     """20 lines of 2 x 19.99 at 20% tax: 799.60 + 159.92 = 959.52, each line 39.98."""
     totals = price_lines(
-        [PricingLine(n, Decimal("19.99"), 2) for n in range(1, 21)], tax_rate=Decimal("0.2")
+        [PricingLine(n, Decimal("19.99"), 2) for n in range(1, 21)],
+        tax_rate=Decimal("0.2"),
     )
     assert [str(line.line_total) for line in totals.lines] == ["39.98"] * 20
     assert (str(totals.subtotal), str(totals.tax), str(totals.total)) == (
         "799.60", "159.92", "959.52",
     )  # fmt: skip
-    assert totals.discount == ZERO and all(line.discount == ZERO for line in totals.lines)
+    assert totals.discount == ZERO and all(
+        line.discount == ZERO for line in totals.lines
+    )
 
 
 def test_pricing_lines_are_immutable_values():
     """PricingLine and PricedLine read by name, compare by value and cannot change."""
     line = PricingLine(1, Decimal("2.50"), 3)
-    assert line.category_ids == frozenset() and line == PricingLine(1, Decimal("2.50"), 3)
+    assert line.category_ids == frozenset() and line == PricingLine(
+        1, Decimal("2.50"), 3
+    )
     with pytest.raises(AttributeError):
         line.quantity = 4
     priced = price_lines([line]).lines[0]

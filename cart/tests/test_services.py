@@ -87,13 +87,17 @@ def test_out_of_stock_line_is_kept_but_not_totalled(cart):
     first = services.cart_read(cart=cart)
     assert codes(first) == [("out_of_stock", gone.pk)]
     by_id = {line.product_id: line for line in first.lines}
-    assert (by_id[gone.pk].status, by_id[gone.pk].quantity, by_id[gone.pk].line_total) == (
-        "out_of_stock", 2, Decimal("0.00")
-    )
+    assert (
+        by_id[gone.pk].status,
+        by_id[gone.pk].quantity,
+        by_id[gone.pk].line_total,
+    ) == ("out_of_stock", 2, Decimal("0.00"))
     assert first.totals.total == Decimal("1.00")
     second = services.cart_read(cart=cart)
     assert second.warnings == ()
-    assert {line.product_id: line.status for line in second.lines}[gone.pk] == "out_of_stock"
+    assert {line.product_id: line.status for line in second.lines}[
+        gone.pk
+    ] == "out_of_stock"
     # Back in stock: an ordinary line again, counted.
     gone.stock = 9
     gone.save()
@@ -126,8 +130,12 @@ def test_coupon_is_revalidated_on_read(cart):
     """A coupon that no longer applies is dropped with coupon_removed; a valid one discounts."""
     category = CategoryFactory()
     product = ProductFactory(price=Decimal("50.00"), stock=5, category=category)
-    Coupon.objects.create(code="TENOFF", name="Ten off", percent_off=Decimal("10"),
-                          min_subtotal=Decimal("40.00"))
+    Coupon.objects.create(
+        code="TENOFF",
+        name="Ten off",
+        percent_off=Decimal("10"),
+        min_subtotal=Decimal("40.00"),
+    )
     services.cart_add_item(cart=cart, product_id=product.pk, quantity=1)
     services.cart_apply_coupon(cart=cart, code="tenoff")
     summary = services.cart_read(cart=cart)
@@ -168,9 +176,12 @@ def test_invalid_coupons_are_refused_with_their_code(cart):
 
     product = ProductFactory(stock=5)
     services.cart_add_item(cart=cart, product_id=product.pk, quantity=1)
-    Coupon.objects.create(code="OLD", percent_off=Decimal("10"),
-                          valid_from=timezone.now() - timezone.timedelta(days=9),
-                          valid_until=timezone.now() - timezone.timedelta(days=1))
+    Coupon.objects.create(
+        code="OLD",
+        percent_off=Decimal("10"),
+        valid_from=timezone.now() - timezone.timedelta(days=9),
+        valid_until=timezone.now() - timezone.timedelta(days=1),
+    )
     for code, reason in (("NOPE", "coupon_invalid"), ("OLD", "coupon_expired")):
         with pytest.raises(CouponInvalid) as exc:
             services.cart_apply_coupon(cart=cart, code=code)
@@ -211,8 +222,11 @@ def test_merge_service_reports_what_changed(customer):
     assert sorted((w.code, w.product_id) for w in result.warnings) == sorted(
         [("quantity_reduced", scarce.pk), ("product_unavailable", archived.pk)]
     )
-    assert {line.product_id: line.quantity for line in get_store().lines(target.id)} == {
-        plenty.pk: 3, scarce.pk: 3,
+    assert {
+        line.product_id: line.quantity for line in get_store().lines(target.id)
+    } == {
+        plenty.pk: 3,
+        scarce.pk: 3,
     }
     assert get_store().exists(source.id) is False
     assert services.cart_merge(source=source, target=target).merged is False

@@ -25,7 +25,9 @@ P = Decimal("19.99")
 def store(request):
     if request.param == "redis":
         if not django_settings.REDIS_URL:
-            pytest.skip("REDIS_URL is not set: the Redis store's tests need a real Redis")
+            pytest.skip(
+                "REDIS_URL is not set: the Redis store's tests need a real Redis"
+            )
         store = get_store()
         assert isinstance(store, RedisCartStore)
         return store
@@ -96,7 +98,10 @@ def test_lines_count_quantity_and_coupon(store):
     store.add("c1", 9, 2, Decimal("1.10"))
     store.add("c1", 3, 5, Decimal("2.00"))
     store.set_coupon("c1", "SAVE10")
-    assert store.lines("c1") == [CartLine(3, 5, Decimal("2.00")), CartLine(9, 2, Decimal("1.10"))]
+    assert store.lines("c1") == [
+        CartLine(3, 5, Decimal("2.00")),
+        CartLine(9, 2, Decimal("1.10")),
+    ]
     assert store.count("c1") == 2
     assert store.quantity("c1") == 7
     assert store.get_coupon("c1") == "SAVE10"
@@ -117,7 +122,12 @@ def test_snapshot_reads_everything_at_once(store):
     assert snap.exists is True
     assert 0 < snap.ttl <= django_settings.CART_TTL
     missing = store.snapshot("nope")
-    assert (missing.lines, missing.coupon, missing.ttl, missing.exists) == ((), None, None, False)
+    assert (missing.lines, missing.coupon, missing.ttl, missing.exists) == (
+        (),
+        None,
+        None,
+        False,
+    )
 
 
 def test_ttl_slides_on_every_write(store, settings):
@@ -243,7 +253,10 @@ def test_apply_changes_is_compare_and_set(store):
         coupon=("OLD", None),
     )
     assert applied == 2
-    assert store.lines("c1") == [CartLine(1, 3, Decimal("9.99"), True), CartLine(2, 2, P)]
+    assert store.lines("c1") == [
+        CartLine(1, 3, Decimal("9.99"), True),
+        CartLine(2, 2, P),
+    ]
     assert store.get_coupon("c1") is None
     assert store.apply_changes("missing", [LineChange(1, read[0], None)]) == 0
     assert store.exists("missing") is False
@@ -329,6 +342,8 @@ def test_cart_line_is_immutable_and_named():
         5, 2, P, False,
     )  # fmt: skip
     assert line == CartLine(5, 2, Decimal("19.99")) and line != CartLine(5, 3, P)
-    assert line.encode() == "2:19.99" and CartLine(5, 2, P, True).encode() == "2:19.99:o"
+    assert (
+        line.encode() == "2:19.99" and CartLine(5, 2, P, True).encode() == "2:19.99:o"
+    )
     with pytest.raises(AttributeError):
         line.quantity = 3

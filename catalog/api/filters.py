@@ -71,7 +71,9 @@ class StockBooleanFilter(filters.BooleanFilter):
 
 class ProductFilter(filters.FilterSet):
     search = SearchFilter(
-        method="filter_search", max_length=200, label="Words in the name or description."
+        method="filter_search",
+        max_length=200,
+        label="Words in the name or description.",
     )
     category = SlugFilter(
         method="filter_category",
@@ -79,12 +81,22 @@ class ProductFilter(filters.FilterSet):
         label="Category slug; includes its sub-categories.",
     )
     min_price = PriceFilter(
-        field_name="price", lookup_expr="gte", min_value=0, max_digits=12, decimal_places=2
+        field_name="price",
+        lookup_expr="gte",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
     )
     max_price = PriceFilter(
-        field_name="price", lookup_expr="lte", min_value=0, max_digits=12, decimal_places=2
+        field_name="price",
+        lookup_expr="lte",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
     )
-    in_stock = StockBooleanFilter(method="filter_in_stock", label="true: only with stock.")
+    in_stock = StockBooleanFilter(
+        method="filter_in_stock", label="true: only with stock."
+    )
     min_stock = StockFilter(
         field_name="stock", lookup_expr="gte", min_value=0, max_value=PG_INT_MAX
     )
@@ -104,7 +116,9 @@ class ProductFilter(filters.FilterSet):
             return queryset.none()
         return queryset.filter(category_id__in=category_descendant_ids(category))
 
-    def filter_in_stock(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_in_stock(
+        self, queryset: QuerySet, name: str, value: bool | None
+    ) -> QuerySet:
         if value is None:
             return queryset
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
@@ -121,8 +135,11 @@ class ProductFilterBackend(filters.DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None and filterset_class.base_filters.keys().isdisjoint(
-            request.query_params.keys()
+        if (
+            filterset_class is not None
+            and filterset_class.base_filters.keys().isdisjoint(
+                request.query_params.keys()
+            )
         ):
             return queryset
         return super().filter_queryset(request, queryset, view)

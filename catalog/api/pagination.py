@@ -20,7 +20,9 @@ class EstimatedCountPaginator(Paginator):
         return product_count(self.object_list)
 
     def _get_page(self, object_list, *args, **kwargs):
-        return super()._get_page(object_list.values(*PRODUCT_LIST_VALUES), *args, **kwargs)
+        return super()._get_page(
+            object_list.values(*PRODUCT_LIST_VALUES), *args, **kwargs
+        )
 
     def page(self, number):
         """The page, read first with one row more than it shows: when that row is not

@@ -129,7 +129,10 @@ class ProductSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if self.instance is not None:
             # Stock changes only through adjust-stock, so every change leaves a movement.
-            if "stock" in self.initial_data and self.initial_data["stock"] != self.instance.stock:
+            if (
+                "stock" in self.initial_data
+                and self.initial_data["stock"] != self.instance.stock
+            ):
                 raise serializers.ValidationError(
                     {"stock": ["Stock is read-only here; use POST .../adjust-stock/."]}
                 )
@@ -232,8 +235,11 @@ def _absolute_url(request):
 
     def absolute(url: str) -> str:
         # The plain case of build_absolute_uri (a path without ./ or ../) is a prefix.
-        if url.startswith("/") and not url.startswith("//") and "/./" not in url and (
-            "/../" not in url
+        if (
+            url.startswith("/")
+            and not url.startswith("//")
+            and "/./" not in url
+            and ("/../" not in url)
         ):
             return iri_to_uri(base + url[1:])
         return request.build_absolute_uri(url)

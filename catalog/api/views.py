@@ -18,7 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.filters import ProductFilter, ProductFilterBackend, ProductOrderingFilter
+from catalog.api.filters import (
+    ProductFilter,
+    ProductFilterBackend,
+    ProductOrderingFilter,
+)
 from catalog.api.pagination import ProductPagination
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
@@ -34,11 +38,19 @@ from catalog.api.serializers import (
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
 
-BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input (field errors).")
-UNAUTHENTICATED = OpenApiResponse(CatalogErrorSerializer, description="Not authenticated.")
+BAD_REQUEST = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="Invalid input (field errors)."
+)
+UNAUTHENTICATED = OpenApiResponse(
+    CatalogErrorSerializer, description="Not authenticated."
+)
 FORBIDDEN = OpenApiResponse(CatalogErrorSerializer, description="Not allowed.")
-NOT_FOUND = OpenApiResponse(CatalogErrorSerializer, description="Unknown, or not visible to you.")
-CONFLICT = OpenApiResponse(CatalogErrorSerializer, description="Conflicts with the current state.")
+NOT_FOUND = OpenApiResponse(
+    CatalogErrorSerializer, description="Unknown, or not visible to you."
+)
+CONFLICT = OpenApiResponse(
+    CatalogErrorSerializer, description="Conflicts with the current state."
+)
 
 
 class PublicReadSchema(AutoSchema):
@@ -58,7 +70,11 @@ def _true(value) -> bool:
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: CategorySerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND}
+        responses={
+            200: CategorySerializer(many=True),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        }
     ),
     retrieve=extend_schema(
         responses={200: CategorySerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
@@ -93,7 +109,13 @@ def _true(value) -> bool:
         }
     ),
     destroy=extend_schema(
-        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
+        responses={
+            204: None,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        }
     ),
 )
 class CategoryViewSet(viewsets.ModelViewSet):
@@ -141,7 +163,12 @@ class CategoryViewSet(viewsets.ModelViewSet):
         responses={200: ProductSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
     ),
     create=extend_schema(
-        responses={201: ProductSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN}
+        responses={
+            201: ProductSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        }
     ),
     update=extend_schema(
         responses={
@@ -182,9 +209,9 @@ class ProductViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if self.action == "list":
             include = _true(self.request.query_params.get("include_inactive", ""))
-            return product_visible_to(self.request.user, include_inactive=include).order_by(
-                *self.ordering
-            )
+            return product_visible_to(
+                self.request.user, include_inactive=include
+            ).order_by(*self.ordering)
         # Detail: the seller still sees and manages an archived product of its own.
         return product_visible_to(self.request.user, include_inactive=True)
 
@@ -205,7 +232,9 @@ class ProductViewSet(viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         # Same JSON as ProductSerializer, rendered from one .values() row (as the list).
         rows = list(
-            self.get_queryset().filter(pk=self.kwargs["pk"]).values(*PRODUCT_LIST_VALUES)[:1]
+            self.get_queryset()
+            .filter(pk=self.kwargs["pk"])
+            .values(*PRODUCT_LIST_VALUES)[:1]
         )
         if not rows:
             raise Http404
@@ -218,11 +247,15 @@ class ProductViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         seller = data.pop("seller", None) or self.request.user
-        serializer.instance = services.product_create(seller=seller, user=self.request.user, **data)
+        serializer.instance = services.product_create(
+            seller=seller, user=self.request.user, **data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = services.product_update(
-            product=serializer.instance, user=self.request.user, **serializer.validated_data
+            product=serializer.instance,
+            user=self.request.user,
+            **serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
@@ -261,11 +294,19 @@ class ProductViewSet(viewsets.ModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: SellerSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND}
+        responses={
+            200: SellerSerializer(many=True),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        }
     ),
-    retrieve=extend_schema(responses={200: SellerSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}),
+    retrieve=extend_schema(
+        responses={200: SellerSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND}
+    ),
 )
-class SellerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SellerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Sellers and how many active products each offers."""
 
     serializer_class = SellerSerializer

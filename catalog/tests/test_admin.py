@@ -87,7 +87,9 @@ def test_admin_add_product_initial_stock_via_service(admin_client_, seller):
     assert (movement.delta, movement.reason) == (9, "initial")
 
 
-@pytest.mark.parametrize(("field", "value"), [("stock", "-1"), ("price", "0"), ("stock", "x")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("stock", "-1"), ("price", "0"), ("stock", "x")]
+)
 def test_admin_rejects_bad_values_as_form_errors(admin_client_, field, value):
     """Negative stock or a zero price are form errors (200 with errors), not a 500."""
     product = ProductFactory(stock=10)
@@ -114,7 +116,11 @@ def test_admin_list_editable_price_and_active(admin_client_):
     response = admin_client_.post("/admin/catalog/product/", data)
     assert response.status_code == 302
     product.refresh_from_db()
-    assert (product.price, product.is_active, product.stock) == (Decimal("11.50"), False, 5)
+    assert (product.price, product.is_active, product.stock) == (
+        Decimal("11.50"),
+        False,
+        5,
+    )
 
 
 @pytest.mark.parametrize(("level", "expected"), [("out", {"out"}), ("low", {"low"})])

@@ -117,7 +117,9 @@ def test_inactive_product_is_hidden_from_public(
         assert client.get(PRODUCTS).json()["count"] == 0
 
 
-def test_seller_and_staff_still_see_archived_product(seller_client, staff_client, product):
+def test_seller_and_staff_still_see_archived_product(
+    seller_client, staff_client, product
+):
     """The product's own seller and staff can read an archived product."""
     Product.objects.filter(pk=product.pk).update(is_active=False)
     assert seller_client.get(product_url(product)).json()["is_active"] is False
@@ -135,7 +137,9 @@ def test_include_inactive_for_staff_only(api_client, staff_client, product):
     assert ids(api_client.get(PRODUCTS, {"include_inactive": "true"})) == [product.pk]
 
 
-def test_include_inactive_for_seller_shows_only_own_archived(seller_client, seller, product):
+def test_include_inactive_for_seller_shows_only_own_archived(
+    seller_client, seller, product
+):
     """A seller asking include_inactive sees its own archived products, not others'."""
     mine = ProductFactory(seller=seller, is_active=False)
     ProductFactory(is_active=False)
@@ -205,16 +209,22 @@ def test_create_without_stock_writes_no_movement(seller_client, category):
 
 def test_staff_creates_for_a_named_seller(staff_client, seller, category):
     """Staff may name the seller of a new product."""
-    response = staff_client.post(PRODUCTS, valid_payload(seller=seller.pk), format="json")
+    response = staff_client.post(
+        PRODUCTS, valid_payload(seller=seller.pk), format="json"
+    )
     assert response.status_code == 201
     assert response.json()["seller"] == seller.pk
 
 
 def test_seller_cannot_create_for_another_seller(seller_client, other_seller, category):
     """A seller naming another seller gets a 400 on the seller field."""
-    response = seller_client.post(PRODUCTS, valid_payload(seller=other_seller.pk), format="json")
+    response = seller_client.post(
+        PRODUCTS, valid_payload(seller=other_seller.pk), format="json"
+    )
     assert response.status_code == 400
-    assert response.json() == {"seller": ["Only staff may create products for another seller."]}
+    assert response.json() == {
+        "seller": ["Only staff may create products for another seller."]
+    }
 
 
 @pytest.mark.parametrize(
@@ -267,7 +277,9 @@ def test_create_rejects_non_json(seller_client, category):
         PRODUCTS, "name=x", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 415
-    response = seller_client.post(PRODUCTS, "{not json", content_type="application/json")
+    response = seller_client.post(
+        PRODUCTS, "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     response = seller_client.post(PRODUCTS, [1, 2], format="json")
     assert response.status_code == 400
@@ -317,14 +329,18 @@ def test_patch_refuses_stock_change(seller_client, product):
     """Stock is not writable by PATCH: it changes only through adjust-stock."""
     response = seller_client.patch(product_url(product), {"stock": 100}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"stock": ["Stock is read-only here; use POST .../adjust-stock/."]}
+    assert response.json() == {
+        "stock": ["Stock is read-only here; use POST .../adjust-stock/."]
+    }
     product.refresh_from_db()
     assert product.stock == 7
 
 
 def test_patch_refuses_seller_change(staff_client, product, other_seller):
     """A product's seller cannot be changed."""
-    response = staff_client.patch(product_url(product), {"seller": other_seller.pk}, format="json")
+    response = staff_client.patch(
+        product_url(product), {"seller": other_seller.pk}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"seller": ["The seller of a product cannot be changed."]}
 
@@ -344,14 +360,22 @@ def test_delete_archives(seller_client, api_client, product):
     assert product.is_active is False
     assert api_client.get(product_url(product)).status_code == 404
     # The seller can bring it back.
-    response = seller_client.patch(product_url(product), {"is_active": True}, format="json")
+    response = seller_client.patch(
+        product_url(product), {"is_active": True}, format="json"
+    )
     assert response.status_code == 200
     assert api_client.get(product_url(product)).status_code == 200
 
 
 # --- Permission matrix ---------------------------------------------------------------
 
-CLIENTS = ["api_client", "customer_client", "seller_client", "other_seller_client", "staff_client"]
+CLIENTS = [
+    "api_client",
+    "customer_client",
+    "seller_client",
+    "other_seller_client",
+    "staff_client",
+]
 
 
 @pytest.mark.parametrize(
@@ -398,7 +422,9 @@ def test_permissions_delete(request, product, client_name, expected):
 def test_permissions_adjust_stock(request, product, client_name, expected):
     """Adjust stock: only the product's seller and staff."""
     client = request.getfixturevalue(client_name)
-    response = client.post(adjust_url(product), {"delta": 1, "reason": "found"}, format="json")
+    response = client.post(
+        adjust_url(product), {"delta": 1, "reason": "found"}, format="json"
+    )
     assert response.status_code == expected
     product.refresh_from_db()
     assert product.stock == (8 if expected == 200 else 7)
@@ -452,7 +478,9 @@ def test_permissions_category_delete(request, client_name, expected):
 # --- Adjust stock ---------------------------------------------------------------------
 
 
-def test_adjust_stock_changes_stock_and_records_movement(seller_client, seller, product):
+def test_adjust_stock_changes_stock_and_records_movement(
+    seller_client, seller, product
+):
     """adjust-stock answers the product with the new stock and writes a movement."""
     response = seller_client.post(
         adjust_url(product), {"delta": -3, "reason": "broken"}, format="json"
@@ -517,7 +545,9 @@ def test_adjust_stock_rejects_bad_delta(seller_client, product, body):
 
 def test_adjust_stock_unknown_product(staff_client):
     """Adjusting an unknown product is a 404."""
-    response = staff_client.post(f"{PRODUCTS}999999/adjust-stock/", {"delta": 1}, format="json")
+    response = staff_client.post(
+        f"{PRODUCTS}999999/adjust-stock/", {"delta": 1}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -591,7 +621,9 @@ def test_filters(api_client, catalog_tree, params, expected):
 
 def test_seller_filter(api_client, catalog_tree, other_seller):
     """?seller=ID lists that seller's products."""
-    assert ids(api_client.get(PRODUCTS, {"seller": other_seller.pk})) == [catalog_tree["rake"].pk]
+    assert ids(api_client.get(PRODUCTS, {"seller": other_seller.pk})) == [
+        catalog_tree["rake"].pk
+    ]
 
 
 @pytest.mark.parametrize(
@@ -618,7 +650,11 @@ def test_bad_filter_values_are_400(api_client, catalog_tree, params):
 
 @pytest.mark.parametrize(
     ("params", "expected"),
-    [({"search": "a\x00b"}, 400), ({"category": "\x00"}, 400), ({"ordering": "bogus"}, 200)],
+    [
+        ({"search": "a\x00b"}, 400),
+        ({"category": "\x00"}, 400),
+        ({"ordering": "bogus"}, 200),
+    ],
 )
 def test_odd_filter_values_do_not_fail(api_client, catalog_tree, params, expected):
     """NUL bytes are a 400 and unknown orderings are ignored, never a 500."""
@@ -638,7 +674,9 @@ def test_odd_filter_values_do_not_fail(api_client, catalog_tree, params, expecte
 def test_ordering(api_client, catalog_tree, ordering, expected):
     """ordering=price,-price,name,-created_at; newest first by default."""
     params = {"ordering": ordering} if ordering else {}
-    assert ids(api_client.get(PRODUCTS, params)) == [catalog_tree[k].pk for k in expected]
+    assert ids(api_client.get(PRODUCTS, params)) == [
+        catalog_tree[k].pk for k in expected
+    ]
 
 
 def test_pagination_and_max_page_size(api_client, category, seller):
@@ -660,16 +698,26 @@ def test_pagination_and_max_page_size(api_client, category, seller):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"category": "kitchen"}, {"search": "product"}, {"ordering": "price", "min_price": "1"}],
+    [
+        {},
+        {"category": "kitchen"},
+        {"search": "product"},
+        {"ordering": "price", "min_price": "1"},
+    ],
 )
-def test_list_query_count_is_fixed(api_client, category, django_assert_max_num_queries, params):
+def test_list_query_count_is_fixed(
+    api_client, category, django_assert_max_num_queries, params
+):
     """The product list makes the same small number of queries for 1 or 50 products."""
     ProductFactory(category=category)
     with django_assert_max_num_queries(4):
         assert len(api_client.get(PRODUCTS, params).json()["results"]) == 1
     ProductFactory.create_batch(49, category=category)
     with django_assert_max_num_queries(4):
-        assert len(api_client.get(PRODUCTS, {**params, "page_size": 50}).json()["results"]) == 50
+        assert (
+            len(api_client.get(PRODUCTS, {**params, "page_size": 50}).json()["results"])
+            == 50
+        )
 
 
 def test_seller_list_query_count_is_fixed(api_client, django_assert_max_num_queries):

@@ -51,7 +51,9 @@ def test_detail_equals_the_serializers_json(api_client, tmp_path, settings):
     assert response.status_code == 200
     request = APIRequestFactory().get(f"/api/v1/products/{product.pk}/")
     product.refresh_from_db()
-    assert response.json() == dict(ProductSerializer(product, context={"request": request}).data)
+    assert response.json() == dict(
+        ProductSerializer(product, context={"request": request}).data
+    )
     assert response.json()["price"] == "7.00"
     assert response.json()["in_stock"] is False
     assert response.json()["image_url"].startswith("http://testserver/media/")
@@ -71,7 +73,9 @@ def test_detail_of_an_archived_product_is_the_sellers_only(api_client):
     assert shown.json()["is_active"] is False
 
 
-@pytest.mark.parametrize("params", ["?min_price=abc", "?in_stock=true&seller=0", "?search=zzz"])
+@pytest.mark.parametrize(
+    "params", ["?min_price=abc", "?in_stock=true&seller=0", "?search=zzz"]
+)
 def test_list_filters_do_not_apply_to_one_product(api_client, params):
     """The list's query filters are the list's: one product is found by its id alone."""
     product = ProductFactory(stock=0)
@@ -82,7 +86,9 @@ def test_list_filters_do_not_apply_to_one_product(api_client, params):
     assert response.json()["id"] == product.pk
 
 
-def test_filter_backend_builds_no_filterset_without_filter_params(api_client, monkeypatch):
+def test_filter_backend_builds_no_filterset_without_filter_params(
+    api_client, monkeypatch
+):
     """Only pagination in the query: no FilterSet is built, and the page is the same."""
     ProductFactory.create_batch(3)
     built = []

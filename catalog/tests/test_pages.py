@@ -129,7 +129,9 @@ def test_catalog_paginates_twelve_per_page_and_keeps_the_query(client):
         ProductFactory(name=f"Lamp {i:02d}")
 
     first = client.get(reverse("shop:catalog"), {"q": "lamp", "sort": "name"})
-    second = client.get(reverse("shop:catalog"), {"q": "lamp", "sort": "name", "page": 2})
+    second = client.get(
+        reverse("shop:catalog"), {"q": "lamp", "sort": "name", "page": 2}
+    )
 
     assert len(_names(first)) == 12
     assert "q=lamp&amp;sort=name&amp;page=2" in first.content.decode()
@@ -139,7 +141,10 @@ def test_catalog_paginates_twelve_per_page_and_keeps_the_query(client):
 def test_product_page_shows_details_and_add_to_cart_form(client):
     """A product's page shows its name, price, stock state and an Add to cart form with CSRF."""
     product = ProductFactory(
-        name="Walnut Board", price=Decimal("45.00"), stock=2, description="Oiled walnut."
+        name="Walnut Board",
+        price=Decimal("45.00"),
+        stock=2,
+        description="Oiled walnut.",
     )
 
     response = client.get(product.get_absolute_url())

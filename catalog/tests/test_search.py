@@ -18,10 +18,18 @@ pytestmark = [
 @pytest.fixture
 def catalog():
     return {
-        "mug": ProductFactory(name="Speckled Mug", description="Stoneware, holds hot drinks."),
-        "mugs": ProductFactory(name="Set of mugs", description="Four cups for running mornings."),
-        "lamp": ProductFactory(name="Desk lamp", description="Brass; the light runs warm."),
-        "kettle": ProductFactory(name="Copper kettle", description="Boils water quickly."),
+        "mug": ProductFactory(
+            name="Speckled Mug", description="Stoneware, holds hot drinks."
+        ),
+        "mugs": ProductFactory(
+            name="Set of mugs", description="Four cups for running mornings."
+        ),
+        "lamp": ProductFactory(
+            name="Desk lamp", description="Brass; the light runs warm."
+        ),
+        "kettle": ProductFactory(
+            name="Copper kettle", description="Boils water quickly."
+        ),
     }
 
 
@@ -96,7 +104,9 @@ def test_search_uses_the_gin_index():
     assert "product_search_vector_idx" in plan, plan
 
 
-def test_list_count_is_exact_up_to_the_threshold_then_estimated(monkeypatch, api_client):
+def test_list_count_is_exact_up_to_the_threshold_then_estimated(
+    monkeypatch, api_client
+):
     """Up to EXACT_COUNT_UP_TO matches the count is exact; above it, a planner estimate
     that is never below the threshold (the list still pages)."""
     from catalog import selectors
@@ -142,7 +152,9 @@ def test_search_prefix_is_a_stored_lexeme_not_a_partial_match(catalog):
             [catalog["kettle"].pk],
         )
         assert cursor.fetchone() == (True, True)
-    sql, params = product_text_search(Product.objects.all(), "ket").query.sql_with_params()
+    sql, params = product_text_search(
+        Product.objects.all(), "ket"
+    ).query.sql_with_params()
     assert ":*" not in sql % tuple(params)
 
 
@@ -161,7 +173,9 @@ def test_search_of_a_common_word_walks_the_newest_first_index():
     assert "product_active_created_idx" in plan, plan
 
 
-def test_list_count_trusts_the_estimate_only_well_above_the_threshold(monkeypatch, api_client):
+def test_list_count_trusts_the_estimate_only_well_above_the_threshold(
+    monkeypatch, api_client
+):
     """The planner's estimate replaces counting only when it expects at least
     TRUST_ESTIMATE_FACTOR x EXACT_COUNT_UP_TO rows; below, the count is exact."""
     from catalog import selectors
@@ -169,7 +183,9 @@ def test_list_count_trusts_the_estimate_only_well_above_the_threshold(monkeypatc
     ProductFactory.create_batch(7)
     monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 5)
     monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 9)  # < 2 x 5
-    assert selectors.product_count(Product.objects.all()) == 9  # above 5: max(estimate, 6)
+    assert (
+        selectors.product_count(Product.objects.all()) == 9
+    )  # above 5: max(estimate, 6)
     monkeypatch.setattr(selectors, "_planner_rows", lambda queryset: 4)
     assert selectors.product_count(Product.objects.all()) == 6  # capped count wins
     monkeypatch.setattr(selectors, "EXACT_COUNT_UP_TO", 10)
@@ -178,7 +194,9 @@ def test_list_count_trusts_the_estimate_only_well_above_the_threshold(monkeypatc
     assert selectors.product_count(Product.objects.all()) == 20
 
 
-def test_list_count_overestimated_is_corrected_by_the_short_last_page(monkeypatch, api_client):
+def test_list_count_overestimated_is_corrected_by_the_short_last_page(
+    monkeypatch, api_client
+):
     """When the estimate promises more rows than there are (a search and a filter that
     rarely meet), the short page is the last one: count exact, no empty pages offered."""
     from catalog import selectors

@@ -34,7 +34,9 @@ def test_seed_demo_creates_demo_data_and_is_idempotent(settings, tmp_path):
     assert "demo-shop-2024" in output
     assert User.objects.get(email="admin@example.com").is_staff
     assert User.objects.filter(role="seller").count() == 2
-    assert User.objects.get(email="customer@example.com").check_password("demo-shop-2024")
+    assert User.objects.get(email="customer@example.com").check_password(
+        "demo-shop-2024"
+    )
     assert Category.objects.filter(parent__isnull=False).exists()
     assert Product.objects.count() == 60
     product = Product.objects.filter(stock__gt=0).first()

@@ -29,12 +29,20 @@ def test_product_create_writes_initial_movement(seller):
     """A product created with stock has one INITIAL movement matching it."""
     category = CategoryFactory()
     product = product_create(
-        seller=seller, name="Red Kettle", price=Decimal("30.00"), category=category, stock=12
+        seller=seller,
+        name="Red Kettle",
+        price=Decimal("30.00"),
+        category=category,
+        stock=12,
     )
     assert product.slug == "red-kettle"
     assert product.stock == 12
     movement = product.movements.get()
-    assert (movement.delta, movement.stock_after, movement.reason) == (12, 12, "initial")
+    assert (movement.delta, movement.stock_after, movement.reason) == (
+        12,
+        12,
+        "initial",
+    )
 
 
 def test_product_create_slug_suffix_skips_taken_numbers(seller):
@@ -42,7 +50,9 @@ def test_product_create_slug_suffix_skips_taken_numbers(seller):
     category = CategoryFactory()
     ProductFactory(name="Lamp", slug="lamp")
     ProductFactory(name="Lamp", slug="lamp-7")
-    product = product_create(seller=seller, name="Lamp", price=Decimal("1.00"), category=category)
+    product = product_create(
+        seller=seller, name="Lamp", price=Decimal("1.00"), category=category
+    )
     assert product.slug == "lamp-8"
 
 
@@ -51,7 +61,11 @@ def test_product_create_refuses_bad_stock(seller, stock):
     """Negative or absurd initial stock is refused before anything is written."""
     with pytest.raises(ShopError):
         product_create(
-            seller=seller, name="X", price=Decimal("1.00"), category=CategoryFactory(), stock=stock
+            seller=seller,
+            name="X",
+            price=Decimal("1.00"),
+            category=CategoryFactory(),
+            stock=stock,
         )
     assert not Product.objects.exists()
 
@@ -108,7 +122,9 @@ def test_stock_adjust_refuses_to_pass_max_stock():
     assert product.stock == MAX_STOCK - 5
     assert not StockMovement.objects.exists()
 
-    adjusted = stock_adjust(product=product, delta=5, reason=StockMovement.Reason.ADJUSTMENT)
+    adjusted = stock_adjust(
+        product=product, delta=5, reason=StockMovement.Reason.ADJUSTMENT
+    )
     assert adjusted.stock == MAX_STOCK
     restocked = stock_apply(
         changes=[StockChange(product.pk, 1)], reason=StockMovement.Reason.CANCEL
@@ -119,7 +135,9 @@ def test_stock_adjust_refuses_to_pass_max_stock():
 def test_stock_apply_unknown_product_is_not_found():
     """An unknown product id is NotFound."""
     with pytest.raises(NotFound):
-        stock_apply(changes=[StockChange(999999, 1)], reason=StockMovement.Reason.ADJUSTMENT)
+        stock_apply(
+            changes=[StockChange(999999, 1)], reason=StockMovement.Reason.ADJUSTMENT
+        )
 
 
 def test_stock_set_records_difference(staff_user):

@@ -63,7 +63,9 @@ def test_concurrent_multi_product_changes_do_not_deadlock():
 
     def work(i):
         order = [a.pk, b.pk] if i % 2 else [b.pk, a.pk]
-        return stock_apply(changes=[StockChange(pk, -1) for pk in order], reason="checkout")
+        return stock_apply(
+            changes=[StockChange(pk, -1) for pk in order], reason="checkout"
+        )
 
     results = run_in_threads(6, work)
     assert all(isinstance(r, dict) for r in results), results
@@ -78,7 +80,9 @@ def test_concurrent_api_adjustments(seller):
     url = f"/api/v1/products/{product.pk}/adjust-stock/"
     results = run_in_threads(
         2,
-        lambda i: client_for(seller).post(url, {"delta": -5}, format="json").status_code,
+        lambda i: (
+            client_for(seller).post(url, {"delta": -5}, format="json").status_code
+        ),
     )
     assert sorted(results) == [200, 409]
     product.refresh_from_db()

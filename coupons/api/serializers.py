@@ -48,7 +48,9 @@ class CouponSerializer(serializers.ModelSerializer):
         help_text="Percent of the eligible subtotal, 0 to 100.",
     )
     amount_off = serializers.DecimalField(
-        **MONEY, required=False, help_text="A fixed amount off, added to the percentage."
+        **MONEY,
+        required=False,
+        help_text="A fixed amount off, added to the percentage.",
     )
     max_discount = serializers.DecimalField(
         **MONEY,
@@ -130,7 +132,9 @@ class CouponSerializer(serializers.ModelSerializer):
         found = list(Category.objects.filter(slug__in=wanted))
         missing = sorted(wanted - {category.slug for category in found})
         if missing:
-            raise serializers.ValidationError(f"Unknown category slugs: {', '.join(missing)}.")
+            raise serializers.ValidationError(
+                f"Unknown category slugs: {', '.join(missing)}."
+            )
         return found
 
     def _current(self, attrs: dict, name: str):

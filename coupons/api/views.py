@@ -24,7 +24,8 @@ ERRORS = {
 NOT_FOUND = {404: OpenApiResponse(CouponErrorSerializer, description="No such coupon.")}
 INVALID = {
     400: OpenApiResponse(
-        OpenApiTypes.OBJECT, description="Validation errors: a map of field to messages."
+        OpenApiTypes.OBJECT,
+        description="Validation errors: a map of field to messages.",
     )
 }
 
@@ -34,13 +35,16 @@ INVALID = {
         summary="List coupons (staff)",
         responses={
             200: CouponSerializer(many=True),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="A bad filter value."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A bad filter value."
+            ),
             404: OpenApiResponse(CouponErrorSerializer, description="No such page."),
             **ERRORS,
         },
     ),
     retrieve=extend_schema(
-        summary="A coupon (staff)", responses={200: CouponSerializer, **ERRORS, **NOT_FOUND}
+        summary="A coupon (staff)",
+        responses={200: CouponSerializer, **ERRORS, **NOT_FOUND},
     ),
     create=extend_schema(
         summary="Create a coupon (staff)",
@@ -76,15 +80,20 @@ class CouponViewSet(viewsets.ModelViewSet):
         return (
             Coupon.objects.with_times_used()
             .prefetch_related(
-                Prefetch("products", queryset=Product.objects.only("pk").order_by("pk")),
                 Prefetch(
-                    "categories", queryset=Category.objects.only("pk", "slug").order_by("slug")
+                    "products", queryset=Product.objects.only("pk").order_by("pk")
+                ),
+                Prefetch(
+                    "categories",
+                    queryset=Category.objects.only("pk", "slug").order_by("slug"),
                 ),
             )
             .order_by("code", "pk")
         )
 
-    def _saved(self, serializer, *, coupon: Coupon | None, status_code: int) -> Response:
+    def _saved(
+        self, serializer, *, coupon: Coupon | None, status_code: int
+    ) -> Response:
         data = dict(serializer.validated_data)
         coupon = coupon_save(
             coupon=coupon,

@@ -126,7 +126,9 @@ def test_duplicate_code_in_any_case_is_a_form_error(admin_client, code):
     response = admin_client.post(reverse(ADD), add_form(code=code))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert errors["code"] == ["A coupon with the code SUMMER already exists (codes ignore case)."]
+    assert errors["code"] == [
+        "A coupon with the code SUMMER already exists (codes ignore case)."
+    ]
     assert Coupon.objects.count() == 1
 
 
@@ -176,7 +178,9 @@ def test_activate_and_deactivate_actions(admin_client):
 def test_change_page_shows_redemptions_read_only(admin_client):
     """A coupon's page lists the orders that used it, with no way to add or edit them."""
     redemption = CouponRedemptionFactory(email="buyer@example.com")
-    response = admin_client.get(reverse("admin:coupons_coupon_change", args=[redemption.coupon.pk]))
+    response = admin_client.get(
+        reverse("admin:coupons_coupon_change", args=[redemption.coupon.pk])
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert redemption.order.number in html

@@ -56,7 +56,9 @@ def test_anonymous_gets_401_for_every_coupon_action(api_client, method, target):
 
 @pytest.mark.parametrize("who", ["customer_client", "seller_client"])
 @pytest.mark.parametrize(("method", "target"), ACTIONS)
-def test_customers_and_sellers_get_403_for_every_coupon_action(request, who, method, target):
+def test_customers_and_sellers_get_403_for_every_coupon_action(
+    request, who, method, target
+):
     """Signed-in shoppers and sellers may not see or change coupons: 403."""
     client = request.getfixturevalue(who)
     coupon = CouponFactory()
@@ -132,7 +134,9 @@ def test_staff_creates_a_coupon_and_gets_the_api_shape(staff_client):
 
 def test_defaults_give_a_whole_cart_coupon_without_limits(staff_client):
     """Only a code and a discount are needed: no cap, no dates, no limits, whole cart."""
-    response = staff_client.post(LIST_URL, {"code": "TEN", "amount_off": "10"}, format="json")
+    response = staff_client.post(
+        LIST_URL, {"code": "TEN", "amount_off": "10"}, format="json"
+    )
     assert response.status_code == 201
     data = response.json()
     assert data["percent_off"] == "0.00"
@@ -282,7 +286,9 @@ def test_valid_until_must_be_after_valid_from(staff_client):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"valid_until": ["The end must be after the start (valid_from)."]}
+    assert response.json() == {
+        "valid_until": ["The end must be after the start (valid_from)."]
+    }
 
 
 def test_patch_of_valid_until_is_checked_against_the_stored_start(staff_client):
@@ -325,7 +331,9 @@ def test_duplicate_code_in_any_case_is_400(staff_client, code):
 def test_updating_a_coupon_may_keep_its_own_code(staff_client):
     """A coupon does not collide with itself: PUT with its own code in other case is fine."""
     coupon = CouponFactory(code="MINE")
-    response = staff_client.put(detail_url(coupon.pk), payload(code="mine"), format="json")
+    response = staff_client.put(
+        detail_url(coupon.pk), payload(code="mine"), format="json"
+    )
     assert response.status_code == 200
     assert response.json()["code"] == "MINE"
 
@@ -334,14 +342,19 @@ def test_renaming_onto_another_coupons_code_is_400(staff_client):
     """PATCH to a code another coupon has (any case) is a 400."""
     CouponFactory(code="TAKEN")
     coupon = CouponFactory(code="FREE")
-    response = staff_client.patch(detail_url(coupon.pk), {"code": "taken"}, format="json")
+    response = staff_client.patch(
+        detail_url(coupon.pk), {"code": "taken"}, format="json"
+    )
     assert response.status_code == 400
     assert "code" in response.json()
 
 
 @pytest.mark.parametrize(
     ("body", "content_type"),
-    [("{not json", "application/json"), ("code=X", "application/x-www-form-urlencoded")],
+    [
+        ("{not json", "application/json"),
+        ("code=X", "application/x-www-form-urlencoded"),
+    ],
 )
 def test_malformed_bodies_are_4xx(staff_client, body, content_type):
     """A body that is not JSON, or not JSON at all, is refused with a 4xx JSON error."""

@@ -54,17 +54,32 @@ def test_applying_a_coupon_shows_the_discount_at_once(customer_client, bucket):
     assert totals(cart) == ("19.99", "5.00", "0.00", "14.99")
     assert cart["warnings"] == []
     # And it stays on the cart.
-    assert totals(customer_client.get(CART_URL).json()) == ("19.99", "5.00", "0.00", "14.99")
+    assert totals(customer_client.get(CART_URL).json()) == (
+        "19.99",
+        "5.00",
+        "0.00",
+        "14.99",
+    )
 
 
 def test_tax_applies_after_the_discount(customer_client, settings):
     """SHOP_TAX_RATE 0.085: a 29.99 item is 2.55 tax and 32.54 total; 10% off changes both."""
     settings.SHOP_TAX_RATE = Decimal("0.085")
     add(customer_client, ProductFactory(price=Decimal("29.99")))
-    assert totals(customer_client.get(CART_URL).json()) == ("29.99", "0.00", "2.55", "32.54")
+    assert totals(customer_client.get(CART_URL).json()) == (
+        "29.99",
+        "0.00",
+        "2.55",
+        "32.54",
+    )
     CouponFactory(code="TEN", percent_off=Decimal("10"))
     # 10% of 29.99 = 2.999 -> 3.00 off; tax on 26.99 = 2.29415 -> 2.29; total 29.28.
-    assert totals(apply(customer_client, "TEN").json()) == ("29.99", "3.00", "2.29", "29.28")
+    assert totals(apply(customer_client, "TEN").json()) == (
+        "29.99",
+        "3.00",
+        "2.29",
+        "29.28",
+    )
 
 
 def test_category_coupon_through_the_cart(customer_client):
@@ -115,7 +130,9 @@ def test_unknown_code_is_coupon_invalid(customer_client, bucket):
     """An unknown code: 400 coupon_invalid, and the cart has no coupon."""
     add(customer_client, bucket)
     assert_refused(
-        apply(customer_client, "NOSUCH"), "coupon_invalid", "The coupon code 'NOSUCH' is not valid."
+        apply(customer_client, "NOSUCH"),
+        "coupon_invalid",
+        "The coupon code 'NOSUCH' is not valid.",
     )
     assert customer_client.get(CART_URL).json()["coupon"] is None
 
@@ -125,7 +142,9 @@ def test_inactive_coupon_is_coupon_invalid(customer_client, bucket):
     CouponFactory(code="OFF", is_active=False)
     add(customer_client, bucket)
     assert_refused(
-        apply(customer_client, "OFF"), "coupon_invalid", "The coupon OFF is no longer active."
+        apply(customer_client, "OFF"),
+        "coupon_invalid",
+        "The coupon OFF is no longer active.",
     )
 
 
@@ -134,7 +153,9 @@ def test_not_yet_valid_coupon_is_coupon_invalid(customer_client, bucket):
     CouponFactory(code="SOON", valid_from=timezone.now() + timedelta(days=1))
     add(customer_client, bucket)
     assert_refused(
-        apply(customer_client, "SOON"), "coupon_invalid", "The coupon SOON is not valid yet."
+        apply(customer_client, "SOON"),
+        "coupon_invalid",
+        "The coupon SOON is not valid yet.",
     )
 
 
@@ -142,7 +163,9 @@ def test_expired_coupon_is_coupon_expired(customer_client, bucket):
     """After its end: 400 coupon_expired."""
     CouponFactory(code="OLD", valid_until=timezone.now() - timedelta(seconds=1))
     add(customer_client, bucket)
-    assert_refused(apply(customer_client, "OLD"), "coupon_expired", "The coupon OLD has expired.")
+    assert_refused(
+        apply(customer_client, "OLD"), "coupon_expired", "The coupon OLD has expired."
+    )
 
 
 def test_coupon_for_other_products_is_not_applicable(customer_client, bucket):
@@ -172,7 +195,9 @@ def test_subtotal_below_minimum_is_coupon_min_subtotal(customer_client, bucket):
     add(customer_client, bucket)
     response = apply(customer_client, "BIG")
     assert_refused(
-        response, "coupon_min_subtotal", "The coupon BIG needs a subtotal of at least $50.00."
+        response,
+        "coupon_min_subtotal",
+        "The coupon BIG needs a subtotal of at least $50.00.",
     )
     assert response.json()["min_subtotal"] == "50.00"
 
@@ -183,11 +208,15 @@ def test_used_up_coupon_is_coupon_used_up(customer_client, bucket):
     CouponRedemptionFactory(coupon=coupon)
     add(customer_client, bucket)
     assert_refused(
-        apply(customer_client, "GONE"), "coupon_used_up", "The coupon GONE has been used up."
+        apply(customer_client, "GONE"),
+        "coupon_used_up",
+        "The coupon GONE has been used up.",
     )
 
 
-def test_coupon_this_customer_already_used_is_coupon_used_up(customer_client, customer, bucket):
+def test_coupon_this_customer_already_used_is_coupon_used_up(
+    customer_client, customer, bucket
+):
     """Per-customer limit reached for this user: 400 coupon_used_up."""
     coupon = CouponFactory(code="ONCE", max_uses_per_user=1)
     CouponRedemptionFactory(coupon=coupon, user=customer)
@@ -199,7 +228,9 @@ def test_coupon_this_customer_already_used_is_coupon_used_up(customer_client, cu
     )
 
 
-@pytest.mark.parametrize("body", [{}, {"code": ""}, {"code": 12}, {"code": ["A"]}, {"code": None}])
+@pytest.mark.parametrize(
+    "body", [{}, {"code": ""}, {"code": 12}, {"code": ["A"]}, {"code": None}]
+)
 def test_malformed_coupon_bodies_are_400(customer_client, bucket, body):
     """A missing, empty or non-string code is a 400, never a 500."""
     add(customer_client, bucket)
@@ -264,4 +295,6 @@ def test_removing_the_only_eligible_item_drops_the_coupon(customer_client, bucke
     assert response.status_code == 200
     cart = customer_client.get(CART_URL).json()
     assert cart["coupon"] is None
-    assert [w["code"] for w in response.json()["warnings"] + cart["warnings"]] == ["coupon_removed"]
+    assert [w["code"] for w in response.json()["warnings"] + cart["warnings"]] == [
+        "coupon_removed"
+    ]

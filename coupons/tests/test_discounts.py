@@ -26,7 +26,9 @@ CATEGORY_IDS = st.frozensets(st.integers(1, 6), max_size=3)
 
 @st.composite
 def carts(draw) -> list[PricingLine]:
-    product_ids = draw(st.lists(st.integers(1, 40), min_size=0, max_size=12, unique=True))
+    product_ids = draw(
+        st.lists(st.integers(1, 40), min_size=0, max_size=12, unique=True)
+    )
     return [
         PricingLine(
             product_id=pid,
@@ -80,7 +82,9 @@ def test_discount_follows_the_rule_of_api_md(lines, rule):
     """Discount = percent of eligible + amount, capped at max_discount and the eligible."""
     totals = price_lines(lines, rule=rule)
     eligible = totals.eligible_subtotal
-    raw = (eligible * rule.percent_off / 100).quantize(CENT, "ROUND_HALF_UP") + rule.amount_off
+    raw = (eligible * rule.percent_off / 100).quantize(
+        CENT, "ROUND_HALF_UP"
+    ) + rule.amount_off
     expected = min(raw, eligible)
     if rule.max_discount is not None:
         expected = min(expected, rule.max_discount)
@@ -96,7 +100,8 @@ def test_only_lines_in_scope_get_a_share(lines, rule):
     totals = price_lines(lines, rule=rule)
     for line, priced in zip(lines, totals.lines, strict=True):
         in_scope = not rule.has_scope or (
-            line.product_id in rule.product_ids or bool(line.category_ids & rule.category_ids)
+            line.product_id in rule.product_ids
+            or bool(line.category_ids & rule.category_ids)
         )
         if not in_scope:
             assert priced.discount == 0
@@ -112,7 +117,9 @@ def test_only_lines_in_scope_get_a_share(lines, rule):
 @settings(max_examples=200, deadline=None)
 @given(
     totals=st.lists(
-        st.decimals(min_value=D("0.01"), max_value=D("999.99"), places=2), min_size=1, max_size=9
+        st.decimals(min_value=D("0.01"), max_value=D("999.99"), places=2),
+        min_size=1,
+        max_size=9,
     ),
     data=st.data(),
 )
@@ -166,7 +173,9 @@ def test_20_percent_capped_at_5_on_100_is_5():
 def test_10_off_a_7_50_eligible_subtotal_is_7_50():
     """A fixed 10.00 off cannot take more than the 7.50 the coupon covers."""
     rule = DiscountRule(amount_off=D("10.00"), product_ids=frozenset({1}))
-    totals = price_lines([line(1, price="2.50", quantity=3), line(2, price="20.00")], rule=rule)
+    totals = price_lines(
+        [line(1, price="2.50", quantity=3), line(2, price="20.00")], rule=rule
+    )
     assert totals.eligible_subtotal == D("7.50")
     assert totals.discount == D("7.50")
     assert totals.subtotal == D("27.50")
@@ -180,7 +189,10 @@ def test_category_coupon_leaves_other_lines_at_full_price():
     garden = line(2, price="25.00", categories={4, 1})  # Garden under Home
     totals = price_lines([kitchen, garden], rule=rule)
     assert totals.discount == D("6.00")
-    assert [(p.product_id, p.discount) for p in totals.lines] == [(1, D("6.00")), (2, D("0.00"))]
+    assert [(p.product_id, p.discount) for p in totals.lines] == [
+        (1, D("6.00")),
+        (2, D("0.00")),
+    ]
     assert totals.total == D("59.00")
 
 
@@ -205,9 +217,15 @@ def test_tax_8_5_percent_on_29_99_is_2_55():
 def test_tax_is_on_the_discounted_subtotal():
     """10% off 100.00 then 8.5% tax on 90.00: tax 7.65, total 97.65."""
     totals = price_lines(
-        [line(price="100.00")], rule=DiscountRule(percent_off=D("10")), tax_rate=D("0.085")
+        [line(price="100.00")],
+        rule=DiscountRule(percent_off=D("10")),
+        tax_rate=D("0.085"),
     )
-    assert (totals.discount, totals.tax, totals.total) == (D("10.00"), D("7.65"), D("97.65"))
+    assert (totals.discount, totals.tax, totals.total) == (
+        D("10.00"),
+        D("7.65"),
+        D("97.65"),
+    )
 
 
 def test_old_flat20_maps_to_percent_cap_and_flat_off_on_its_products():

@@ -104,7 +104,9 @@ def test_a_valid_coupon_passes():
 
 def test_inactive_coupon_is_coupon_invalid():
     """A deactivated coupon is refused as coupon_invalid."""
-    error = refused("coupon_invalid", coupon=CouponFactory(code="OFF", is_active=False), lines=CART)
+    error = refused(
+        "coupon_invalid", coupon=CouponFactory(code="OFF", is_active=False), lines=CART
+    )
     assert error.detail == "The coupon OFF is no longer active."
 
 
@@ -130,7 +132,9 @@ def test_coupon_past_its_end_is_coupon_expired():
 def test_scope_matching_no_line_is_not_applicable():
     """A coupon for products and categories not in the cart is coupon_not_applicable."""
     elsewhere = CategoryFactory()
-    coupon = CouponFactory(code="PANS", products=[ProductFactory()], categories=[elsewhere])
+    coupon = CouponFactory(
+        code="PANS", products=[ProductFactory()], categories=[elsewhere]
+    )
     error = refused(
         "coupon_not_applicable",
         coupon=coupon,
@@ -146,7 +150,9 @@ def test_scope_matches_by_product_or_by_ancestor_category():
     by_product = CouponFactory(products=[product])
     by_category = CouponFactory(categories=[home])
     coupon_validate(coupon=by_product, lines=lines_of((product.pk, "5.00", 1)))
-    coupon_validate(coupon=by_category, lines=lines_of((12345, "5.00", 1, {77, home.pk})))
+    coupon_validate(
+        coupon=by_category, lines=lines_of((12345, "5.00", 1, {77, home.pk}))
+    )
 
 
 def test_empty_cart_is_not_applicable():
@@ -158,7 +164,9 @@ def test_empty_cart_is_not_applicable():
 def test_subtotal_below_minimum_is_coupon_min_subtotal():
     """min_subtotal compares with the cart's whole subtotal, and exactly reaching it is enough."""
     coupon = CouponFactory(code="BIG", min_subtotal=D("50.00"))
-    error = refused("coupon_min_subtotal", coupon=coupon, lines=lines_of((1, "24.99", 2)))
+    error = refused(
+        "coupon_min_subtotal", coupon=coupon, lines=lines_of((1, "24.99", 2))
+    )
     assert error.detail == "The coupon BIG needs a subtotal of at least $50.00."
     assert error.as_dict()["min_subtotal"] == "50.00"
     coupon_validate(coupon=coupon, lines=lines_of((1, "25.00", 2)))
@@ -168,7 +176,9 @@ def test_min_subtotal_counts_lines_outside_the_scope():
     """The minimum is on the cart's subtotal, not only the lines the coupon covers."""
     product = ProductFactory()
     coupon = CouponFactory(products=[product], min_subtotal=D("50.00"))
-    coupon_validate(coupon=coupon, lines=lines_of((product.pk, "10.00", 1), (2, "40.00", 1)))
+    coupon_validate(
+        coupon=coupon, lines=lines_of((product.pk, "10.00", 1), (2, "40.00", 1))
+    )
 
 
 def test_total_uses_reached_is_coupon_used_up():
@@ -216,7 +226,9 @@ def test_a_guest_with_a_users_email_counts_that_users_redemptions():
     """And the other way round: the account's uses count for a guest with its email."""
     coupon = CouponFactory(max_uses_per_user=1)
     user = UserFactory(email="me@example.com")
-    CouponRedemptionFactory(coupon=coupon, user=user, email="shipping@elsewhere.example")
+    CouponRedemptionFactory(
+        coupon=coupon, user=user, email="shipping@elsewhere.example"
+    )
     refused("coupon_used_up", coupon=coupon, lines=CART, email="Me@Example.com")
 
 
@@ -269,7 +281,9 @@ def test_redeem_records_a_use_with_user_and_email():
     coupon = CouponFactory()
     user = UserFactory()
     order = OrderFactory(user=user, email="ship@example.com")
-    redemption = coupon_redeem(coupon=coupon, order=order, user=user, email="ship@example.com")
+    redemption = coupon_redeem(
+        coupon=coupon, order=order, user=user, email="ship@example.com"
+    )
     assert (redemption.coupon, redemption.order, redemption.user, redemption.email) == (
         coupon,
         order,

@@ -75,7 +75,9 @@ def placed_order_data(order: Order, items) -> dict:
         data = {}
         for field in fields:
             value = field.get_attribute(instance)
-            data[field.field_name] = None if value is None else field.to_representation(value)
+            data[field.field_name] = (
+                None if value is None else field.to_representation(value)
+            )
         return data
 
     data = {}
@@ -91,7 +93,8 @@ def placed_order_data(order: Order, items) -> dict:
 
 class CheckoutSerializer(serializers.Serializer):
     email = serializers.EmailField(
-        required=False, help_text="Required for guests; users default to their account email."
+        required=False,
+        help_text="Required for guests; users default to their account email.",
     )
     shipping_name = serializers.CharField(max_length=150)
     shipping_address = serializers.CharField(max_length=1000)
@@ -100,7 +103,9 @@ class CheckoutSerializer(serializers.Serializer):
         user = self.context["request"].user
         if not attrs.get("email"):
             if not user.is_authenticated:
-                raise serializers.ValidationError({"email": ["Guests must give an email."]})
+                raise serializers.ValidationError(
+                    {"email": ["Guests must give an email."]}
+                )
             attrs["email"] = user.email
         return attrs
 
@@ -110,7 +115,9 @@ class PaySerializer(serializers.Serializer):
 
 
 class CheckoutProblemSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField(allow_null=True, help_text="null for the coupon")
+    product_id = serializers.IntegerField(
+        allow_null=True, help_text="null for the coupon"
+    )
     code = serializers.ChoiceField(
         choices=[
             "product_unavailable", "out_of_stock", "insufficient_stock", "coupon_invalid",

@@ -47,7 +47,9 @@ STATUS_FILTER = OpenApiParameter(
 ERROR = OrderErrorSerializer
 NOT_FOUND = OpenApiResponse(ERROR, description="Unknown order, or not yours.")
 INVALID = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input.")
-TRANSITION = OpenApiResponse(ERROR, description="Not allowed in the order's current status.")
+TRANSITION = OpenApiResponse(
+    ERROR, description="Not allowed in the order's current status."
+)
 
 
 class CheckoutThrottle(SlidingWindowThrottle):
@@ -60,7 +62,11 @@ class CheckoutThrottle(SlidingWindowThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request, view):
-        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        ident = (
+            request.user.pk
+            if request.user.is_authenticated
+            else self.get_ident(request)
+        )
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
@@ -102,7 +108,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return [permissions.AllowAny()]
 
     def get_throttles(self):
-        return [CheckoutThrottle()] if self.action == "create" else super().get_throttles()
+        return (
+            [CheckoutThrottle()] if self.action == "create" else super().get_throttles()
+        )
 
     def get_order(self) -> Order:
         order = selectors.order_visible_to(
@@ -164,7 +172,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             replayed = key and self._replayed_order(request, key)
             if not replayed:
                 raise
-            return Response(PlacedOrderSerializer(replayed).data, status=status.HTTP_201_CREATED)
+            return Response(
+                PlacedOrderSerializer(replayed).data, status=status.HTTP_201_CREATED
+            )
         body = CheckoutSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         placed = services.order_place(
@@ -177,7 +187,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             # Rendered from the order and items just written: not read back.
             data = placed_order_data(placed.order, placed.items)
         else:
-            data = PlacedOrderSerializer(selectors.order_queryset().get(pk=placed.order.pk)).data
+            data = PlacedOrderSerializer(
+                selectors.order_queryset().get(pk=placed.order.pk)
+            ).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -185,7 +197,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         token = request.headers.get("X-Cart-Token")
         if request.user.is_authenticated or not is_valid_token(token):
             return None
-        order = selectors.order_for_idempotency_key(owner=Cart.for_token(token).owner, key=key)
+        order = selectors.order_for_idempotency_key(
+            owner=Cart.for_token(token).owner, key=key
+        )
         return order and selectors.order_queryset().get(pk=order.pk)
 
     @extend_schema(
@@ -203,7 +217,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={
             200: OrderSerializer,
             400: INVALID,
-            402: OpenApiResponse(ERROR, description="Declined; the order stays pending."),
+            402: OpenApiResponse(
+                ERROR, description="Declined; the order stays pending."
+            ),
             403: ERROR,
             404: NOT_FOUND,
             409: TRANSITION,
@@ -235,7 +251,13 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Mark a paid order fulfilled (staff)",
         request=None,
-        responses={200: OrderSerializer, 401: ERROR, 403: ERROR, 404: NOT_FOUND, 409: TRANSITION},
+        responses={
+            200: OrderSerializer,
+            401: ERROR,
+            403: ERROR,
+            404: NOT_FOUND,
+            409: TRANSITION,
+        },
     )
     @action(detail=True, methods=["post"])
     def fulfil(self, request, *args, **kwargs):

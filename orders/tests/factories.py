@@ -30,8 +30,12 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     product = factory.SubFactory(ProductFactory)
-    product_name = factory.LazyAttribute(lambda o: o.product.name if o.product else "Gone")
-    unit_price = factory.LazyAttribute(lambda o: o.product.price if o.product else Decimal("1"))
+    product_name = factory.LazyAttribute(
+        lambda o: o.product.name if o.product else "Gone"
+    )
+    unit_price = factory.LazyAttribute(
+        lambda o: o.product.price if o.product else Decimal("1")
+    )
     quantity = 1
     line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
 

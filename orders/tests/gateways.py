@@ -8,6 +8,12 @@ class RecordingGateway(TestGateway):
 
     def refund(self, *, charge_reference, amount, currency) -> RefundResult:
         RecordingGateway.refunds.append(
-            {"charge_reference": charge_reference, "amount": amount, "currency": currency}
+            {
+                "charge_reference": charge_reference,
+                "amount": amount,
+                "currency": currency,
+            }
         )
-        return super().refund(charge_reference=charge_reference, amount=amount, currency=currency)
+        return super().refund(
+            charge_reference=charge_reference, amount=amount, currency=currency
+        )

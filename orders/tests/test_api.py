@@ -91,7 +91,9 @@ def test_user_checkout_answers_201_with_the_order(
 
 
 @pytest.mark.django_db
-def test_order_totals_equal_the_cart_totals_shown_before(settings, customer, customer_client):
+def test_order_totals_equal_the_cart_totals_shown_before(
+    settings, customer, customer_client
+):
     """With a coupon and tax, the order's money is exactly what GET /cart/ showed."""
     settings.SHOP_TAX_RATE = Decimal("0.19")
     a = ProductFactory(price=Decimal("3.33"), stock=9)
@@ -116,7 +118,9 @@ def test_order_totals_equal_the_cart_totals_shown_before(settings, customer, cus
 
 
 @pytest.mark.django_db
-def test_guest_checkout_returns_order_token_once_and_token_reads_order(api_client, guest_cart):
+def test_guest_checkout_returns_order_token_once_and_token_reads_order(
+    api_client, guest_cart
+):
     """A guest gets order_token at checkout; X-Order-Token then opens the order, else 404."""
     response = guest_checkout(api_client, guest_cart)
     assert response.status_code == 201
@@ -136,7 +140,9 @@ def test_guest_checkout_returns_order_token_once_and_token_reads_order(api_clien
 @pytest.mark.django_db
 def test_guest_must_give_an_email(api_client, guest_cart):
     """Without an email a guest checkout is a 400 on the field; nothing is ordered."""
-    response = api_client.post(URL, ADDRESS, format="json", HTTP_X_CART_TOKEN=guest_cart.token)
+    response = api_client.post(
+        URL, ADDRESS, format="json", HTTP_X_CART_TOKEN=guest_cart.token
+    )
     assert response.status_code == 400
     assert response.json() == {"email": ["Guests must give an email."]}
     assert not Order.objects.exists()
@@ -149,24 +155,37 @@ def test_guest_must_give_an_email(api_client, guest_cart):
         ({"email": "not-an-email", **ADDRESS}, "email"),
         ({"email": "a@example.com", "shipping_address": "x"}, "shipping_name"),
         ({"email": "a@example.com", "shipping_name": "x"}, "shipping_address"),
-        ({"email": "a@example.com", **ADDRESS, "shipping_name": "x" * 151}, "shipping_name"),
-        ({"email": "a@example.com", **ADDRESS, "shipping_address": ["x"]}, "shipping_address"),
+        (
+            {"email": "a@example.com", **ADDRESS, "shipping_name": "x" * 151},
+            "shipping_name",
+        ),
+        (
+            {"email": "a@example.com", **ADDRESS, "shipping_address": ["x"]},
+            "shipping_address",
+        ),
     ],
 )
 def test_checkout_body_is_validated(api_client, guest_cart, body, field):
     """Bad fields are DRF's 400 field map, never a 500."""
-    response = api_client.post(URL, body, format="json", HTTP_X_CART_TOKEN=guest_cart.token)
+    response = api_client.post(
+        URL, body, format="json", HTTP_X_CART_TOKEN=guest_cart.token
+    )
     assert response.status_code == 400 and list(response.json()) == [field]
 
 
 @pytest.mark.django_db
 def test_checkout_without_cart_is_401_and_unknown_token_404(api_client):
     """No JWT and no cart token: 401 saying how; an unknown token: 404."""
-    response = api_client.post(URL, {"email": "a@example.com", **ADDRESS}, format="json")
+    response = api_client.post(
+        URL, {"email": "a@example.com", **ADDRESS}, format="json"
+    )
     assert response.status_code == 401
     assert "POST /api/v1/carts/" in response.json()["detail"]
     unknown = api_client.post(
-        URL, {"email": "a@example.com", **ADDRESS}, format="json", HTTP_X_CART_TOKEN="x" * 32
+        URL,
+        {"email": "a@example.com", **ADDRESS},
+        format="json",
+        HTTP_X_CART_TOKEN="x" * 32,
     )
     assert unknown.status_code == 404 and unknown.json()["code"] == "cart_not_found"
 
@@ -205,7 +224,9 @@ def test_same_idempotency_key_gives_the_same_response(customer, customer_client)
     """The same Idempotency-Key twice: one order, the same 201 body."""
     cart_with([(ProductFactory(stock=5), 1)], user=customer)
     first = customer_client.post(URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    second = customer_client.post(URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    second = customer_client.post(
+        URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert Order.objects.count() == 1
@@ -231,7 +252,9 @@ def test_guest_retry_with_key_after_cart_is_gone(
 def test_bad_idempotency_key_is_400(customer, customer_client, key):
     """An empty or over-long Idempotency-Key is refused before anything happens."""
     cart_with([(ProductFactory(), 1)], user=customer)
-    response = customer_client.post(URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    response = customer_client.post(
+        URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_idempotency_key"
     assert not Order.objects.exists()
@@ -246,7 +269,9 @@ def test_checkout_is_throttled(settings, customer, customer_client):
             **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "checkout": "2/min"
         },
     }  # fmt: skip
-    codes = [customer_client.post(URL, ADDRESS, format="json").status_code for _ in range(3)]
+    codes = [
+        customer_client.post(URL, ADDRESS, format="json").status_code for _ in range(3)
+    ]
     assert codes == [400, 400, 429]
 
 
@@ -314,13 +339,18 @@ def test_declined_payment_is_402_and_order_stays_pending(customer, customer_clie
         detail(order, "pay"), {"payment_token": "tok_decline"}, format="json"
     )
     assert response.status_code == 402
-    assert response.json() == {"detail": "The card was declined.", "code": "payment_declined"}
+    assert response.json() == {
+        "detail": "The card was declined.",
+        "code": "payment_declined",
+    }
     order.refresh_from_db()
     assert order.status == S.PENDING
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [{}, {"payment_token": "tok_other"}, {"payment_token": 5}])
+@pytest.mark.parametrize(
+    "body", [{}, {"payment_token": "tok_other"}, {"payment_token": 5}]
+)
 def test_bad_payment_token_is_400(customer, customer_client, body):
     """Missing or unknown payment tokens are a 400; the order stays pending."""
     order = order_with(products_and_quantities=[(ProductFactory(), 1)], user=customer)
@@ -391,7 +421,10 @@ def test_status_changes_by_staff(staff_client, status, action, code):
     client = client_for(order.user) if action == "pay" and order.user else staff_client
     if action == "pay":  # paying is the customer's: use the guest token
         response = client.post(
-            detail(order, action), body, format="json", HTTP_X_ORDER_TOKEN=order.access_token
+            detail(order, action),
+            body,
+            format="json",
+            HTTP_X_ORDER_TOKEN=order.access_token,
         )
     else:
         response = client.post(detail(order, action))
@@ -417,6 +450,8 @@ def test_fulfil_is_staff_only(api_client, customer, customer_client):
 @pytest.mark.django_db
 def test_schema_documents_order_headers(api_client):
     """The OpenAPI schema names the Idempotency-Key, X-Cart-Token and X-Order-Token headers."""
-    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    schema = api_client.get(
+        "/api/schema/", HTTP_ACCEPT="application/json"
+    ).content.decode()
     for header in ("Idempotency-Key", "X-Cart-Token", "X-Order-Token", "OrderError"):
         assert header in schema

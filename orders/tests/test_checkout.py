@@ -13,11 +13,16 @@ from orders.services import order_place
 from orders.tests.carts import cart_with
 from shop.exceptions import CheckoutConflict, EmptyCart
 
-ADDRESS = {"shipping_name": "Grace Hopper", "shipping_address": "1 Harbour Way\nArlington"}
+ADDRESS = {
+    "shipping_name": "Grace Hopper",
+    "shipping_address": "1 Harbour Way\nArlington",
+}
 
 
 def place(cart, *, user=None, email="guest@example.com", key=None):
-    return order_place(cart=cart, user=user, email=email, idempotency_key=key, **ADDRESS)
+    return order_place(
+        cart=cart, user=user, email=email, idempotency_key=key, **ADDRESS
+    )
 
 
 def run_concurrently(count: int, target) -> list:
@@ -63,14 +68,21 @@ def test_checkout_creates_order_takes_stock_and_redeems_coupon(settings, custome
         Decimal("53.03"), Decimal("4.00"), Decimal("4.04"), Decimal("53.07"),
     )  # fmt: skip
     assert order.coupon_code == "KITCHEN10" and order.currency == "USD"
-    items = list(order.items.values_list("product_id", "product_name", "unit_price", "quantity"))
+    items = list(
+        order.items.values_list("product_id", "product_name", "unit_price", "quantity")
+    )
     assert items == [
         (a.pk, a.name, Decimal("19.99"), 2),
         (b.pk, b.name, Decimal("4.35"), 3),
     ]
     assert dict(Product.objects.values_list("pk", "stock")) == {a.pk: 3, b.pk: 0}
-    movements = StockMovement.objects.filter(order=order, reason=StockMovement.Reason.CHECKOUT)
-    assert sorted(movements.values_list("product_id", "delta")) == [(a.pk, -2), (b.pk, -3)]
+    movements = StockMovement.objects.filter(
+        order=order, reason=StockMovement.Reason.CHECKOUT
+    )
+    assert sorted(movements.values_list("product_id", "delta")) == [
+        (a.pk, -2),
+        (b.pk, -3),
+    ]
     assert CouponRedemption.objects.get(order=order).coupon == coupon
     assert IdempotencyKey.objects.get(owner=cart.owner, key="k-1").order == order
 
@@ -92,19 +104,44 @@ def test_checkout_reports_every_problem_and_changes_nothing():
     sold_out = ProductFactory(stock=0)
     short = ProductFactory(stock=2)
     Coupon.objects.create(code="OFF", percent_off=Decimal("5"), is_active=False)
-    cart = cart_with([(fine, 1), (archived, 1), (sold_out, 2), (short, 3)], coupon="OFF")
+    cart = cart_with(
+        [(fine, 1), (archived, 1), (sold_out, 2), (short, 3)], coupon="OFF"
+    )
     Product.objects.filter(pk=sold_out.pk).update(stock=0)
 
     with pytest.raises(CheckoutConflict) as exc:
         place(cart)
 
     assert exc.value.status_code == 409 and exc.value.code == "checkout_conflict"
-    problems = [{k: v for k, v in p.items() if k != "detail"} for p in exc.value.extra["problems"]]
+    problems = [
+        {k: v for k, v in p.items() if k != "detail"}
+        for p in exc.value.extra["problems"]
+    ]
     assert problems == [
-        {"product_id": archived.pk, "code": "product_unavailable", "requested": 1, "available": 0},
-        {"product_id": sold_out.pk, "code": "out_of_stock", "requested": 2, "available": 0},
-        {"product_id": short.pk, "code": "insufficient_stock", "requested": 3, "available": 2},
-        {"product_id": None, "code": "coupon_invalid", "requested": None, "available": None},
+        {
+            "product_id": archived.pk,
+            "code": "product_unavailable",
+            "requested": 1,
+            "available": 0,
+        },
+        {
+            "product_id": sold_out.pk,
+            "code": "out_of_stock",
+            "requested": 2,
+            "available": 0,
+        },
+        {
+            "product_id": short.pk,
+            "code": "insufficient_stock",
+            "requested": 3,
+            "available": 2,
+        },
+        {
+            "product_id": None,
+            "code": "coupon_invalid",
+            "requested": None,
+            "available": None,
+        },
     ]
     assert not Order.objects.exists()
     assert not StockMovement.objects.exists()
@@ -168,7 +205,10 @@ def test_confirmation_email_sent_after_commit(django_capture_on_commit_callbacks
 def test_nothing_sent_when_checkout_fails(django_capture_on_commit_callbacks):
     """A refused checkout sends no email."""
     cart = cart_with([(ProductFactory(stock=1), 2)])
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CheckoutConflict):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(CheckoutConflict),
+    ):
         place(cart)
     assert mail.outbox == []
 
@@ -240,7 +280,9 @@ def test_double_submit_without_a_key_orders_the_cart_once():
 
     placed = [r for r in results if not isinstance(r, Exception)]
     assert len(placed) == 1, results
-    assert all(isinstance(r, EmptyCart) for r in results if isinstance(r, Exception)), results
+    assert all(isinstance(r, EmptyCart) for r in results if isinstance(r, Exception)), (
+        results
+    )
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock == 8

@@ -38,7 +38,9 @@ def product_locks(queries) -> list[str]:
 def test_guest_checkout_body_is_the_order_read_back(api_client):
     """The 201 body (rendered from the order just written) equals PlacedOrderSerializer of
     the order read back from the database: money strings, dates, items, order_token."""
-    products = [ProductFactory(price=Decimal(p), stock=9) for p in ("9.99", "0.10", "120")]
+    products = [
+        ProductFactory(price=Decimal(p), stock=9) for p in ("9.99", "0.10", "120")
+    ]
     cart = cart_with([(products[0], 2), (products[1], 1), (products[2], 3)])
 
     response = checkout(api_client, cart, email="guest@example.com")
@@ -47,11 +49,17 @@ def test_guest_checkout_body_is_the_order_read_back(api_client):
     order = order_queryset().get(number=response.json()["number"])
     assert response.json() == PlacedOrderSerializer(order).data
     assert response.json()["order_token"] == order.access_token
-    assert [i["line_total"] for i in response.json()["items"]] == ["19.98", "0.10", "360.00"]
+    assert [i["line_total"] for i in response.json()["items"]] == [
+        "19.98",
+        "0.10",
+        "360.00",
+    ]
     assert response.json()["coupon_code"] is None
 
 
-def test_user_checkout_with_coupon_body_is_the_order_read_back(customer, customer_client):
+def test_user_checkout_with_coupon_body_is_the_order_read_back(
+    customer, customer_client
+):
     """With a coupon and a signed-in user (order_token null), the same equality holds."""
     category = CategoryFactory()
     product = ProductFactory(price=Decimal("33.33"), stock=5, category=category)
@@ -117,7 +125,9 @@ def test_stock_apply_with_locked_rows_reads_nothing_again():
     with transaction.atomic():
         locked = {
             p.pk: p
-            for p in Product.objects.select_for_update().filter(pk__in=[p.pk for p in products])
+            for p in Product.objects.select_for_update().filter(
+                pk__in=[p.pk for p in products]
+            )
         }
         with CaptureQueriesContext(connection) as queries:
             stock_apply(

@@ -49,7 +49,9 @@ def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("shop:cart")
-    assert _messages(response) == ["Your cart is empty: add something before checking out."]
+    assert _messages(response) == [
+        "Your cart is empty: add something before checking out."
+    ]
 
 
 def test_checkout_form_prefills_the_signed_in_users_email(client):
@@ -105,7 +107,11 @@ def test_resubmitted_checkout_form_never_makes_a_second_order(client):
     second = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
 
     assert Order.objects.count() == 1
-    assert first["Location"] == second["Location"] == Order.objects.get().get_absolute_url()
+    assert (
+        first["Location"]
+        == second["Location"]
+        == Order.objects.get().get_absolute_url()
+    )
     assert Product.objects.get(pk=product.pk).stock == 4
 
 
@@ -133,7 +139,9 @@ def test_checkout_with_a_bad_email_or_token_shows_form_errors(client):
     """A malformed email and a missing form token are form errors, not a 500."""
     _fill_cart(client, ProductFactory(stock=5))
 
-    response = client.post(reverse("shop:checkout"), {**SHIPPING, "email": "not-an-email"})
+    response = client.post(
+        reverse("shop:checkout"), {**SHIPPING, "email": "not-an-email"}
+    )
 
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"email", "token"}
@@ -160,7 +168,10 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
     ]
     assert Order.objects.count() == 0
     assert Product.objects.get(pk=keep.pk).stock == 5
-    assert _cart_lines(client) == {keep.pk: 1, scarce.pk: 1}  # lowered by reconciliation
+    assert _cart_lines(client) == {
+        keep.pk: 1,
+        scarce.pk: 1,
+    }  # lowered by reconciliation
 
 
 def test_checkout_keeps_the_coupon_discount(client):
@@ -170,7 +181,9 @@ def test_checkout_keeps_the_coupon_discount(client):
     _fill_cart(client, product, 1)
     client.post(reverse("shop:cart-coupon"), {"code": "tenoff"})
 
-    client.post(reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)})
+    client.post(
+        reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)}
+    )
 
     order = Order.objects.get()
     assert (order.coupon_code, order.discount, order.total) == (
@@ -182,10 +195,14 @@ def test_checkout_keeps_the_coupon_discount(client):
 
 def _placed_order(client, **kwargs) -> Order:
     _fill_cart(client, ProductFactory(price=Decimal("25.00"), stock=5))
-    response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)})
+    response = client.post(
+        reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)}
+    )
     order = Order.objects.get()
     assert response["Location"] == order.get_absolute_url()
-    client.get(response["Location"])  # shows (and so consumes) the "order placed" message
+    client.get(
+        response["Location"]
+    )  # shows (and so consumes) the "order placed" message
     return order
 
 
@@ -228,7 +245,9 @@ def test_pay_with_an_empty_or_unknown_card_is_a_message(client, token):
     """An empty, unknown or absurd card token is a message, not a 500."""
     order = _placed_order(client)
 
-    response = client.post(reverse("shop:order-pay", args=[order.number]), {"payment_token": token})
+    response = client.post(
+        reverse("shop:order-pay", args=[order.number]), {"payment_token": token}
+    )
 
     assert response.status_code == 302
     assert len(_messages(response)) == 1

@@ -30,13 +30,19 @@ def test_gateway_is_chosen_by_setting(settings):
 def test_test_gateway_tokens():
     """tok_success charges, tok_decline is a 402, anything else a 400."""
     gateway = TestGateway()
-    charge = gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_success")
+    charge = gateway.charge(
+        amount=Decimal("5.00"), currency="USD", payment_token="tok_success"
+    )
     assert charge.reference.startswith("test_ch_") and charge.amount == Decimal("5.00")
     with pytest.raises(PaymentDeclined) as declined:
-        gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_decline")
+        gateway.charge(
+            amount=Decimal("5.00"), currency="USD", payment_token="tok_decline"
+        )
     assert declined.value.status_code == 402
     with pytest.raises(ShopError) as bad:
-        gateway.charge(amount=Decimal("5.00"), currency="USD", payment_token="tok_other")
+        gateway.charge(
+            amount=Decimal("5.00"), currency="USD", payment_token="tok_other"
+        )
     assert bad.value.status_code == 400 and bad.value.code == "invalid_payment_token"
 
 
@@ -57,7 +63,11 @@ def test_pay_declined_leaves_order_pending():
     with pytest.raises(PaymentDeclined):
         order_pay(order=order, payment_token="tok_decline")
     order.refresh_from_db()
-    assert order.status == S.PENDING and order.paid_at is None and order.payment_reference == ""
+    assert (
+        order.status == S.PENDING
+        and order.paid_at is None
+        and order.payment_reference == ""
+    )
 
 
 @pytest.mark.django_db
@@ -81,10 +91,12 @@ def test_cancel_pending_returns_stock_as_movements():
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.stock, b.stock) == (5, 5)
-    movements = StockMovement.objects.filter(order=order, reason=StockMovement.Reason.CANCEL)
-    assert sorted(movements.values_list("product_id", "delta", "stock_after")) == sorted(
-        [(a.pk, 2, 5), (b.pk, 5, 5)]
+    movements = StockMovement.objects.filter(
+        order=order, reason=StockMovement.Reason.CANCEL
     )
+    assert sorted(
+        movements.values_list("product_id", "delta", "stock_after")
+    ) == sorted([(a.pk, 2, 5), (b.pk, 5, 5)])
 
 
 @pytest.mark.django_db
@@ -104,7 +116,9 @@ def test_cancel_paid_order_refunds_through_gateway(settings):
     """A paid order that is cancelled is refunded in full, against its charge."""
     settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.RecordingGateway"
     RecordingGateway.refunds = []
-    order = order_with(products_and_quantities=[(ProductFactory(price=Decimal("7.50")), 2)])
+    order = order_with(
+        products_and_quantities=[(ProductFactory(price=Decimal("7.50")), 2)]
+    )
     order = order_pay(order=order, payment_token="tok_success")
     order_cancel(order=order)
     assert RecordingGateway.refunds == [
@@ -221,7 +235,9 @@ def test_orders_expire_cancels_old_pending_orders(settings):
 def test_expire_orders_command_prints_count(capsys):
     """`manage.py expire_orders` cancels stale orders and says how many."""
     order = OrderFactory()
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=1))
+    Order.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
     call_command("expire_orders")
     assert capsys.readouterr().out.strip() == "Expired 1 unpaid order."
     call_command("expire_orders")

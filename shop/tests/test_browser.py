@@ -54,12 +54,22 @@ def _shop_data():
         stock=8,
         description="Oiled American walnut, 40 × 25 cm.",
     )
-    ProductFactory(name="Stoneware Mug", category=kitchen, price=Decimal("14.50"), stock=3)
-    ProductFactory(name="Linen Tea Towel", category=kitchen, price=Decimal("9.90"), stock=0)
-    ProductFactory(name="Brass Plant Mister", category=garden, price=Decimal("24.00"), stock=12)
+    ProductFactory(
+        name="Stoneware Mug", category=kitchen, price=Decimal("14.50"), stock=3
+    )
+    ProductFactory(
+        name="Linen Tea Towel", category=kitchen, price=Decimal("9.90"), stock=0
+    )
+    ProductFactory(
+        name="Brass Plant Mister", category=garden, price=Decimal("24.00"), stock=12
+    )
     ProductFactory(name="Wool Throw", category=home, price=Decimal("89.00"), stock=5)
-    ProductFactory(name="Beeswax Candle", category=home, price=Decimal("12.00"), stock=40)
-    CouponFactory(code="WELCOME10", name="10% off your first order", percent_off=Decimal("10"))
+    ProductFactory(
+        name="Beeswax Candle", category=home, price=Decimal("12.00"), stock=40
+    )
+    CouponFactory(
+        code="WELCOME10", name="10% off your first order", percent_off=Decimal("10")
+    )
     return UserFactory(email="ada@example.com", name="Ada Lovelace")
 
 
@@ -81,31 +91,45 @@ def test_search_to_paid_order_in_a_browser(live_server):
     SCREENSHOTS.mkdir(exist_ok=True)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport=DESKTOP)
             page.set_default_timeout(15_000)
 
             page.goto(live_server.url + "/")
-            expect(page.get_by_role("heading", name="Good things, fairly priced")).to_be_visible()
+            expect(
+                page.get_by_role("heading", name="Good things, fairly priced")
+            ).to_be_visible()
             expect(page.get_by_text("Sold out")).to_be_visible()
             _shot(page, "catalog")
 
             # Search, then open the product.
             page.get_by_label("Search products").fill("walnut")
             page.get_by_role("button", name="Search").click()
-            expect(page.get_by_role("heading", name=re.compile("Results for"))).to_be_visible()
+            expect(
+                page.get_by_role("heading", name=re.compile("Results for"))
+            ).to_be_visible()
             page.get_by_role("link", name="Walnut Serving Board").click()
-            expect(page.get_by_role("heading", name="Walnut Serving Board")).to_be_visible()
+            expect(
+                page.get_by_role("heading", name="Walnut Serving Board")
+            ).to_be_visible()
             _shot(page, "product")
 
             # Add to cart, then change the quantity on the cart page.
             page.get_by_label("Quantity", exact=True).fill("1")
             page.get_by_role("button", name="Add to cart").click()
             expect(page).to_have_url(re.compile(r"/cart/$"))
-            expect(page.get_by_text("Added 1 × Walnut Serving Board to your cart.")).to_be_visible()
-            page.get_by_role("spinbutton", name="Quantity of Walnut Serving Board").fill("2")
-            page.get_by_role("button", name="Update quantity of Walnut Serving Board").click()
+            expect(
+                page.get_by_text("Added 1 × Walnut Serving Board to your cart.")
+            ).to_be_visible()
+            page.get_by_role(
+                "spinbutton", name="Quantity of Walnut Serving Board"
+            ).fill("2")
+            page.get_by_role(
+                "button", name="Update quantity of Walnut Serving Board"
+            ).click()
             expect(page.get_by_text("Quantity updated.")).to_be_visible()
             expect(page.get_by_test_id("subtotal")).to_have_text("$90.00")
 
@@ -123,23 +147,31 @@ def test_search_to_paid_order_in_a_browser(live_server):
             page.get_by_label("Email", exact=True).fill("ada@example.com")
             page.get_by_label("Password", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_text(re.compile("from your basket into your cart"))).to_be_visible()
+            expect(
+                page.get_by_text(re.compile("from your basket into your cart"))
+            ).to_be_visible()
             expect(page.get_by_test_id("cart-count")).to_have_text("2")
 
             # Checkout: the email is prefilled for a signed-in shopper.
             page.get_by_role("link", name=re.compile("Cart")).click()
             expect(page.get_by_test_id("total")).to_have_text("$81.00")
             page.get_by_role("link", name="Checkout").click()
-            expect(page.get_by_label("Email", exact=True)).to_have_value("ada@example.com")
+            expect(page.get_by_label("Email", exact=True)).to_have_value(
+                "ada@example.com"
+            )
             page.get_by_label("Full name").fill("Ada Lovelace")
-            page.get_by_label("Shipping address").fill("12 St James's Square\nLondon SW1Y 4JH")
+            page.get_by_label("Shipping address").fill(
+                "12 St James's Square\nLondon SW1Y 4JH"
+            )
             page.get_by_role("button", name="Place order").click()
             expect(page.get_by_test_id("order-status")).to_have_text("Pending payment")
 
             # Pay with the test gateway's card.
             page.get_by_label("Card").fill("tok_success")
             page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-            expect(page.get_by_text("Payment received. Thank you for your order!")).to_be_visible()
+            expect(
+                page.get_by_text("Payment received. Thank you for your order!")
+            ).to_be_visible()
             expect(page.get_by_test_id("order-status")).to_have_text("Paid")
             _shot(page, "order")
 
@@ -150,7 +182,9 @@ def test_search_to_paid_order_in_a_browser(live_server):
                 overflow = page.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
                 )
-                assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+                assert overflow <= 0, (
+                    f"{path} scrolls sideways on a phone by {overflow}px"
+                )
         finally:
             browser.close()
 

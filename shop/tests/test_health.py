@@ -1,7 +1,9 @@
 import pytest
 
 
-def test_healthz_answers_without_touching_the_database(db, client, django_assert_num_queries):
+def test_healthz_answers_without_touching_the_database(
+    db, client, django_assert_num_queries
+):
     """/healthz only says the process is up."""
     with django_assert_num_queries(0):
         response = client.get("/healthz")

@@ -69,7 +69,9 @@ def shop():
     customer = UserFactory(email="hostile@example.com")
     category = CategoryFactory(name="Hostile tools")
     product = ProductFactory(category=category, price=Decimal("5.00"), stock=100)
-    order = order_with(products_and_quantities=[(product, 1)], user=customer, email=customer.email)
+    order = order_with(
+        products_and_quantities=[(product, 1)], user=customer, email=customer.email
+    )
     return Shop(customer, product, order, category, CouponFactory(code="HOSTILE"))
 
 
@@ -173,7 +175,8 @@ def test_hostile_value_in_each_field_is_handled(shop, form, value_name):
         # A fresh browser and fresh unique values ({n}) per field: no field's test is
         # skipped because an earlier one already registered the email or placed the order.
         valid = {
-            key.format(**values): value.format(n=n, **values) for key, value in form.fields.items()
+            key.format(**values): value.format(n=n, **values)
+            for key, value in form.fields.items()
         }
         client = visitor(shop, signed_in=form.signed_in)
         data = {**valid, field.format(**values): HOSTILE[value_name]}
@@ -191,7 +194,9 @@ def test_hostile_url_segment_is_handled(shop, path, value_name):
     url = path.format(value=quote(value, safe="%") or "x")
     for signed_in in (False, True):
         client = visitor(shop, signed_in=signed_in)
-        method = client.post if path.endswith(("pay/", "update/", "remove/")) else client.get
+        method = (
+            client.post if path.endswith(("pay/", "update/", "remove/")) else client.get
+        )
         response = method(url, {"payment_token": "tok_success", "quantity": "1"})
         _assert_handled(response)
 
@@ -211,18 +216,27 @@ def test_bad_quantities_leave_the_cart_alone_and_say_why(shop, value_name):
     ]:
         response = client.post(url, data)
         assert response.status_code == 302
-        errors = [m for m in get_messages(response.wsgi_request) if m.level_tag == "error"]
+        errors = [
+            m for m in get_messages(response.wsgi_request) if m.level_tag == "error"
+        ]
         assert errors, (url, value_name)
         cart = client.get("/cart/").context["summary"]
-        assert [(item["product_id"], item["quantity"]) for item in cart["items"]] == [(pid, 1)]
+        assert [(item["product_id"], item["quantity"]) for item in cart["items"]] == [
+            (pid, 1)
+        ]
 
 
 def test_an_offsite_next_is_never_followed(shop):
     """`next` pointing at another site is ignored by cart actions, login and register."""
     client = visitor(shop, signed_in=False)
-    for target in ["https://evil.example.com/", "//evil.example.com", "javascript:alert(1)"]:
+    for target in [
+        "https://evil.example.com/",
+        "//evil.example.com",
+        "javascript:alert(1)",
+    ]:
         add = client.post(
-            "/cart/add/", {"product_id": shop.product.pk, "quantity": "1", "next": target}
+            "/cart/add/",
+            {"product_id": shop.product.pk, "quantity": "1", "next": target},
         )
         assert add.status_code == 302 and add["Location"] == "/cart/"
         login = Client().post(

@@ -45,9 +45,13 @@ def test_api_refuses_more_than_the_maximum_quantity_per_line(
     product = products[0]
     items = "/api/v1/cart/items/"
 
-    response = customer_client.post(items, {"product_id": product.pk, "quantity": 6}, format="json")
+    response = customer_client.post(
+        items, {"product_id": product.pk, "quantity": 6}, format="json"
+    )
     assert response.status_code == 400
-    assert response.json() == {"quantity": ["Ensure this value is less than or equal to 5."]}
+    assert response.json() == {
+        "quantity": ["Ensure this value is less than or equal to 5."]
+    }
 
     assert (
         customer_client.post(
@@ -55,20 +59,28 @@ def test_api_refuses_more_than_the_maximum_quantity_per_line(
         ).status_code
         == 200
     )
-    response = customer_client.post(items, {"product_id": product.pk, "quantity": 3}, format="json")
+    response = customer_client.post(
+        items, {"product_id": product.pk, "quantity": 3}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {
         "detail": "At most 5 of one product per cart (the cart holds 3).",
         "code": "limit_exceeded", "limit": 5,
     }  # fmt: skip
 
-    response = customer_client.put(f"{items}{product.pk}/", {"quantity": 6}, format="json")
+    response = customer_client.put(
+        f"{items}{product.pk}/", {"quantity": 6}, format="json"
+    )
     assert response.status_code == 400
-    assert response.json() == {"quantity": ["Ensure this value is less than or equal to 5."]}
+    assert response.json() == {
+        "quantity": ["Ensure this value is less than or equal to 5."]
+    }
     assert get_store().quantity(f"user:{customer.pk}") == 3
 
 
-def test_page_refuses_more_than_the_maximum_quantity_per_line(settings, client, products):
+def test_page_refuses_more_than_the_maximum_quantity_per_line(
+    settings, client, products
+):
     """The add and update forms say the allowed range; the cart keeps what it had."""
     settings.CART_MAX_LINE_QUANTITY = 5
     product = products[0]
@@ -77,11 +89,19 @@ def test_page_refuses_more_than_the_maximum_quantity_per_line(settings, client, 
     assert response.status_code == 302
     assert _messages(response) == ["Choose a quantity from 1 to 5."]
 
-    assert client.post("/cart/add/", {"product_id": product.pk, "quantity": 3}).status_code == 302
+    assert (
+        client.post("/cart/add/", {"product_id": product.pk, "quantity": 3}).status_code
+        == 302
+    )
     response = client.post("/cart/add/", {"product_id": product.pk, "quantity": 3})
-    assert _messages(response)[-1] == "At most 5 of one product per cart (the cart holds 3)."
+    assert (
+        _messages(response)[-1]
+        == "At most 5 of one product per cart (the cart holds 3)."
+    )
 
-    response = client.post(f"/cart/items/{product.pk}/update/", {f"line{product.pk}-quantity": 9})
+    response = client.post(
+        f"/cart/items/{product.pk}/update/", {f"line{product.pk}-quantity": 9}
+    )
     assert _messages(response)[-1] == "Choose a quantity from 0 to 5."
     summary = client.get("/cart/").context["summary"]
     assert summary["quantity"] == 3
@@ -90,7 +110,9 @@ def test_page_refuses_more_than_the_maximum_quantity_per_line(settings, client, 
 # --- distinct lines per cart ---------------------------------------------------------------
 
 
-def test_api_refuses_more_distinct_lines_than_the_limit(settings, customer_client, products):
+def test_api_refuses_more_distinct_lines_than_the_limit(
+    settings, customer_client, products
+):
     """A product beyond CART_MAX_LINES is 400 limit_exceeded; the lines there may change."""
     settings.CART_MAX_LINES = 2
     first, second, third = products
@@ -152,8 +174,14 @@ def test_a_2mb_json_body_is_413_json(path, who, customer, seller):
     """A body above DATA_UPLOAD_MAX_MEMORY_SIZE: 413 JSON naming the limit, nothing made."""
     client = {"anonymous": APIClient(), "customer": client_for(customer),
               "seller": client_for(seller)}[who]  # fmt: skip
-    body = json.dumps({"email": "big@example.com", "password": PASSWORD, "name": "x" * TWO_MB})
-    users, products, orders = User.objects.count(), Product.objects.count(), Order.objects.count()
+    body = json.dumps(
+        {"email": "big@example.com", "password": PASSWORD, "name": "x" * TWO_MB}
+    )
+    users, products, orders = (
+        User.objects.count(),
+        Product.objects.count(),
+        Order.objects.count(),
+    )
 
     response = client.generic("POST", path, body, content_type="application/json")
 
@@ -172,7 +200,9 @@ def test_a_2mb_json_body_is_413_json(path, who, customer, seller):
 def test_a_huge_form_post_to_a_page_is_a_400_page(path):
     """A form body above the limit is refused with 400 before any view runs."""
     client = Client(raise_request_exception=False)
-    response = client.post(path, {"product_id": "1", "quantity": "1", "pad": "x" * TWO_MB})
+    response = client.post(
+        path, {"product_id": "1", "quantity": "1", "pad": "x" * TWO_MB}
+    )
     assert response.status_code == 400
     assert "Bad Request" in response.content.decode()
     assert "Traceback" not in response.content.decode()
@@ -210,7 +240,10 @@ def test_page_size_is_capped_at_100(api_client, seller):
 def low_rates(settings, monkeypatch):
     """Two requests a minute in every scope (ScopedRateThrottle reads its rates once)."""
     rates = {"auth": "2/min", "cart_write": "2/min", "checkout": "2/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
 
 
@@ -230,7 +263,9 @@ def test_login_and_register_are_throttled(low_rates, customer):
                            format="json").status_code == 401  # fmt: skip
     _is_throttled(
         client.post(
-            "/api/v1/auth/token/", {"email": customer.email, "password": PASSWORD}, format="json"
+            "/api/v1/auth/token/",
+            {"email": customer.email, "password": PASSWORD},
+            format="json",
         )
     )
     # The scope is shared: register from the same address is throttled too.
@@ -241,7 +276,9 @@ def test_login_and_register_are_throttled(low_rates, customer):
             format="json",
         )
     )
-    _is_throttled(client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json"))
+    _is_throttled(
+        client.post("/api/v1/auth/facebook/", {"access_token": "t"}, format="json")
+    )
     assert not User.objects.filter(email="n@example.com").exists()
 
 
@@ -256,7 +293,9 @@ def test_cart_writes_are_throttled_and_reads_are_not(low_rates, customer, produc
     _is_throttled(client.delete("/api/v1/cart/"))
     assert client.get("/api/v1/cart/").json()["count"] == 2
     # Another user has their own budget.
-    other = client_for(User.objects.create_user(email="o@example.com", password=PASSWORD))
+    other = client_for(
+        User.objects.create_user(email="o@example.com", password=PASSWORD)
+    )
     assert other.post("/api/v1/cart/items/", {"product_id": products[0].pk},
                       format="json").status_code == 200  # fmt: skip
 

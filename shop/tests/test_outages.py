@@ -93,19 +93,25 @@ def test_cart_api_is_503_json_when_redis_is_down(redis_down, product, customer):
     for client in (user, guest):
         _is_outage_json(client.get("/api/v1/cart/"))
         _is_outage_json(
-            client.post("/api/v1/cart/items/", {"product_id": product.pk}, format="json")
+            client.post(
+                "/api/v1/cart/items/", {"product_id": product.pk}, format="json"
+            )
         )
         _is_outage_json(client.put(f"/api/v1/cart/items/{product.pk}/", {"quantity": 2},
                                    format="json"))  # fmt: skip
         _is_outage_json(client.delete(f"/api/v1/cart/items/{product.pk}/"))
-        _is_outage_json(client.put("/api/v1/cart/coupon/", {"code": coupon.code}, format="json"))
+        _is_outage_json(
+            client.put("/api/v1/cart/coupon/", {"code": coupon.code}, format="json")
+        )
         _is_outage_json(client.delete("/api/v1/cart/"))
         _is_outage_json(client.post("/api/v1/carts/"))
         _is_outage_json(
             client.post("/api/v1/orders/", {"email": "a@example.com", "shipping_name": "A",
                                             "shipping_address": "B"}, format="json")
         )  # fmt: skip
-    _is_outage_json(user.post("/api/v1/cart/merge/", {"token": new_token()}, format="json"))
+    _is_outage_json(
+        user.post("/api/v1/cart/merge/", {"token": new_token()}, format="json")
+    )
 
 
 @pytest.mark.django_db
@@ -121,7 +127,9 @@ def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
     signed_in.force_login(customer)
     for browser in (client, signed_in):
         _is_outage_page(browser.get("/cart/"))
-        _is_outage_page(browser.post("/cart/add/", {"product_id": product.pk, "quantity": 1}))
+        _is_outage_page(
+            browser.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+        )
         _is_outage_page(browser.post(f"/cart/items/{product.pk}/update/",
                                      {f"line{product.pk}-quantity": 2}))  # fmt: skip
         _is_outage_page(browser.post(f"/cart/items/{product.pk}/remove/"))
@@ -154,10 +162,14 @@ def test_catalog_and_orders_are_still_served_when_redis_is_down(
 
 
 @pytest.mark.django_db
-def test_auth_still_works_and_throttles_fail_open_when_redis_is_down(redis_down, customer):
+def test_auth_still_works_and_throttles_fail_open_when_redis_is_down(
+    redis_down, customer
+):
     """The throttle counters live in Redis: while it is down they let requests through."""
     response = APIClient().post(
-        "/api/v1/auth/token/", {"email": customer.email, "password": PASSWORD}, format="json"
+        "/api/v1/auth/token/",
+        {"email": customer.email, "password": PASSWORD},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["access"]
@@ -227,7 +239,9 @@ def no_database_server():
 
 def _fetch(url, *, method="GET", body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers=headers or {}
+    )
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -285,7 +299,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("path,headers", PAGES)
-def test_pages_are_the_503_page_when_the_database_is_unreachable(no_database_server, path, headers):
+def test_pages_are_the_503_page_when_the_database_is_unreachable(
+    no_database_server, path, headers
+):
     """Storefront pages: the shop's 503 page, no traceback, no database error text."""
     status, response_headers, text = _fetch(no_database_server + path, headers=headers)
     assert status == 503, text[:500]

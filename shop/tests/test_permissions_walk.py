@@ -200,7 +200,10 @@ class World:
         category = CategoryFactory(name="Walk things")
         self.empty_category = CategoryFactory(name="Empty shelf")
         self.product_obj = ProductFactory(
-            seller=self.users["seller"], category=category, price=Decimal("10.00"), stock=50
+            seller=self.users["seller"],
+            category=category,
+            price=Decimal("10.00"),
+            stock=50,
         )
         self.archived_obj = ProductFactory(
             seller=self.users["seller"], category=category, is_active=False
@@ -215,16 +218,22 @@ class World:
             products_and_quantities=line, user=customer, email=customer.email,
             status=Order.Status.PAID,
         )  # fmt: skip
-        self.guest_order_obj = order_with(products_and_quantities=line, email="g@example.com")
+        self.guest_order_obj = order_with(
+            products_and_quantities=line, email="g@example.com"
+        )
 
         self.guest_cart_token = new_token()
         self.spare_cart_token = new_token()
         store = get_store()
         self.cart_ids = {"guest": f"anon:{self.guest_cart_token}"}
-        self.cart_ids.update({role: Cart.for_user(user).id for role, user in self.users.items()})
+        self.cart_ids.update(
+            {role: Cart.for_user(user).id for role, user in self.users.items()}
+        )
         for cart_id in self.cart_ids.values():
             store.add(cart_id, self.product_obj.pk, 1, self.product_obj.price)
-        store.add(f"anon:{self.spare_cart_token}", self.product_obj.pk, 2, Decimal("10.00"))
+        store.add(
+            f"anon:{self.spare_cart_token}", self.product_obj.pk, 2, Decimal("10.00")
+        )
 
         self.login_refresh = str(RefreshToken.for_user(self.login_user))
 
@@ -275,7 +284,9 @@ class World:
             "products": list(Product.objects.order_by("pk").values()),
             "categories": list(Category.objects.order_by("pk").values()),
             "coupons": list(Coupon.objects.order_by("pk").values()),
-            "orders": list(Order.objects.order_by("pk").values("number", "status", "total")),
+            "orders": list(
+                Order.objects.order_by("pk").values("number", "status", "total")
+            ),
             "carts": carts,
         }
 
@@ -343,8 +354,12 @@ def test_each_caller_reads_and_writes_only_their_own_cart(world):
     token still works on its own cart, and the token's cart is untouched."""
     store = get_store()
     for quantity, role in enumerate(["guest", *USERS], start=2):
-        store.set(world.cart_ids[role], world.product_obj.pk, quantity, Decimal("10.00"))
-    expected = {role: quantity for quantity, role in enumerate(["guest", *USERS], start=2)}
+        store.set(
+            world.cart_ids[role], world.product_obj.pk, quantity, Decimal("10.00")
+        )
+    expected = {
+        role: quantity for quantity, role in enumerate(["guest", *USERS], start=2)
+    }
     for role in ["guest", *USERS]:
         # A signed-in caller also sends the guest's token: it must not redirect them.
         client = world.client(role, HTTP_X_CART_TOKEN=world.guest_cart_token)
@@ -355,7 +370,10 @@ def test_each_caller_reads_and_writes_only_their_own_cart(world):
         assert not store.exists(world.cart_ids[role])
         for other in expected.keys() - {role}:
             if store.exists(world.cart_ids[other]):
-                assert store.quantity(world.cart_ids[other]) == expected[other], (role, other)
+                assert store.quantity(world.cart_ids[other]) == expected[other], (
+                    role,
+                    other,
+                )
 
 
 def test_a_made_up_or_user_shaped_cart_token_is_404(api_client, world):
@@ -366,7 +384,9 @@ def test_a_made_up_or_user_shaped_cart_token_is_404(api_client, world):
         assert response.status_code == 404, token
         assert response.json()["code"] == "cart_not_found"
     merged = client_for(world.users["seller"]).post(
-        "/api/v1/cart/merge/", {"token": f"user:{world.users['customer'].pk}"}, format="json"
+        "/api/v1/cart/merge/",
+        {"token": f"user:{world.users['customer'].pk}"},
+        format="json",
     )
     assert merged.status_code in (400, 404)
     assert get_store().quantity(world.cart_ids["customer"]) == 1
@@ -396,7 +416,9 @@ def test_someone_elses_order_looks_exactly_like_a_missing_one(world):
     # A wrong order token is no better than none.
     guest = APIClient()
     guest.credentials(HTTP_X_ORDER_TOKEN=world.customer_order_obj.access_token)
-    assert guest.get(f"/api/v1/orders/{world.guest_order_obj.number}/").status_code == 404
+    assert (
+        guest.get(f"/api/v1/orders/{world.guest_order_obj.number}/").status_code == 404
+    )
 
 
 def test_archived_products_are_listed_only_for_their_seller_and_staff(world):
@@ -436,7 +458,10 @@ def test_staff_may_create_a_product_for_a_seller(world):
     """Staff name the seller of a new product."""
     response = world.client("staff").post(
         "/api/v1/products/",
-        {**fill(PRODUCT_BODY, world.values("staff")), "seller": world.users["seller"].pk},
+        {
+            **fill(PRODUCT_BODY, world.values("staff")),
+            "seller": world.users["seller"].pk,
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -45,5 +45,7 @@ def test_an_unreachable_service_is_a_warning_not_a_pass(tmp_path):
                                           "audited: django (5.2.19)"},
     ]})  # fmt: skip
     assert result.returncode == 0
-    assert result.stdout.startswith("warning: pip-audit could not audit 1 of 1 dependencies")
+    assert result.stdout.startswith(
+        "warning: pip-audit could not audit 1 of 1 dependencies"
+    )
     assert "no known vulnerability" not in result.stdout

@@ -26,7 +26,11 @@ from orders.tests.factories import order_with
 pytestmark = pytest.mark.django_db
 
 _serial = count()
-ADDRESS = {"email": "q@example.com", "shipping_name": "Q", "shipping_address": "1 Count Road"}
+ADDRESS = {
+    "email": "q@example.com",
+    "shipping_name": "Q",
+    "shipping_address": "1 Count Road",
+}
 
 
 @dataclass
@@ -49,7 +53,9 @@ class Call:
 
 
 def _products(n, **extra):
-    return [ProductFactory(price=Decimal("10.00") + i, stock=100, **extra) for i in range(n)]
+    return [
+        ProductFactory(price=Decimal("10.00") + i, stock=100, **extra) for i in range(n)
+    ]
 
 
 def _json_count(key, n):
@@ -65,14 +71,21 @@ def _json_count(key, n):
 def product_list(n):
     # Each product has its own seller and category (the factories' sub-factories).
     _products(n)
-    return Call(client_for(UserFactory()), "get", "/api/v1/products/?page_size=100", 200)
+    return Call(
+        client_for(UserFactory()), "get", "/api/v1/products/?page_size=100", 200
+    )
 
 
 def product_list_search(n):
     for _ in range(n):
-        ProductFactory(name=f"Copper kettle {next(_serial)}", description="Boils water.")
+        ProductFactory(
+            name=f"Copper kettle {next(_serial)}", description="Boils water."
+        )
     return Call(
-        client_for(UserFactory()), "get", "/api/v1/products/?search=kettle&page_size=100", 200
+        client_for(UserFactory()),
+        "get",
+        "/api/v1/products/?search=kettle&page_size=100",
+        200,
     )
 
 
@@ -81,20 +94,26 @@ def product_list_category(n):
     for _ in range(n):
         ProductFactory(category=CategoryFactory(parent=parent))
     path = f"/api/v1/products/?category={parent.slug}&page_size=100"
-    return Call(client_for(UserFactory()), "get", path, 200, check=_json_count("results", n))
+    return Call(
+        client_for(UserFactory()), "get", path, 200, check=_json_count("results", n)
+    )
 
 
 def product_detail(n):
     # "n items" for a detail: a catalog of n products around the one asked for.
     products = _products(n)
-    return Call(client_for(UserFactory()), "get", f"/api/v1/products/{products[-1].pk}/", 200)
+    return Call(
+        client_for(UserFactory()), "get", f"/api/v1/products/{products[-1].pk}/", 200
+    )
 
 
 def category_list(n):
     parent = CategoryFactory()
     for _ in range(n):
         CategoryFactory(parent=parent)  # the parent's slug is rendered
-    return Call(client_for(UserFactory()), "get", "/api/v1/categories/?page_size=100", 200)
+    return Call(
+        client_for(UserFactory()), "get", "/api/v1/categories/?page_size=100", 200
+    )
 
 
 def seller_list(n):
@@ -106,14 +125,18 @@ def seller_list(n):
 def cart_view(n):
     user = UserFactory()
     cart_with([(p, 1) for p in _products(n)], user=user)
-    return Call(client_for(user), "get", "/api/v1/cart/", 200, check=_json_count("items", n))
+    return Call(
+        client_for(user), "get", "/api/v1/cart/", 200, check=_json_count("items", n)
+    )
 
 
 def cart_view_with_coupon(n):
     user = UserFactory()
     category = CategoryFactory()
     coupon = CouponFactory(categories=[category])
-    products = [ProductFactory(category=CategoryFactory(parent=category)) for _ in range(n)]
+    products = [
+        ProductFactory(category=CategoryFactory(parent=category)) for _ in range(n)
+    ]
     cart_with([(p, 1) for p in products], user=user, coupon=coupon.code)
 
     def check(response):
@@ -173,7 +196,9 @@ def order_list(n):
 
 def order_detail(n):
     user = UserFactory()
-    order = order_with(products_and_quantities=[(p, 1) for p in _products(n)], user=user)
+    order = order_with(
+        products_and_quantities=[(p, 1) for p in _products(n)], user=user
+    )
     return Call(
         client_for(user), "get", f"/api/v1/orders/{order.number}/", 200,
         check=_json_count("items", n),
@@ -182,7 +207,9 @@ def order_detail(n):
 
 def coupon_list(n):
     for _ in range(n):
-        CouponFactory(products=_products(2), categories=[CategoryFactory(), CategoryFactory()])
+        CouponFactory(
+            products=_products(2), categories=[CategoryFactory(), CategoryFactory()]
+        )
     staff = UserFactory(is_staff=True)
     return Call(client_for(staff), "get", "/api/v1/coupons/?page_size=100", 200)
 

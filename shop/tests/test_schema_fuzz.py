@@ -87,7 +87,9 @@ def load_schema():
 
 
 def _operations() -> dict[str, object]:
-    return {result.ok().label: result.ok() for result in load_schema().get_all_operations()}
+    return {
+        result.ok().label: result.ok() for result in load_schema().get_all_operations()
+    }
 
 
 OPERATIONS = _operations()
@@ -122,13 +124,20 @@ class Shop:
             status=Order.Status.PAID,
         )
         self.guest_order = order_with(products_and_quantities=[(self.saw, 1)])
-        self.refresh = {role: str(RefreshToken.for_user(self.user(role))) for role in ROLES[2:]}
+        self.refresh = {
+            role: str(RefreshToken.for_user(self.user(role))) for role in ROLES[2:]
+        }
         self.access = {
-            role: str(RefreshToken.for_user(self.user(role)).access_token) for role in ROLES[2:]
+            role: str(RefreshToken.for_user(self.user(role)).access_token)
+            for role in ROLES[2:]
         }
 
     def user(self, role):
-        return {"customer": self.customer, "seller": self.seller, "staff": self.staff}.get(role)
+        return {
+            "customer": self.customer,
+            "seller": self.seller,
+            "staff": self.staff,
+        }.get(role)
 
     def seed_carts(self):
         """The carts live in the cart store, outside the rolled-back transaction."""
@@ -136,7 +145,9 @@ class Shop:
         if settings.REDIS_URL:
             get_redis_connection("default").flushdb()
         reset_local_store()
-        cart_with([(self.hammer, 2), (self.saw, 1)], coupon=COUPON_CODE, user=self.customer)
+        cart_with(
+            [(self.hammer, 2), (self.saw, 1)], coupon=COUPON_CODE, user=self.customer
+        )
         cart_with([(self.saw, 1)], user=self.seller)
         cart_with([(self.hammer, 1)], user=self.staff)
         # A fixed token, so that examples (and their replays) are reproducible.
@@ -219,8 +230,14 @@ def facebook(settings):
 
 @pytest.fixture
 def shop(db, settings, in_process_requests, facebook):
-    rates = {scope: "100000/min" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    rates = {
+        scope: "100000/min"
+        for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
     return Shop()
 
 
@@ -238,7 +255,9 @@ def _steer(data, case, shop: Shop, role: str) -> None:
         for name in list(case.body):
             known = shop.body_values(role, name)
             if known and not data.draw(st.booleans(), label=f"generated body {name}"):
-                case.body[name] = data.draw(st.sampled_from(known), label=f"body {name}")
+                case.body[name] = data.draw(
+                    st.sampled_from(known), label=f"body {name}"
+                )
     # The role's credentials; a generated cart or order token is kept now and then.
     for header, value in shop.headers(role).items():
         if header == "Authorization" or not data.draw(st.booleans(), label=header):
@@ -330,7 +349,9 @@ def redis_down(settings):
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
-def test_operation_conforms_to_schema_with_redis_down(shop, redis_down, label, record_property):
+def test_operation_conforms_to_schema_with_redis_down(
+    shop, redis_down, label, record_property
+):
     """With the cart store and cache unreachable, every answer is still documented: the
     cart's 503 JSON included, and no other 5xx."""
     statuses = Counter()

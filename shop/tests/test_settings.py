@@ -19,19 +19,27 @@ def _env_example() -> dict[str, str]:
 
 
 def _run_manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_"))
+    }
     clean.pop("DATABASE_URL", None)
     clean.pop("REDIS_URL", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def test_check_deploy_is_clean_with_the_production_values_of_env_example():
     """`manage.py check --deploy` reports nothing with .env.example's production values."""
     env = _env_example()
-    env["DATABASE_URL"] = "sqlite:////tmp/deploy-check.sqlite3"  # no server needed for checks
+    env["DATABASE_URL"] = (
+        "sqlite:////tmp/deploy-check.sqlite3"  # no server needed for checks
+    )
     result = _run_manage("check", "--deploy", "--fail-level", "DEBUG", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -64,7 +72,10 @@ def _settings_under(env: dict[str, str]) -> dict:
         "import json; from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
     )
-    base = {"DJANGO_SECRET_KEY": "x" * 60, "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3"}
+    base = {
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    }
     result = _run_manage("shell", "-c", code, env={**base, **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])

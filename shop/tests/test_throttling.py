@@ -68,7 +68,17 @@ def test_same_decisions_and_waits_as_simple_rate_throttle(needs_redis):
         assert mine == drf, offset
         assert my_wait == pytest.approx(drf_wait), offset
     assert [allowed for _, (allowed, _), _ in decisions] == [
-        True, True, True, False, False, True, False, True, True, False, True
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
     ]
     assert decisions[3][2][0] == pytest.approx(57.0)
 
@@ -107,11 +117,15 @@ def test_redis_errors_let_the_request_through(needs_redis, monkeypatch):
 
 def test_without_django_redis_it_is_simple_rate_throttle(settings):
     """With the in-process cache the window is DRF's own (no script, same limits)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
     assert throttling._window_script() is None
     throttle_class, _ = throttles(Clock(), rate="2/min")
     request = APIRequestFactory().post("/", REMOTE_ADDR="10.0.0.10")
 
     assert [throttle_class().allow_request(request, None) for _ in range(3)] == [
-        True, True, False
+        True,
+        True,
+        False,
     ]

@@ -89,7 +89,9 @@ class Command(BaseCommand):
             metavar="N",
             help="Also make sure N bulk products exist (no images), for benchmarks.",
         )
-        parser.add_argument("--no-images", action="store_true", help="Skip generated images.")
+        parser.add_argument(
+            "--no-images", action="store_true", help="Skip generated images."
+        )
 
     def handle(self, *args, products: int, no_images: bool, **options):
         if products < 0 or products > 10_000_000:
@@ -97,7 +99,9 @@ class Command(BaseCommand):
         users = self.seed_users()
         leaves = self.seed_categories()
         created = self.seed_products(users, leaves, images=not no_images)
-        self.stdout.write(self.style.SUCCESS(f"Demo catalog ready ({created} products added)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo catalog ready ({created} products added).")
+        )
         if products:
             self.seed_bulk(products, users, leaves)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
@@ -134,12 +138,15 @@ class Command(BaseCommand):
                 leaves.append(parent)
             for child_name in children:
                 child, _ = Category.objects.get_or_create(
-                    slug=slugify(child_name), defaults={"name": child_name, "parent": parent}
+                    slug=slugify(child_name),
+                    defaults={"name": child_name, "parent": parent},
                 )
                 leaves.append(child)
         return leaves
 
-    def seed_products(self, users: dict, leaves: list[Category], *, images: bool) -> int:
+    def seed_products(
+        self, users: dict, leaves: list[Category], *, images: bool
+    ) -> int:
         sellers = [users["seller@example.com"], users["seller2@example.com"]]
         created = 0
         index = 0
@@ -178,7 +185,9 @@ class Command(BaseCommand):
         """Insert bulk products ``bulk-<n>-...`` until ``total`` exist."""
         existing = Product.objects.filter(slug__startswith="bulk-").count()
         if existing >= total:
-            self.stdout.write(f"{existing} bulk products already exist; nothing to add.")
+            self.stdout.write(
+                f"{existing} bulk products already exist; nothing to add."
+            )
             return
         sellers = [users["seller@example.com"].pk, users["seller2@example.com"].pk]
         category_ids = [c.pk for c in leaves]
@@ -188,7 +197,8 @@ class Command(BaseCommand):
             upto = min(done + BATCH_SIZE, total)
             with transaction.atomic():
                 batch = [
-                    self.bulk_product(n, sellers, category_ids) for n in range(done + 1, upto + 1)
+                    self.bulk_product(n, sellers, category_ids)
+                    for n in range(done + 1, upto + 1)
                 ]
                 Product.objects.bulk_create(batch, batch_size=BATCH_SIZE)
                 StockMovement.objects.bulk_create(
@@ -234,5 +244,7 @@ class Command(BaseCommand):
         filled = width * done // total
         bar = "#" * filled + "-" * (width - filled)
         end = "\n" if not self.stdout.isatty() else ""
-        self.stdout.write(f"\r[{bar}] {100 * done // total:3d}% {done:,}/{total:,}", ending=end)
+        self.stdout.write(
+            f"\r[{bar}] {100 * done // total:3d}% {done:,}/{total:,}", ending=end
+        )
         sys.stdout.flush()
