@@ -224,7 +224,7 @@ def report(rows, tps, seconds) -> str:
         "-T 10` measured in the same run. Re-run: `.venv/bin/python bench/checkout.py --write`.",
         "",
         f"Measured {when} on {machine()}; load average at the start {LOAD_AT_START}.",
-        "Other work was sharing the machine, so compare the ratios within this table, not",
+        "The load average says what else ran; compare the ratios within this table, not",
         "absolute numbers across runs.",
         "",
         f"`pgbench -N -c 4`: **{tps:,.0f} TPS**",
@@ -239,11 +239,12 @@ def report(rows, tps, seconds) -> str:
         )
     lines += [
         "",
-        "A checkout is 15 statements in one transaction (advisory lock, idempotency-key check,",
-        "product locks, category lineage, order, items, stock lock + update, movements, key,",
-        "commit) plus a Redis read and, after commit, the cart's deletion. A single-buyer",
-        "cProfile showed about 40% of the time waiting in psycopg2 and the rest Python (ORM,",
-        "pricing); on 2 cores, buyers beyond the cores add latency, not throughput.",
+        "A 3-line checkout without coupon or key is 11 statements: the owner's advisory",
+        "lock, BEGIN, one SELECT ... FOR UPDATE of the products, the order, its items, one",
+        "stock UPDATE and the movements (in a savepoint), COMMIT, the unlock; plus one Redis",
+        "snapshot read and, after commit, the cart's deletion. About 40% of a single buyer's",
+        "time waits in psycopg2, the rest is Python (ORM, pricing); on 2 cores, buyers beyond",
+        "the cores add latency, not throughput.",
         SECTION_END,
     ]
     return "\n".join(lines) + "\n"
