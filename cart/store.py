@@ -6,12 +6,17 @@ Layout of a cart (key ``cart:<cart id>``, e.g. ``cart:user:42`` or ``cart:anon:<
     "<product id>" -> "<quantity>:<unit price>:o"      a line whose "out of stock" was reported
     "_"            -> "1"                              marker: the cart exists even when empty
     "_c"           -> "<coupon code>"                  the cart's coupon
+    "_e"           -> "<expiry ms>:<ttl>"              when the key expires (Redis's clock,
+                                                       ms since the epoch), the TTL set
 
 One plain string per line keeps parsing cheap (one split, one int, one Decimal). Every
-write refreshes the sliding TTL (``settings.CART_TTL``). Read-check-write operations are
-registered Lua scripts (one EVALSHA: atomic and a single round trip); plain reads are one
-command. Without ``REDIS_URL`` an in-process store gives the same semantics (thread-safe,
-with TTLs), so the embedded default behaves like production.
+write refreshes the sliding TTL (``settings.CART_TTL``) and, in the same script, stamps
+``_e`` with the absolute expiry (``redis.call('TIME')`` + TTL), so a read is one plain
+HGETALL (no TTL command): the seconds left are ``_e`` minus now, clamped to [0, TTL]; a
+hash written before ``_e`` existed falls back to one TTL command. Read-check-write
+operations are registered Lua scripts (one EVALSHA: atomic and a single round trip); plain
+reads are one command. Without ``REDIS_URL`` an in-process store gives the same
+semantics (thread-safe, with TTLs), so the embedded default behaves like production.
 
 This module knows nothing about products or prices beyond what it stores: limits such as
 stock caps are passed in by ``cart.services``.
@@ -34,8 +39,13 @@ from shop.money import quantize
 KEY_PREFIX = "cart:"
 MARKER = "_"
 COUPON = "_c"
+EXPIRES = "_e"  # "<absolute expiry in ms since the epoch>:<ttl in seconds>"
 NOTED = "o"  # suffix flag: the line's "out of stock" warning was already given
-_RESERVED, _COUPON = MARKER.encode(), COUPON.encode()  # as HGETALL returns them (bytes)
+_RESERVED, _COUPON, _EXPIRES = (
+    MARKER.encode(),
+    COUPON.encode(),
+    EXPIRES.encode(),
+)  # as HGETALL returns them (bytes)
 
 
 class CartLine(NamedTuple):
@@ -116,13 +126,27 @@ def _ttl() -> int:
 
 # --- Lua: each script is one atomic step ---------------------------------------------------
 
-# Count of product lines in KEYS[1] (all fields but the marker and the coupon).
-_LUA_COUNT_FN = """
-local function line_count(key)
-  return redis.call('HLEN', key) - redis.call('HEXISTS', key, '_')
-    - redis.call('HEXISTS', key, '_c')
+# Sets the key's TTL and stamps '_e' with its absolute expiry (Redis's clock, in ms) and
+# the TTL, atomically with the write that calls it: a read then needs no TTL command.
+_LUA_STAMP_FN = """
+local function stamp(key, ttl)
+  local t = redis.call('TIME')
+  redis.call('EXPIRE', key, ttl)
+  redis.call('HSET', key, '_e', string.format('%.0f', (tonumber(t[1]) + tonumber(ttl)) * 1000
+    + math.floor(tonumber(t[2]) / 1000)) .. ':' .. ttl)
 end
 """
+
+# Count of product lines in KEYS[1] (all fields but the marker, coupon and expiry).
+_LUA_COUNT_FN = (
+    _LUA_STAMP_FN
+    + """
+local function line_count(key)
+  return redis.call('HLEN', key) - redis.call('HEXISTS', key, '_')
+    - redis.call('HEXISTS', key, '_c') - redis.call('HEXISTS', key, '_e')
+end
+"""
+)
 
 # ARGV: product id, quantity to add, unit price, ttl, max quantity (-1: none), max lines (-1: none)
 # Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
@@ -146,7 +170,7 @@ end
 local newq = curq + qty
 if maxq >= 0 and newq > maxq then return {-1, curq} end
 redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1')
-redis.call('EXPIRE', key, ttl)
+stamp(key, ttl)
 return {1, newq}
 """
 )
@@ -162,7 +186,7 @@ local cur = redis.call('HGET', key, pid)
 if qty <= 0 then
   redis.call('HDEL', key, pid)
   redis.call('HSET', key, '_', '1')
-  redis.call('EXPIRE', key, ttl)
+  stamp(key, ttl)
   return {1, 0}
 end
 if cur then
@@ -174,54 +198,63 @@ elseif maxlines >= 0 then
   if n >= maxlines then return {-2, n} end
 end
 redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1')
-redis.call('EXPIRE', key, ttl)
+stamp(key, ttl)
 return {1, qty}
 """
 )
 
 # ARGV: product id, ttl. Returns 1 if the line was there.
-_LUA_REMOVE = """
+_LUA_REMOVE = (
+    _LUA_STAMP_FN
+    + """
 local removed = redis.call('HDEL', KEYS[1], ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then stamp(KEYS[1], ARGV[2]) end
 return removed
 """
+)
 
 # ARGV: code ('' removes), ttl
-_LUA_SET_COUPON = """
+_LUA_SET_COUPON = (
+    _LUA_STAMP_FN
+    + """
 if ARGV[1] == '' then
   redis.call('HDEL', KEYS[1], '_c')
 else
   redis.call('HSET', KEYS[1], '_c', ARGV[1])
 end
 redis.call('HSET', KEYS[1], '_', '1')
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+stamp(KEYS[1], ARGV[2])
 return 1
 """
+)
 
 _LUA_QUANTITY = """
-local vals = redis.call('HVALS', KEYS[1])
+local flat = redis.call('HGETALL', KEYS[1])
 local total = 0
-for i = 1, #vals do
-  local v = vals[i]
-  local a = string.find(v, ':', 1, true)
-  if a then total = total + tonumber(string.sub(v, 1, a - 1)) end
+for i = 1, #flat, 2 do
+  if string.sub(flat[i], 1, 1) ~= '_' then
+    local v = flat[i + 1]
+    local a = string.find(v, ':', 1, true)
+    if a then total = total + tonumber(string.sub(v, 1, a - 1)) end
+  end
 end
 return total
 """
 
 _LUA_COUNT = _LUA_COUNT_FN + "return line_count(KEYS[1])"
 
-_LUA_SNAPSHOT = "return {redis.call('TTL', KEYS[1]), redis.call('HGETALL', KEYS[1])}"
-
 # KEYS: src, dst. ARGV: ttl. Replaces dst with a copy of src. Returns 0 if src is missing.
-_LUA_COPY = """
+_LUA_COPY = (
+    _LUA_STAMP_FN
+    + """
 local flat = redis.call('HGETALL', KEYS[1])
 if #flat == 0 then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(flat))
-redis.call('EXPIRE', KEYS[2], ARGV[1])
+stamp(KEYS[2], ARGV[1])
 return 1
 """
+)
 
 # KEYS: src, dst. ARGV: ttl, max quantity, max lines, then pairs (product id, cap).
 # Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it);
@@ -243,7 +276,7 @@ for i = 1, #flat, 2 do
   local f, v = flat[i], flat[i + 1]
   if f == '_c' then
     if redis.call('HSETNX', dst, '_c', v) == 1 then out[1] = 1 end
-  elseif f ~= '_' then
+  elseif string.sub(f, 1, 1) ~= '_' then
     local a = string.find(v, ':', 1, true)
     local b = string.find(v, ':', a + 1, true)
     local q = tonumber(string.sub(v, 1, a - 1))
@@ -274,7 +307,7 @@ for i = 1, #flat, 2 do
 end
 redis.call('DEL', src)
 redis.call('HSET', dst, '_', '1')
-redis.call('EXPIRE', dst, ttl)
+stamp(dst, ttl)
 return out
 """
 )
@@ -282,7 +315,9 @@ return out
 # ARGV: ttl, then triples (field, expected value, new value); '' as new deletes.
 # Each triple applies only if the field still holds the expected value (compare-and-set),
 # so a read's write-back never undoes a concurrent write. Returns how many applied.
-_LUA_CAS = """
+_LUA_CAS = (
+    _LUA_STAMP_FN
+    + """
 local applied = 0
 for i = 2, #ARGV, 3 do
   local f, expected, new = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -293,17 +328,33 @@ for i = 2, #ARGV, 3 do
 end
 if applied > 0 then
   redis.call('HSET', KEYS[1], '_', '1')
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  stamp(KEYS[1], ARGV[1])
 end
 return applied
 """
+)
 
 # ARGV: ttl. Creates the cart (marker only) or refreshes it. Returns 1 if it was new.
-_LUA_TOUCH = """
+_LUA_TOUCH = (
+    _LUA_STAMP_FN
+    + """
 local created = redis.call('HSETNX', KEYS[1], '_', '1')
-redis.call('EXPIRE', KEYS[1], ARGV[1])
+stamp(KEYS[1], ARGV[1])
 return created
 """
+)
+
+# ARGV: seconds. Like EXPIRE (a TTL <= 0 deletes the cart), plus the '_e' stamp.
+# Returns 1 if the cart existed.
+_LUA_SET_TTL = (
+    _LUA_STAMP_FN
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if tonumber(ARGV[1]) <= 0 then redis.call('DEL', KEYS[1]) return 1 end
+stamp(KEYS[1], ARGV[1])
+return 1
+"""
+)
 
 
 def _s(value) -> str:
@@ -322,11 +373,11 @@ class RedisCartStore:
         self._set_coupon = register(_LUA_SET_COUPON)
         self._quantity = register(_LUA_QUANTITY)
         self._count = register(_LUA_COUNT)
-        self._snapshot = register(_LUA_SNAPSHOT)
         self._copy = register(_LUA_COPY)
         self._merge = register(_LUA_MERGE)
         self._cas = register(_LUA_CAS)
         self._touch = register(_LUA_TOUCH)
+        self._set_ttl = register(_LUA_SET_TTL)
 
     # -- writes --------------------------------------------------------------------------
     def touch(self, cart_id: str) -> bool:
@@ -388,7 +439,7 @@ class RedisCartStore:
         self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _ttl()])
 
     def set_ttl(self, cart_id: str, seconds: int) -> bool:
-        return bool(self.client.expire(KEY_PREFIX + cart_id, int(seconds)))
+        return bool(self._set_ttl(keys=[KEY_PREFIX + cart_id], args=[int(seconds)]))
 
     def destroy(self, cart_id: str) -> bool:
         return bool(self.client.delete(KEY_PREFIX + cart_id))
@@ -458,15 +509,22 @@ class RedisCartStore:
         return _lines_from_items(self.client.hgetall(KEY_PREFIX + cart_id).items())[0]
 
     def snapshot(self, cart_id: str) -> CartSnapshot:
-        ttl, flat = self._snapshot(keys=[KEY_PREFIX + cart_id])
-        lines, coupon = _lines_from_flat(flat)
-        exists = ttl != -2
-        return CartSnapshot(
-            lines=tuple(lines),
-            coupon=coupon,
-            ttl=ttl if ttl >= 0 else None,
-            exists=exists,
-        )
+        """Lines, coupon and seconds left in one plain HGETALL (a missing key is an empty
+        hash); the seconds left come from the ``_e`` stamp, or from one TTL command for a
+        hash written before the stamp existed."""
+        key = KEY_PREFIX + cart_id
+        fields = self.client.hgetall(key)
+        if not fields:
+            return _MISSING
+        lines, coupon, stamp = _parse_fields(fields.items())
+        if stamp is not None:
+            ttl = _seconds_left(stamp)
+        else:
+            ttl = self.client.ttl(key)
+            if ttl == -2:  # expired between the two commands
+                return _MISSING
+            ttl = ttl if ttl >= 0 else None
+        return CartSnapshot(lines=tuple(lines), coupon=coupon, ttl=ttl, exists=True)
 
     def count(self, cart_id: str) -> int:
         return int(self._count(keys=[KEY_PREFIX + cart_id]))
@@ -498,29 +556,49 @@ def _check(status: int, value: int) -> int:
     return int(value)
 
 
-def _lines_from_flat(flat: list) -> tuple[list[CartLine], str | None]:
-    """Lines and coupon of HGETALL's flat reply ``[field, value, field, value, ...]``.
+_MISSING = CartSnapshot(lines=(), coupon=None, ttl=None, exists=False)
+
+
+def _seconds_left(stamp: bytes) -> int:
+    """Seconds until the ``_e`` stamp's expiry (rounded up, like the local store), clamped
+    to [0, the TTL that was set]: a clock of this process ahead of or behind Redis's can
+    neither make it negative nor longer than the cart's lifetime."""
+    expires_ms, _, ttl = stamp.partition(b":")
+    left = -((time.time_ns() // 1_000_000 - int(expires_ms)) // 1000)
+    return min(max(left, 0), int(ttl))
+
+
+def _parse_fields(pairs) -> tuple[list[CartLine], str | None, bytes | None]:
+    """Lines, coupon and ``_e`` stamp of a hash's ``(field, value)`` pairs.
 
     The hot read (every cart view): fields and values stay bytes, one split per line,
     ``int`` straight from bytes, only the price decoded for ``Decimal``; lines sorted by
     product id (the tuples' first item, unique)."""
-    if flat and isinstance(flat[0], str):  # a client that decodes replies
-        flat = [item.encode() for item in flat]
-    lines, coupon = [], None
-    pairs = iter(flat)
-    for field, raw in zip(pairs, pairs, strict=True):
+    lines, coupon, stamp = [], None, None
+    append = lines.append
+    for field, raw in pairs:
+        if isinstance(field, str):  # a client that decodes replies
+            field, raw = field.encode(), raw.encode()
         if field[:1] == _RESERVED:
             if field == _COUPON:
                 coupon = raw.decode()
+            elif field == _EXPIRES:
+                stamp = raw
             continue
         parts = raw.split(b":")
-        lines.append(
+        append(
             CartLine(
                 int(field), int(parts[0]), Decimal(parts[1].decode()), len(parts) > 2
             )
         )
     lines.sort()
-    return lines, coupon
+    return lines, coupon, stamp
+
+
+def _lines_from_flat(flat: list) -> tuple[list[CartLine], str | None]:
+    """Lines and coupon of HGETALL's flat reply ``[field, value, field, value, ...]``."""
+    pairs = iter(flat)
+    return _parse_fields(zip(pairs, pairs, strict=True))[:2]
 
 
 def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
@@ -540,6 +618,11 @@ def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
 
 
 # --- the in-process store -------------------------------------------------------------------
+
+
+def _stamp(ttl: int) -> str:
+    """The ``_e`` field as the Redis scripts write it (this process's clock)."""
+    return f"{time.time_ns() // 1_000_000 + ttl * 1000}:{ttl}"
 
 
 class LocalCartStore:
@@ -570,10 +653,9 @@ class LocalCartStore:
         self, cart_id: str, fields: dict[str, str], ttl: int | None = None
     ) -> None:
         fields[MARKER] = "1"
-        self._data[cart_id] = (
-            fields,
-            time.monotonic() + (_ttl() if ttl is None else ttl),
-        )
+        ttl = _ttl() if ttl is None else ttl
+        fields[EXPIRES] = _stamp(ttl)
+        self._data[cart_id] = (fields, time.monotonic() + ttl)
 
     @staticmethod
     def _line_count(fields: dict[str, str]) -> int:
@@ -660,7 +742,7 @@ class LocalCartStore:
             if int(seconds) <= 0:
                 del self._data[cart_id]
             else:
-                self._data[cart_id] = (fields, time.monotonic() + int(seconds))
+                self._write(cart_id, fields, int(seconds))
             return True
 
     def destroy(self, cart_id) -> bool:

@@ -347,3 +347,125 @@ def test_cart_line_is_immutable_and_named():
     )
     with pytest.raises(AttributeError):
         line.quantity = 3
+
+
+def _stamp(store, cart_id):
+    """The raw ``_e`` field of a cart as ``(expiry ms, ttl)``, or None."""
+    if isinstance(store, RedisCartStore):
+        raw = store.client.hget("cart:" + cart_id, "_e")
+        raw = None if raw is None else raw.decode()
+    else:
+        entry = store._data.get(cart_id)
+        raw = None if entry is None else entry[0].get("_e")
+    if raw is None:
+        return None
+    expires_ms, ttl = raw.split(":")
+    return int(expires_ms), int(ttl)
+
+
+def _assert_stamped(store, cart_id, ttl):
+    now_ms = time.time_ns() // 1_000_000
+    expires_ms, stamped_ttl = _stamp(store, cart_id)
+    assert stamped_ttl == ttl
+    assert now_ms + ttl * 1000 - 2000 <= expires_ms <= now_ms + ttl * 1000 + 1000
+
+
+def test_every_write_stamps_the_absolute_expiry(store, settings):
+    """Every write (touch, add, set, remove, coupon, compare-and-set, set_ttl, the copy and
+    merge destinations) rewrites the '_e' field with now + the TTL it set, so a snapshot
+    can tell the seconds left without a TTL command."""
+    settings.CART_TTL = 1000
+
+    def stamped_after(write, cart_id="c1"):
+        store.set_ttl(cart_id, 50)
+        _assert_stamped(store, cart_id, 50)
+        write()
+        _assert_stamped(store, cart_id, 1000)
+
+    assert store.touch("c1") is True
+    _assert_stamped(store, "c1", 1000)
+    stamped_after(lambda: store.touch("c1"))
+    stamped_after(lambda: store.add("c1", 1, 2, P))
+    stamped_after(lambda: store.set("c1", 1, 3, P))
+    stamped_after(lambda: store.set("c1", 2, 1, P))
+    stamped_after(lambda: store.set("c1", 2, 0, P))
+    stamped_after(lambda: store.remove("c1", 1))
+    stamped_after(lambda: store.set_coupon("c1", "SAVE"))
+    store.add("c1", 5, 1, P)
+    stamped_after(
+        lambda: store.apply_changes(
+            "c1", [LineChange(5, CartLine(5, 1, P), CartLine(5, 4, P))]
+        )
+    )
+    store.add("src", 5, 1, P)
+    store.set_ttl("src", 20)
+    assert store.copy("src", "dst") is True
+    _assert_stamped(store, "dst", 1000)  # not the source's stamp
+    store.set_ttl("src", 20)
+    store.merge("src", "c1")
+    _assert_stamped(store, "c1", 1000)
+    # The stamp is bookkeeping: never a line, never counted, never merged or summed.
+    assert [line.product_id for line in store.lines("c1")] == [5]
+    assert store.count("c1") == 1
+    assert store.quantity("c1") == 5
+    assert store.get_coupon("c1") == "SAVE"
+
+
+def test_set_ttl_zero_deletes_without_leaving_a_stamp(store):
+    """set_ttl(0) removes the cart like EXPIRE 0 (the stamp does not recreate it)."""
+    store.add("c1", 1, 1, P)
+    assert store.set_ttl("c1", 0) is True
+    assert store.exists("c1") is False
+    assert _stamp(store, "c1") is None
+    assert store.set_ttl("c1", 10) is False
+
+
+def test_snapshot_ttl_matches_the_keys_ttl(store, settings):
+    """The seconds left from the stamp equal what the TTL command says."""
+    settings.CART_TTL = 1000
+    store.add("c1", 1, 1, P)
+    assert store.snapshot("c1").ttl == store.ttl("c1") == 1000
+    store.set_ttl("c1", 37)
+    assert store.snapshot("c1").ttl == store.ttl("c1") == 37
+
+
+@pytest.fixture
+def redis_store():
+    if not django_settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: the Redis store's tests need a real Redis")
+    return get_store()
+
+
+def test_redis_snapshot_reads_the_stamp_with_one_command(redis_store, monkeypatch):
+    """With a stamp, the snapshot is one HGETALL: expires_in is the stamp minus now (the
+    TTL command is not called), clamped to [0, the TTL that was set]."""
+    store = redis_store
+    store.add("c1", 1, 1, P)
+    monkeypatch.setattr(
+        store.client, "ttl", lambda *a: pytest.fail("TTL called despite the stamp")
+    )
+    now_ms = time.time_ns() // 1_000_000
+    store.client.hset("cart:c1", "_e", f"{now_ms + 30_000}:1000")
+    assert store.snapshot("c1").ttl in (30, 29)
+    store.client.hset("cart:c1", "_e", f"{now_ms + 5_000_000}:1000")  # clock skew
+    assert store.snapshot("c1").ttl == 1000
+    store.client.hset("cart:c1", "_e", f"{now_ms - 5_000}:1000")
+    snap = store.snapshot("c1")
+    assert (snap.ttl, snap.exists, snap.lines) == (0, True, (CartLine(1, 1, P),))
+
+
+def test_redis_snapshot_falls_back_to_ttl_without_a_stamp(redis_store):
+    """A hash written before the stamp existed: one TTL command gives the seconds left
+    (None when the key has no TTL)."""
+    client = redis_store.client
+    client.hset("cart:old", mapping={"_": "1", "4": "2:19.99", "_c": "X"})
+    client.expire("cart:old", 123)
+    snap = redis_store.snapshot("old")
+    assert snap.lines == (CartLine(4, 2, P),)
+    assert (snap.coupon, snap.exists) == ("X", True)
+    assert 122 <= snap.ttl <= 123
+    client.persist("cart:old")
+    assert redis_store.snapshot("old").ttl is None
+    # The next write stamps it.
+    redis_store.add("old", 4, 1, P)
+    assert _stamp(redis_store, "old")[1] == django_settings.CART_TTL
