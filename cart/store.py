@@ -128,12 +128,16 @@ def _ttl() -> int:
 
 # Sets the key's TTL and stamps '_e' with its absolute expiry (Redis's clock, in ms) and
 # the TTL, atomically with the write that calls it: a read then needs no TTL command.
+# expiry(ttl) is the '_e' value, for a script that sets it in its own HSET.
 _LUA_STAMP_FN = """
-local function stamp(key, ttl)
+local function expiry(ttl)
   local t = redis.call('TIME')
+  return string.format('%.0f', (tonumber(t[1]) + tonumber(ttl)) * 1000
+    + math.floor(tonumber(t[2]) / 1000)) .. ':' .. ttl
+end
+local function stamp(key, ttl)
+  redis.call('HSET', key, '_e', expiry(ttl))
   redis.call('EXPIRE', key, ttl)
-  redis.call('HSET', key, '_e', string.format('%.0f', (tonumber(t[1]) + tonumber(ttl)) * 1000
-    + math.floor(tonumber(t[2]) / 1000)) .. ':' .. ttl)
 end
 """
 
@@ -169,8 +173,8 @@ elseif maxlines >= 0 then
 end
 local newq = curq + qty
 if maxq >= 0 and newq > maxq then return {-1, curq} end
-redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1')
-stamp(key, ttl)
+redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', expiry(ttl))
+redis.call('EXPIRE', key, ttl)
 return {1, newq}
 """
 )
@@ -185,8 +189,8 @@ local qty, price, ttl, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(
 local cur = redis.call('HGET', key, pid)
 if qty <= 0 then
   redis.call('HDEL', key, pid)
-  redis.call('HSET', key, '_', '1')
-  stamp(key, ttl)
+  redis.call('HSET', key, '_', '1', '_e', expiry(ttl))
+  redis.call('EXPIRE', key, ttl)
   return {1, 0}
 end
 if cur then
@@ -197,8 +201,8 @@ elseif maxlines >= 0 then
   local n = line_count(key)
   if n >= maxlines then return {-2, n} end
 end
-redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1')
-stamp(key, ttl)
+redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1', '_e', expiry(ttl))
+redis.call('EXPIRE', key, ttl)
 return {1, qty}
 """
 )
@@ -222,8 +226,8 @@ if ARGV[1] == '' then
 else
   redis.call('HSET', KEYS[1], '_c', ARGV[1])
 end
-redis.call('HSET', KEYS[1], '_', '1')
-stamp(KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[1], '_', '1', '_e', expiry(ARGV[2]))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 )
@@ -306,8 +310,8 @@ for i = 1, #flat, 2 do
   end
 end
 redis.call('DEL', src)
-redis.call('HSET', dst, '_', '1')
-stamp(dst, ttl)
+redis.call('HSET', dst, '_', '1', '_e', expiry(ttl))
+redis.call('EXPIRE', dst, ttl)
 return out
 """
 )
@@ -327,8 +331,8 @@ for i = 2, #ARGV, 3 do
   end
 end
 if applied > 0 then
-  redis.call('HSET', KEYS[1], '_', '1')
-  stamp(KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[1], '_', '1', '_e', expiry(ARGV[1]))
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
 return applied
 """
