@@ -469,3 +469,20 @@ def test_redis_snapshot_falls_back_to_ttl_without_a_stamp(redis_store):
     # The next write stamps it.
     redis_store.add("old", 4, 1, P)
     assert _stamp(redis_store, "old")[1] == django_settings.CART_TTL
+
+
+def test_parsed_prices_keep_their_exact_representation_when_reused():
+    """Prices parsed once are reused by later parses, each stored string keeping its own
+    exact Decimal (\"1.5\" and \"1.50\" stay distinct representations)."""
+    from cart.store import _lines_from_flat
+
+    flat = [b"1", b"1:1.50", b"2", b"3:1.5", b"3", b"2:0.10:o"]
+    for _ in range(2):
+        lines, _coupon = _lines_from_flat(flat)
+        assert [str(line.unit_price) for line in lines] == ["1.50", "1.5", "0.10"]
+        assert lines == [
+            CartLine(1, 1, Decimal("1.50")),
+            CartLine(2, 3, Decimal("1.5")),
+            CartLine(3, 2, Decimal("0.10"), True),
+        ]
+        assert all(type(line) is CartLine for line in lines)
