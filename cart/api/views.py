@@ -46,6 +46,16 @@ STOCK = OpenApiResponse(
 )
 
 
+# PUT and PATCH of a line do the same thing, documented once.
+SET_LINE_SCHEMA = extend_schema(
+    summary="Set a line's quantity (0 removes it)",
+    parameters=[CART_TOKEN],
+    request=CartItemSetSerializer,
+    responses={200: CartSerializer, **WRITE, 409: STOCK},
+    tags=["cart"],
+)
+
+
 class CartWriteThrottle(SlidingWindowThrottle):
     """Cart writes per user, cart token or client address: scope ``cart_write``."""
 
@@ -165,23 +175,11 @@ class CartItemView(CartAPIView):
         )
         return self.render(cart)
 
-    @extend_schema(
-        summary="Set a line's quantity (0 removes it)",
-        parameters=[CART_TOKEN],
-        request=CartItemSetSerializer,
-        responses={200: CartSerializer, **WRITE, 409: STOCK},
-        tags=["cart"],
-    )
+    @SET_LINE_SCHEMA
     def put(self, request, product_id):
         return self._set(request, product_id)
 
-    @extend_schema(
-        summary="Set a line's quantity (0 removes it)",
-        parameters=[CART_TOKEN],
-        request=CartItemSetSerializer,
-        responses={200: CartSerializer, **WRITE, 409: STOCK},
-        tags=["cart"],
-    )
+    @SET_LINE_SCHEMA
     def patch(self, request, product_id):
         return self._set(request, product_id)
 
