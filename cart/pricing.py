@@ -36,6 +36,12 @@ class PricedLine(NamedTuple):
 EXACT_MAX_QUANTITY = 10**9
 EXACT_MAX_ADJUSTED = 16  # the price's integer part has at most 17 digits
 
+# Prices already seen -> (rounded unit, exact): a catalog has a bounded set of prices and
+# every cart view rounds one per line. Keyed by value (19.99 and 19.990 share an entry:
+# both round to the same "19.99"); Decimals are immutable, so entries are shared safely.
+_UNITS: dict[Decimal, tuple[Decimal, bool]] = {}
+_UNITS_MAX = 10_000
+
 
 @dataclass(frozen=True)
 class CartTotals:
@@ -55,46 +61,60 @@ def price_lines(
 ) -> CartTotals:
     """Line totals, subtotal, discount, tax and total; rounded once per line and per total."""
     lines = list(lines)
-    units, line_totals = [], []
-    for line in lines:
-        price, quantity = line.unit_price, line.quantity
-        unit = quantize(price)
-        if unit == price and -EXACT_MAX_QUANTITY < quantity < EXACT_MAX_QUANTITY \
-                and unit.adjusted() <= EXACT_MAX_ADJUSTED:  # fmt: skip
-            line_totals.append(
-                unit * quantity
-            )  # exact, two places: what quantize returns
+    get, new = _UNITS.get, tuple.__new__
+    priced: list[PricedLine] = []
+    append = priced.append
+    for product_id, price, quantity, _categories in lines:
+        try:
+            hit = get(price)
+        except TypeError:  # a signalling NaN has no hash; quantize rejects it below
+            hit = None
+        unit, exact = hit or _unit_of(price)
+        if exact and -EXACT_MAX_QUANTITY < quantity < EXACT_MAX_QUANTITY:
+            line_total = unit * quantity  # exact, two places: what quantize returns
         else:
-            line_totals.append(quantize(price * quantity))
-        units.append(unit)
-    subtotal = quantize(sum(line_totals, ZERO))
+            line_total = quantize(price * quantity)
+        # tuple.__new__ builds the same PricedLine without the named tuple's Python-level
+        # __new__ (one frame per line of every cart view).
+        append(new(PricedLine, (product_id, unit, quantity, line_total, ZERO)))
+    subtotal = quantize(sum([line[3] for line in priced], ZERO))
     # Without a coupon there is nothing to share out: skip building the discount input.
     result = NO_DISCOUNT
     if rule is not None:
         result = compute_discount(
             rule,
             [
-                DiscountLine(
-                    product_id=line.product_id,
-                    line_total=total,
-                    category_ids=line.category_ids,
-                )
-                for line, total in zip(lines, line_totals, strict=True)
+                DiscountLine(line.product_id, done.line_total, line.category_ids)
+                for line, done in zip(lines, priced, strict=True)
             ],
         )
+        shares = dict(result.shares)
+        if shares:
+            priced = [
+                done._replace(discount=shares.get(done.product_id, ZERO))
+                for done in priced
+            ]
     tax = quantize((subtotal - result.discount) * Decimal(tax_rate))
     total = quantize(subtotal - result.discount + tax)
-    shares = dict(result.shares)
-    priced = tuple([
-        PricedLine(line.product_id, unit, line.quantity, line_total,
-                   shares.get(line.product_id, ZERO) if shares else ZERO)
-        for line, unit, line_total in zip(lines, units, line_totals, strict=True)
-    ])  # fmt: skip
     return CartTotals(
-        lines=priced,
+        lines=tuple(priced),
         subtotal=subtotal,
         eligible_subtotal=result.eligible_subtotal,
         discount=result.discount,
         tax=tax,
         total=total,
     )
+
+
+def _unit_of(price: Decimal) -> tuple[Decimal, bool]:
+    """The price rounded to cents, and whether a line total is then ``unit * quantity``:
+    the price was already whole cents (its value, whatever its exponent) and small enough
+    for that product to be exact."""
+    unit = quantize(price)
+    exact = unit == price and unit.adjusted() <= EXACT_MAX_ADJUSTED
+    # Zero stays out: -0 equals 0 but rounds to "-0.00". NaNs equal nothing.
+    if price and price.is_finite():
+        if len(_UNITS) >= _UNITS_MAX:  # emptied when full: follows the prices in use
+            _UNITS.clear()
+        _UNITS[price] = (unit, exact)
+    return unit, exact

@@ -137,3 +137,31 @@ def test_pricing_lines_are_immutable_values():
     assert (priced.line_total, priced.discount) == (Decimal("7.50"), ZERO)
     with pytest.raises(AttributeError):
         priced.line_total = Decimal("1.00")
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ("19.990", "19.99"),  # equal values, different exponents: one shared entry
+        ("19.99", "19.990"),
+        ("0", "-0"),  # equal, but -0 rounds to "-0.00"
+        ("-0", "0"),
+        ("0.005", "0.0050"),  # sub-cent: rounded per line, whichever came first
+        ("1E+2", "100"),
+    ],
+)
+def test_price_lines_gives_the_same_answer_whichever_equal_price_came_first(first, then):
+    """Rounded prices are remembered by value; a price priced after an equal one with
+    another exponent still gets exactly the reference's lines and totals."""
+    for text in (first, then, first):
+        lines = [PricingLine(1, Decimal(text), 3), PricingLine(2, Decimal(text), 10**9)]
+        assert _same(
+            price_lines(lines, tax_rate=Decimal("0.0725")),
+            reference_price_lines(lines, tax_rate=Decimal("0.0725")),
+        )
+
+
+def test_price_lines_rejects_a_signalling_nan_like_quantize():
+    """Not money: the same error as rounding it (an unhashable price is not remembered)."""
+    with pytest.raises(InvalidOperation):
+        price_lines([PricingLine(1, Decimal("sNaN"), 1)])
