@@ -146,8 +146,11 @@ _LUA_COUNT_FN = (
     _LUA_STAMP_FN
     + """
 local function line_count(key)
-  return redis.call('HLEN', key) - redis.call('HEXISTS', key, '_')
-    - redis.call('HEXISTS', key, '_c') - redis.call('HEXISTS', key, '_e')
+  local n = redis.call('HLEN', key)
+  for _, v in ipairs(redis.call('HMGET', key, '_', '_c', '_e')) do
+    if v then n = n - 1 end
+  end
+  return n
 end
 """
 )
@@ -275,42 +278,51 @@ if #flat == 0 then return {-1} end
 local caps = {}
 for i = 4, #ARGV, 2 do caps[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local out = {0}
-local count = line_count(dst)
+local fields, values, coupon = {}, {}, nil
 for i = 1, #flat, 2 do
-  local f, v = flat[i], flat[i + 1]
-  if f == '_c' then
-    if redis.call('HSETNX', dst, '_c', v) == 1 then out[1] = 1 end
+  local f = flat[i]
+  if f == '_c' then coupon = flat[i + 1]
   elseif string.sub(f, 1, 1) ~= '_' then
-    local a = string.find(v, ':', 1, true)
-    local b = string.find(v, ':', a + 1, true)
-    local q = tonumber(string.sub(v, 1, a - 1))
-    local price
-    if b then price = string.sub(v, a + 1, b - 1) else price = string.sub(v, a + 1) end
-    local cur = redis.call('HGET', dst, f)
-    local curq = 0
-    if cur then
-      local c = string.find(cur, ':', 1, true)
-      local d = string.find(cur, ':', c + 1, true)
-      curq = tonumber(string.sub(cur, 1, c - 1))
-      if d then price = string.sub(cur, c + 1, d - 1) else price = string.sub(cur, c + 1) end
-    end
-    local limit = maxq
-    local cap = caps[f]
-    if cap ~= nil and (limit < 0 or cap < limit) then limit = cap end
-    local want = curq + q
-    local got = want
-    if limit >= 0 and got > limit then got = limit end
-    if not cur and maxlines >= 0 and count >= maxlines then got = 0 end
-    if got < curq then got = curq end
-    if got > 0 then
-      redis.call('HSET', dst, f, got .. ':' .. price)
-      if not cur then count = count + 1 end
-    end
-    table.insert(out, f); table.insert(out, want); table.insert(out, got)
+    fields[#fields + 1] = f; values[#values + 1] = flat[i + 1]
   end
 end
+-- The target's lines for all source fields in one HMGET, every write in one HSET.
+local curs = {}
+if #fields > 0 then curs = redis.call('HMGET', dst, unpack(fields)) end
+local count = 0
+if maxlines >= 0 then count = line_count(dst) end
+local writes = {'_', '1', '_e', expiry(ttl)}
+for j = 1, #fields do
+  local f, v, cur = fields[j], values[j], curs[j]
+  local a = string.find(v, ':', 1, true)
+  local b = string.find(v, ':', a + 1, true)
+  local q = tonumber(string.sub(v, 1, a - 1))
+  local price
+  if b then price = string.sub(v, a + 1, b - 1) else price = string.sub(v, a + 1) end
+  local curq = 0
+  if cur then
+    local c = string.find(cur, ':', 1, true)
+    local d = string.find(cur, ':', c + 1, true)
+    curq = tonumber(string.sub(cur, 1, c - 1))
+    if d then price = string.sub(cur, c + 1, d - 1) else price = string.sub(cur, c + 1) end
+  end
+  local limit = maxq
+  local cap = caps[f]
+  if cap ~= nil and (limit < 0 or cap < limit) then limit = cap end
+  local want = curq + q
+  local got = want
+  if limit >= 0 and got > limit then got = limit end
+  if not cur and maxlines >= 0 and count >= maxlines then got = 0 end
+  if got < curq then got = curq end
+  if got > 0 then
+    writes[#writes + 1] = f; writes[#writes + 1] = got .. ':' .. price
+    if not cur then count = count + 1 end
+  end
+  out[#out + 1] = f; out[#out + 1] = want; out[#out + 1] = got
+end
+if coupon and redis.call('HSETNX', dst, '_c', coupon) == 1 then out[1] = 1 end
 redis.call('DEL', src)
-redis.call('HSET', dst, '_', '1', '_e', expiry(ttl))
+redis.call('HSET', dst, unpack(writes))
 redis.call('EXPIRE', dst, ttl)
 return out
 """
@@ -520,7 +532,10 @@ class RedisCartStore:
         fields = self.client.hgetall(key)
         if not fields:
             return _MISSING
-        lines, coupon, stamp = _parse_fields(fields.items())
+        pairs = fields.items()
+        if isinstance(next(iter(fields)), str):  # a client that decodes replies
+            pairs = _as_bytes(pairs)
+        lines, coupon, stamp = _parse_fields(pairs)
         if stamp is not None:
             ttl = _seconds_left(stamp)
         else:
@@ -562,10 +577,14 @@ def _check(status: int, value: int) -> int:
 
 _MISSING = CartSnapshot(lines=(), coupon=None, ttl=None, exists=False)
 
-# Stored price strings already turned into Decimals (immutable, so shared safely): a
-# catalog has a bounded set of prices, and a cart view parses one per line.
+# Lines and price strings already parsed, shared by every read of this process: a cart is
+# read far more often than written (badge, page, API, checkout), so most reads find each
+# of their lines here and parse nothing. Values are immutable, so sharing them is safe;
+# each dict is emptied when full, so it follows the carts currently in use.
+_LINES: dict[tuple[bytes, bytes], CartLine] = {}
 _PRICES: dict[bytes, Decimal] = {}
-_PRICES_MAX = 10_000
+_PARSED_MAX = 20_000
+_UNDERSCORE = ord("_")  # reserved fields: bytes index to ints
 
 
 def _seconds_left(stamp: bytes) -> int:
@@ -578,39 +597,56 @@ def _seconds_left(stamp: bytes) -> int:
 
 
 def _parse_fields(pairs) -> tuple[list[CartLine], str | None, bytes | None]:
-    """Lines, coupon and ``_e`` stamp of a hash's ``(field, value)`` pairs.
+    """Lines, coupon and ``_e`` stamp of a hash's ``(field, value)`` pairs, as bytes.
 
-    The hot read (every cart view): fields and values stay bytes, one split per line,
-    ``int`` straight from bytes, only the price decoded for ``Decimal``; lines sorted by
-    product id (the tuples' first item, unique)."""
+    The hot read (every cart view): a line already parsed (same field, same stored value)
+    costs one dict lookup; lines sorted by product id (the tuples' first item, unique)."""
     lines, coupon, stamp = [], None, None
-    append, prices, new = lines.append, _PRICES, tuple.__new__
-    for field, raw in pairs:
-        if isinstance(field, str):  # a client that decodes replies
-            field, raw = field.encode(), raw.encode()
-        if field[:1] == _RESERVED:
-            if field == _COUPON:
-                coupon = raw.decode()
-            elif field == _EXPIRES:
-                stamp = raw
-            continue
-        parts = raw.split(b":")
-        price = prices.get(parts[1])
-        if price is None:
-            price = Decimal(parts[1].decode())
-            if len(prices) < _PRICES_MAX:
-                prices[parts[1]] = price
-        # tuple.__new__ builds the same CartLine as CartLine(...) without the Python-level
-        # __new__ of a named tuple (a third of the parse of a 20-line cart).
-        append(new(CartLine, (int(field), int(parts[0]), price, len(parts) > 2)))
+    append, known = lines.append, _LINES.get
+    for pair in pairs:
+        line = known(pair)
+        if line is None:
+            field, raw = pair
+            if field[0] == _UNDERSCORE:
+                if field == _COUPON:
+                    coupon = raw.decode()
+                elif field == _EXPIRES:
+                    stamp = raw
+                continue
+            line = _parse_line(field, raw)
+        append(line)
     lines.sort()
     return lines, coupon, stamp
+
+
+def _parse_line(field: bytes, raw: bytes) -> CartLine:
+    """``field``: the product id; ``raw``: ``b"<quantity>:<unit price>[:o]"``."""
+    parts = raw.split(b":")
+    price = _PRICES.get(parts[1])
+    if price is None:
+        if len(_PRICES) >= _PARSED_MAX:
+            _PRICES.clear()
+        price = _PRICES[parts[1]] = Decimal(parts[1].decode())
+    if len(_LINES) >= _PARSED_MAX:
+        _LINES.clear()
+    line = _LINES[field, raw] = CartLine(
+        int(field), int(parts[0]), price, len(parts) > 2
+    )
+    return line
+
+
+def _as_bytes(pairs) -> list[tuple[bytes, bytes]]:
+    """A decoding client's ``str`` pairs as the bytes the parse expects."""
+    return [
+        (field.encode(), raw.encode()) if isinstance(field, str) else (field, raw)
+        for field, raw in pairs
+    ]
 
 
 def _lines_from_flat(flat: list) -> tuple[list[CartLine], str | None]:
     """Lines and coupon of HGETALL's flat reply ``[field, value, field, value, ...]``."""
     pairs = iter(flat)
-    return _parse_fields(zip(pairs, pairs, strict=True))[:2]
+    return _parse_fields(_as_bytes(zip(pairs, pairs, strict=True)))[:2]
 
 
 def _lines_from_items(items) -> tuple[list[CartLine], str | None]:

@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cart.store import (
     CartLine,
@@ -486,3 +489,61 @@ def test_parsed_prices_keep_their_exact_representation_when_reused():
             CartLine(3, 2, Decimal("0.10"), True),
         ]
         assert all(type(line) is CartLine for line in lines)
+
+
+carts = st.dictionaries(
+    st.integers(1, 30),
+    st.tuples(st.integers(1, 50), st.sampled_from(["1.00", "2.50", "19.99"])),
+    max_size=15,
+)
+
+
+# Each example starts by destroying both carts, so sharing the store fixture is safe.
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    source=carts,
+    target=carts,
+    source_coupon=st.sampled_from([None, "SRC"]),
+    target_coupon=st.sampled_from([None, "DST"]),
+    caps=st.dictionaries(st.integers(1, 30), st.integers(0, 60), max_size=10),
+    max_quantity=st.sampled_from([None, 10, 40]),
+    max_lines=st.sampled_from([None, 0, 5, 20]),
+)
+def test_merge_in_redis_equals_the_in_process_store(
+    redis_store, source, target, source_coupon, target_coupon, caps, max_quantity,
+    max_lines,
+):  # fmt: skip
+    """Redis's one-script merge (one HMGET of the target, one HSET of every write) and
+    the in-process merge agree on the outcome and on the cart left, for any carts,
+    caps and limits."""
+
+    def run(store):
+        for cart_id in ("m:src", "m:dst"):
+            store.destroy(cart_id)
+        for cart_id, lines, coupon in (
+            ("m:src", source, source_coupon),
+            ("m:dst", target, target_coupon),
+        ):
+            for product_id, (quantity, price) in lines.items():
+                store.add(cart_id, product_id, quantity, Decimal(price))
+            if coupon and lines:
+                store.set_coupon(cart_id, coupon)
+        outcome = store.merge(
+            "m:src", "m:dst", caps=caps, max_quantity=max_quantity,
+            max_lines=max_lines,
+        )  # fmt: skip
+        left = (
+            store.lines("m:dst"),
+            store.get_coupon("m:dst"),
+            store.count("m:dst"),
+            store.exists("m:src"),
+        )
+        if outcome is not None:
+            outcome = (sorted(outcome.lines, key=repr), outcome.coupon_moved)
+        return outcome, left
+
+    assert run(redis_store) == run(LocalCartStore())
