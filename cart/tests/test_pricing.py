@@ -150,7 +150,9 @@ def test_pricing_lines_are_immutable_values():
         ("1E+2", "100"),
     ],
 )
-def test_price_lines_gives_the_same_answer_whichever_equal_price_came_first(first, then):
+def test_price_lines_gives_the_same_answer_whichever_equal_price_came_first(
+    first, then
+):
     """Rounded prices are remembered by value; a price priced after an equal one with
     another exponent still gets exactly the reference's lines and totals."""
     for text in (first, then, first):
