@@ -6,14 +6,16 @@ Layout of a cart (key ``cart:<cart id>``, e.g. ``cart:user:42`` or ``cart:anon:<
     "<product id>" -> "<quantity>:<unit price>:o"      a line whose "out of stock" was reported
     "_"            -> "1"                              marker: the cart exists even when empty
     "_c"           -> "<coupon code>"                  the cart's coupon
-    "_e"           -> "<expiry ms>:<ttl>"              when the key expires (Redis's clock,
-                                                       ms since the epoch), the TTL set
+    "_e"           -> "<expiry ms>:<ttl>"              when the key expires (the app
+                                                       server's clock, ms since the epoch),
+                                                       the TTL set
 
 One plain string per line keeps parsing cheap (one split, one int, one Decimal). Every
 write refreshes the sliding TTL (``settings.CART_TTL``) and, in the same script, stamps
-``_e`` with the absolute expiry (``redis.call('TIME')`` + TTL), so a read is one plain
+``_e`` with the absolute expiry (now + TTL, made by the caller), so a read is one plain
 HGETALL (no TTL command): the seconds left are ``_e`` minus now, clamped to [0, TTL]; a
-hash written before ``_e`` existed falls back to one TTL command. Read-check-write
+hash written before ``_e`` existed falls back to one TTL command. Stamp and read use the
+app servers' clock, not Redis's: they only need to agree with each other. Read-check-write
 operations are registered Lua scripts (one EVALSHA: atomic and a single round trip); plain
 reads are one command. Without ``REDIS_URL`` an in-process store gives the same
 semantics (thread-safe, with TTLs), so the embedded default behaves like production.
@@ -126,18 +128,15 @@ def _ttl() -> int:
 
 # --- Lua: each script is one atomic step ---------------------------------------------------
 
-# Sets the key's TTL and stamps '_e' with its absolute expiry (Redis's clock, in ms) and
-# the TTL, atomically with the write that calls it: a read then needs no TTL command.
-# expiry(ttl) is the '_e' value, for a script that sets it in its own HSET.
+# Every write script takes the '_e' value "<absolute expiry, ms since the epoch>:<ttl>"
+# made by the caller (_stamp) in place of a bare TTL: it writes that stamp and sets the
+# key's TTL from it in the same atomic step, so a read needs no TTL command and the
+# script no TIME call. ttl_of(s) is the TTL part.
 _LUA_STAMP_FN = """
-local function expiry(ttl)
-  local t = redis.call('TIME')
-  return string.format('%.0f', (tonumber(t[1]) + tonumber(ttl)) * 1000
-    + math.floor(tonumber(t[2]) / 1000)) .. ':' .. ttl
-end
-local function stamp(key, ttl)
-  redis.call('HSET', key, '_e', expiry(ttl))
-  redis.call('EXPIRE', key, ttl)
+local function ttl_of(s) return string.sub(s, string.find(s, ':', 1, true) + 1) end
+local function stamp(key, s)
+  redis.call('HSET', key, '_e', s)
+  redis.call('EXPIRE', key, ttl_of(s))
 end
 """
 
@@ -155,13 +154,14 @@ end
 """
 )
 
-# ARGV: product id, quantity to add, unit price, ttl, max quantity (-1: none), max lines (-1: none)
+# ARGV: product id, quantity to add, unit price, stamp, max quantity (-1: none),
+# max lines (-1: none)
 # Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
 _LUA_ADD = (
     _LUA_COUNT_FN
     + """
 local key, pid = KEYS[1], ARGV[1]
-local qty, price, ttl = tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local qty, price, st = tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local maxq, maxlines = tonumber(ARGV[5]), tonumber(ARGV[6])
 local cur = redis.call('HGET', key, pid)
 local curq = 0
@@ -176,24 +176,24 @@ elseif maxlines >= 0 then
 end
 local newq = curq + qty
 if maxq >= 0 and newq > maxq then return {-1, curq} end
-redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', expiry(ttl))
-redis.call('EXPIRE', key, ttl)
+redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', st)
+redis.call('EXPIRE', key, ttl_of(st))
 return {1, newq}
 """
 )
 
-# ARGV: product id, quantity (0 removes), unit price, ttl, max lines (-1: none)
+# ARGV: product id, quantity (0 removes), unit price, stamp, max lines (-1: none)
 # A line that exists keeps the price it was added at. Returns {1, quantity} | {-2, count}
 _LUA_SET = (
     _LUA_COUNT_FN
     + """
 local key, pid = KEYS[1], ARGV[1]
-local qty, price, ttl, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+local qty, price, st, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
 local cur = redis.call('HGET', key, pid)
 if qty <= 0 then
   redis.call('HDEL', key, pid)
-  redis.call('HSET', key, '_', '1', '_e', expiry(ttl))
-  redis.call('EXPIRE', key, ttl)
+  redis.call('HSET', key, '_', '1', '_e', st)
+  redis.call('EXPIRE', key, ttl_of(st))
   return {1, 0}
 end
 if cur then
@@ -204,13 +204,13 @@ elseif maxlines >= 0 then
   local n = line_count(key)
   if n >= maxlines then return {-2, n} end
 end
-redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1', '_e', expiry(ttl))
-redis.call('EXPIRE', key, ttl)
+redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1', '_e', st)
+redis.call('EXPIRE', key, ttl_of(st))
 return {1, qty}
 """
 )
 
-# ARGV: product id, ttl. Returns 1 if the line was there.
+# ARGV: product id, stamp. Returns 1 if the line was there.
 _LUA_REMOVE = (
     _LUA_STAMP_FN
     + """
@@ -220,7 +220,7 @@ return removed
 """
 )
 
-# ARGV: code ('' removes), ttl
+# ARGV: code ('' removes), stamp
 _LUA_SET_COUPON = (
     _LUA_STAMP_FN
     + """
@@ -229,8 +229,8 @@ if ARGV[1] == '' then
 else
   redis.call('HSET', KEYS[1], '_c', ARGV[1])
 end
-redis.call('HSET', KEYS[1], '_', '1', '_e', expiry(ARGV[2]))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[1], '_', '1', '_e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl_of(ARGV[2]))
 return 1
 """
 )
@@ -250,7 +250,7 @@ return total
 
 _LUA_COUNT = _LUA_COUNT_FN + "return line_count(KEYS[1])"
 
-# KEYS: src, dst. ARGV: ttl. Replaces dst with a copy of src. Returns 0 if src is missing.
+# KEYS: src, dst. ARGV: stamp. Replaces dst with a copy of src. Returns 0 if src is missing.
 _LUA_COPY = (
     _LUA_STAMP_FN
     + """
@@ -263,7 +263,7 @@ return 1
 """
 )
 
-# KEYS: src, dst. ARGV: ttl, max quantity, max lines, then pairs (product id, cap).
+# KEYS: src, dst. ARGV: stamp, max quantity, max lines, then pairs (product id, cap).
 # Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it);
 # new lines beyond max lines are dropped; dst keeps its prices; src's coupon moves only
 # when dst has none; src is deleted. Returns {coupon moved, pid, requested, merged, ...}
@@ -272,7 +272,7 @@ _LUA_MERGE = (
     _LUA_COUNT_FN
     + """
 local src, dst = KEYS[1], KEYS[2]
-local ttl, maxq, maxlines = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local st, maxq, maxlines = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local flat = redis.call('HGETALL', src)
 if #flat == 0 then return {-1} end
 local caps = {}
@@ -289,9 +289,8 @@ end
 -- The target's lines for all source fields in one HMGET, every write in one HSET.
 local curs = {}
 if #fields > 0 then curs = redis.call('HMGET', dst, unpack(fields)) end
-local count = 0
-if maxlines >= 0 then count = line_count(dst) end
-local writes = {'_', '1', '_e', expiry(ttl)}
+local count = nil  -- the target's line count, read only once a new line needs it
+local writes = {'_', '1', '_e', st}
 for j = 1, #fields do
   local f, v, cur = fields[j], values[j], curs[j]
   local a = string.find(v, ':', 1, true)
@@ -312,23 +311,26 @@ for j = 1, #fields do
   local want = curq + q
   local got = want
   if limit >= 0 and got > limit then got = limit end
-  if not cur and maxlines >= 0 and count >= maxlines then got = 0 end
+  if not cur and maxlines >= 0 then
+    if count == nil then count = line_count(dst) end
+    if count >= maxlines then got = 0 end
+  end
   if got < curq then got = curq end
   if got > 0 then
     writes[#writes + 1] = f; writes[#writes + 1] = got .. ':' .. price
-    if not cur then count = count + 1 end
+    if not cur and count ~= nil then count = count + 1 end
   end
   out[#out + 1] = f; out[#out + 1] = want; out[#out + 1] = got
 end
 if coupon and redis.call('HSETNX', dst, '_c', coupon) == 1 then out[1] = 1 end
 redis.call('DEL', src)
 redis.call('HSET', dst, unpack(writes))
-redis.call('EXPIRE', dst, ttl)
+redis.call('EXPIRE', dst, ttl_of(st))
 return out
 """
 )
 
-# ARGV: ttl, then triples (field, expected value, new value); '' as new deletes.
+# ARGV: stamp, then triples (field, expected value, new value); '' as new deletes.
 # Each triple applies only if the field still holds the expected value (compare-and-set),
 # so a read's write-back never undoes a concurrent write. Returns how many applied.
 _LUA_CAS = (
@@ -343,14 +345,14 @@ for i = 2, #ARGV, 3 do
   end
 end
 if applied > 0 then
-  redis.call('HSET', KEYS[1], '_', '1', '_e', expiry(ARGV[1]))
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[1], '_', '1', '_e', ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ttl_of(ARGV[1]))
 end
 return applied
 """
 )
 
-# ARGV: ttl. Creates the cart (marker only) or refreshes it. Returns 1 if it was new.
+# ARGV: stamp. Creates the cart (marker only) or refreshes it. Returns 1 if it was new.
 _LUA_TOUCH = (
     _LUA_STAMP_FN
     + """
@@ -360,13 +362,13 @@ return created
 """
 )
 
-# ARGV: seconds. Like EXPIRE (a TTL <= 0 deletes the cart), plus the '_e' stamp.
+# ARGV: the stamp of the new TTL. Like EXPIRE (a TTL <= 0 deletes the cart), plus '_e'.
 # Returns 1 if the cart existed.
 _LUA_SET_TTL = (
     _LUA_STAMP_FN
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if tonumber(ARGV[1]) <= 0 then redis.call('DEL', KEYS[1]) return 1 end
+if tonumber(ttl_of(ARGV[1])) <= 0 then redis.call('DEL', KEYS[1]) return 1 end
 stamp(KEYS[1], ARGV[1])
 return 1
 """
@@ -398,7 +400,7 @@ class RedisCartStore:
     # -- writes --------------------------------------------------------------------------
     def touch(self, cart_id: str) -> bool:
         """Create an empty cart, or refresh its TTL. True if it was created."""
-        return bool(self._touch(keys=[KEY_PREFIX + cart_id], args=[_ttl()]))
+        return bool(self._touch(keys=[KEY_PREFIX + cart_id], args=[_stamp(_ttl())]))
 
     def add(
         self,
@@ -417,7 +419,7 @@ class RedisCartStore:
                 product_id,
                 int(quantity),
                 _price(unit_price),
-                _ttl(),
+                _stamp(_ttl()),
                 -1 if max_quantity is None else max_quantity,
                 -1 if max_lines is None else max_lines,
             ],
@@ -440,7 +442,7 @@ class RedisCartStore:
                 product_id,
                 int(quantity),
                 _price(unit_price),
-                _ttl(),
+                _stamp(_ttl()),
                 -1 if max_lines is None else max_lines,
             ],
         )
@@ -448,14 +450,16 @@ class RedisCartStore:
 
     def remove(self, cart_id: str, product_id: int) -> bool:
         return bool(
-            self._remove(keys=[KEY_PREFIX + cart_id], args=[product_id, _ttl()])
+            self._remove(keys=[KEY_PREFIX + cart_id], args=[product_id, _stamp(_ttl())])
         )
 
     def set_coupon(self, cart_id: str, code: str | None) -> None:
-        self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _ttl()])
+        self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _stamp(_ttl())])
 
     def set_ttl(self, cart_id: str, seconds: int) -> bool:
-        return bool(self._set_ttl(keys=[KEY_PREFIX + cart_id], args=[int(seconds)]))
+        return bool(
+            self._set_ttl(keys=[KEY_PREFIX + cart_id], args=[_stamp(int(seconds))])
+        )
 
     def destroy(self, cart_id: str) -> bool:
         return bool(self.client.delete(KEY_PREFIX + cart_id))
@@ -463,7 +467,7 @@ class RedisCartStore:
     def copy(self, src: str, dst: str) -> bool:
         """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
         return bool(
-            self._copy(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=[_ttl()])
+            self._copy(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=[_stamp(_ttl())])
         )
 
     def merge(
@@ -477,7 +481,7 @@ class RedisCartStore:
     ) -> MergeOutcome | None:
         """Move ``src``'s lines into ``dst`` and delete ``src``; None if ``src`` is gone."""
         args: list = [
-            _ttl(),
+            _stamp(_ttl()),
             -1 if max_quantity is None else max_quantity,
             -1 if max_lines is None else max_lines,
         ]
@@ -500,7 +504,7 @@ class RedisCartStore:
         coupon: tuple[str, str | None] | None = None,
     ) -> int:
         """Compare-and-set several lines (and the coupon: ``(expected, new)``) at once."""
-        args: list = [_ttl()]
+        args: list = [_stamp(_ttl())]
         for change in changes:
             args += [
                 change.product_id,
@@ -589,8 +593,9 @@ _UNDERSCORE = ord("_")  # reserved fields: bytes index to ints
 
 def _seconds_left(stamp: bytes) -> int:
     """Seconds until the ``_e`` stamp's expiry (rounded up, like the local store), clamped
-    to [0, the TTL that was set]: a clock of this process ahead of or behind Redis's can
-    neither make it negative nor longer than the cart's lifetime."""
+    to [0, the TTL that was set]: a clock of this process ahead of or behind the one of
+    the process that wrote the stamp can neither make it negative nor longer than the
+    cart's lifetime."""
     expires_ms, _, ttl = stamp.partition(b":")
     left = -((time.time_ns() // 1_000_000 - int(expires_ms)) // 1000)
     return min(max(left, 0), int(ttl))
@@ -669,7 +674,8 @@ def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
 
 
 def _stamp(ttl: int) -> str:
-    """The ``_e`` field as the Redis scripts write it (this process's clock)."""
+    """The ``_e`` value "<now + ttl, ms since the epoch>:<ttl>" (this process's clock):
+    what both stores write, and what every Redis write script takes in place of a TTL."""
     return f"{time.time_ns() // 1_000_000 + ttl * 1000}:{ttl}"
 
 
