@@ -75,15 +75,13 @@ class CartSnapshot:
     exists: bool
 
 
-@dataclass(frozen=True)
-class MergedLine:
+class MergedLine(NamedTuple):
     product_id: int
     requested: int  # target quantity + source quantity
     quantity: int  # what the target holds now (clamped); 0 when dropped
 
 
-@dataclass(frozen=True)
-class MergeOutcome:
+class MergeOutcome(NamedTuple):
     lines: tuple[MergedLine, ...]
     coupon_moved: bool
 
@@ -320,7 +318,7 @@ for j = 1, #fields do
     writes[#writes + 1] = f; writes[#writes + 1] = got .. ':' .. price
     if not cur and count ~= nil then count = count + 1 end
   end
-  out[#out + 1] = f; out[#out + 1] = want; out[#out + 1] = got
+  out[#out + 1] = tonumber(f); out[#out + 1] = want; out[#out + 1] = got
 end
 if coupon and redis.call('HSETNX', dst, '_c', coupon) == 1 then out[1] = 1 end
 redis.call('DEL', src)
@@ -485,16 +483,19 @@ class RedisCartStore:
             -1 if max_quantity is None else max_quantity,
             -1 if max_lines is None else max_lines,
         ]
-        for product_id, cap in (caps or {}).items():
-            args += [product_id, max(int(cap), 0)]
+        if caps:
+            for product_id, cap in caps.items():
+                args += (product_id, max(int(cap), 0))
         raw = self._merge(keys=[KEY_PREFIX + src, KEY_PREFIX + dst], args=args)
         if raw[0] == -1:
             return None
+        # The script returns integers only: {coupon moved, pid, requested, merged, ...}.
+        triples = iter(raw[1:])
+        new = tuple.__new__
         lines = tuple(
-            MergedLine(int(raw[i]), int(raw[i + 1]), int(raw[i + 2]))
-            for i in range(1, len(raw), 3)
+            [new(MergedLine, t) for t in zip(triples, triples, triples, strict=True)]
         )
-        return MergeOutcome(lines=lines, coupon_moved=bool(raw[0]))
+        return new(MergeOutcome, (lines, raw[0] == 1))
 
     def apply_changes(
         self,
