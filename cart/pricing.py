@@ -5,12 +5,11 @@ totals equal the cart's totals by construction. Pure: no database, no Redis, no 
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from coupons.discounts import NO_DISCOUNT, DiscountLine, DiscountRule, compute_discount
-from shop.money import ZERO, quantize
+from shop.money import ZERO, quantize, round_cents
 
 
 class PricingLine(NamedTuple):
@@ -43,8 +42,7 @@ _UNITS: dict[Decimal, tuple[Decimal, bool]] = {}
 _UNITS_MAX = 10_000
 
 
-@dataclass(frozen=True)
-class CartTotals:
+class CartTotals(NamedTuple):
     lines: tuple[PricedLine, ...]
     subtotal: Decimal
     eligible_subtotal: Decimal
@@ -60,10 +58,12 @@ def price_lines(
     tax_rate: Decimal = ZERO,
 ) -> CartTotals:
     """Line totals, subtotal, discount, tax and total; rounded once per line and per total."""
-    lines = list(lines)
+    if not isinstance(lines, list | tuple):
+        lines = list(lines)
     get, new = _UNITS.get, tuple.__new__
     priced: list[PricedLine] = []
     append = priced.append
+    subtotal = ZERO
     for product_id, price, quantity, _categories in lines:
         try:
             hit = get(price)
@@ -77,7 +77,8 @@ def price_lines(
         # tuple.__new__ builds the same PricedLine without the named tuple's Python-level
         # __new__ (one frame per line of every cart view).
         append(new(PricedLine, (product_id, unit, quantity, line_total, ZERO)))
-    subtotal = quantize(sum([line[3] for line in priced], ZERO))
+        subtotal += line_total
+    subtotal = round_cents(subtotal)
     # Without a coupon there is nothing to share out: skip building the discount input.
     result = NO_DISCOUNT
     if rule is not None:
@@ -94,15 +95,18 @@ def price_lines(
                 done._replace(discount=shares.get(done.product_id, ZERO))
                 for done in priced
             ]
-    tax = quantize((subtotal - result.discount) * Decimal(tax_rate))
-    total = quantize(subtotal - result.discount + tax)
-    return CartTotals(
-        lines=tuple(priced),
-        subtotal=subtotal,
-        eligible_subtotal=result.eligible_subtotal,
-        discount=result.discount,
-        tax=tax,
-        total=total,
+    tax = round_cents((subtotal - result.discount) * Decimal(tax_rate))
+    total = round_cents(subtotal - result.discount + tax)
+    return new(
+        CartTotals,
+        (
+            tuple(priced),
+            subtotal,
+            result.eligible_subtotal,
+            result.discount,
+            tax,
+            total,
+        ),
     )
 
 

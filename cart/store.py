@@ -65,8 +65,7 @@ class CartLine(NamedTuple):
         return f"{value}:{NOTED}" if self.out_of_stock_noted else value
 
 
-@dataclass(frozen=True)
-class CartSnapshot:
+class CartSnapshot(NamedTuple):
     """Everything a read needs, fetched in one round trip."""
 
     lines: tuple[CartLine, ...]
@@ -548,7 +547,7 @@ class RedisCartStore:
             if ttl == -2:  # expired between the two commands
                 return _MISSING
             ttl = ttl if ttl >= 0 else None
-        return CartSnapshot(lines=tuple(lines), coupon=coupon, ttl=ttl, exists=True)
+        return tuple.__new__(CartSnapshot, (tuple(lines), coupon, ttl, True))
 
     def count(self, cart_id: str) -> int:
         return int(self._count(keys=[KEY_PREFIX + cart_id]))
