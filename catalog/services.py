@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.cache import catalog_changed
 from catalog.models import Category, Product, StockMovement
 from catalog.selectors import category_lineage_map
 from shop.exceptions import Conflict, InsufficientStock, NotFound, ShopError
@@ -97,6 +98,7 @@ def _write_stock(products: list[Product], now) -> None:
     rest of a checkout's stock step."""
     if not products:
         return
+    catalog_changed()  # the UPDATE below sends no model signal
     if connection.vendor != "postgresql":
         Product.objects.bulk_update(products, ["stock", "updated_at"])
         return

@@ -302,6 +302,12 @@ except InvalidOperation as exc:
     raise ImproperlyConfigured("SHOP_TAX_RATE must be a decimal such as 0.085") from exc
 if not (Decimal("0") <= SHOP_TAX_RATE < Decimal("1")):
     raise ImproperlyConfigured("SHOP_TAX_RATE must be at least 0 and below 1")
+# Seconds a shared copy of the public catalog's JSON may live (catalog.cache); 0 turns
+# it off. Only with Redis by default: the in-process cache is not shared between
+# processes, so one could not invalidate another's copies.
+SHOP_CATALOG_CACHE_SECONDS = env.int(
+    "SHOP_CATALOG_CACHE_SECONDS", default=60 if REDIS_URL else 0
+)
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 SHOP_ORDER_PAYMENT_TIMEOUT = env.int("SHOP_ORDER_PAYMENT_TIMEOUT", default=30)
 SHOP_PAYMENT_GATEWAY = env.str(

@@ -24,7 +24,7 @@ def cart_commands(monkeypatch, settings):
     original = redis.Redis.execute_command
 
     def counting(self, *args, **options):
-        keys = [a.decode() if isinstance(a, bytes) else a for a in args]
+        keys = [a.decode(errors="replace") if isinstance(a, bytes) else a for a in args]
         if any(isinstance(k, str) and k.startswith("cart:") for k in keys):
             seen.append(args[0])
         return original(self, *args, **options)

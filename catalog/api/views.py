@@ -35,6 +35,7 @@ from catalog.api.serializers import (
     StockConflictSerializer,
     product_rows,
 )
+from catalog.cache import cached_json
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
 
@@ -216,11 +217,16 @@ class ProductViewSet(viewsets.ModelViewSet):
         return product_visible_to(self.request.user, include_inactive=True)
 
     def list(self, request, *args, **kwargs):
+        if _true(request.query_params.get("include_inactive", "")):
+            return self._list()  # depends on who asks: never shared
+        return cached_json(self, self._list)
+
+    def _list(self):
         # Same JSON as ProductSerializer(many=True), rendered from .values() rows (the
         # paginator counts the products and slices the page as rows).
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(product_rows(page, request))
+        return self.get_paginated_response(product_rows(page, self.request))
 
     def filter_queryset(self, queryset):
         # The query filters and the ordering are the list's (and only the list documents
@@ -230,7 +236,12 @@ class ProductViewSet(viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def retrieve(self, request, *args, **kwargs):
+        # An archived product is shown to its seller and staff only: never shared.
+        return cached_json(self, self._retrieve, keep=lambda data: data["is_active"])
+
+    def _retrieve(self):
         # Same JSON as ProductSerializer, rendered from one .values() row (as the list).
+        request = self.request
         rows = list(
             self.get_queryset()
             .filter(pk=self.kwargs["pk"])

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.cache import catalog_changed
 from catalog.models import Category, Product, StockMovement
 from catalog.services import product_create
 
@@ -104,6 +105,7 @@ class Command(BaseCommand):
         )
         if products:
             self.seed_bulk(products, users, leaves)
+            catalog_changed()  # bulk_create sends no model signal
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
         for email, _, role, is_staff in USERS:
             kind = "staff (admin at /admin/)" if is_staff else role

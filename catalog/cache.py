@@ -1,0 +1,91 @@
+"""A shared cache of the public catalog's JSON: product list pages and product details.
+
+The catalog is read far more often than it is written. A list page costs a filtered,
+counted query and twenty rendered rows; its cached copy costs one Redis round trip.
+Freshness comes from a version token: every write to products, categories or stock
+replaces the token, and again once its transaction commits (model signals in ``catalog.signals``,
+and ``catalog.services`` for the stock UPDATE that bypasses them), and a cached body is
+served only while its token is the current one. One MGET reads both.
+
+Only what every caller sees alike is cached: the JSON of public lists (not
+``include_inactive``) and of active products, for a plain ``application/json`` answer,
+keyed by the absolute URL (scheme, host and query: image URLs are absolute). Errors are
+never cached.
+
+On with ``SHOP_CATALOG_CACHE_SECONDS`` > 0: by default 60 with ``REDIS_URL``, off
+without it (the embedded default's in-process cache is not shared between processes,
+so one process could not invalidate another's copies). The cache ignores Redis errors
+(``IGNORE_EXCEPTIONS``): the view then builds its answer as if nothing were cached. The
+lifetime bounds how long a copy could outlive a token change lost to such an outage.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from rest_framework.response import Response
+
+VERSION_KEY = "catalog:version"
+_BODY_PREFIX = "catalog:json:"
+
+
+def _seconds() -> int:
+    return settings.SHOP_CATALOG_CACHE_SECONDS
+
+
+def catalog_changed() -> None:
+    """Invalidate every cached catalog answer: at once, and again when the current
+    transaction commits. The second token catches a copy built meanwhile from a read
+    that still saw the data before this write's commit; the first makes the write's
+    own transaction (and a test's, which never commits) read fresh answers."""
+    if _seconds() > 0:
+        _new_version()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def cached_json(
+    view, build: Callable[[], Response], *, keep: Callable[[dict], bool] | None = None
+) -> Response | HttpResponse:
+    """``build()``'s answer, from the cache when an up-to-date copy is there.
+
+    ``view`` is the DRF view answering (its request chose the renderer); ``keep(data)``
+    says whether a built 200 answer may be shared (default: yes).
+    """
+    request = view.request
+    seconds = _seconds()
+    if (
+        seconds <= 0
+        or request.method != "GET"
+        or request.accepted_media_type != "application/json"
+    ):
+        return build()
+    key = (
+        _BODY_PREFIX + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    )
+    found = cache.get_many([VERSION_KEY, key])
+    version, copy = found.get(VERSION_KEY), found.get(key)
+    if version is not None and copy is not None and copy[0] == version:
+        return HttpResponse(copy[1], content_type="application/json")
+    response = build()
+    if response.status_code != 200 or not (keep is None or keep(response.data)):
+        return response
+    if version is None:
+        # No token yet (first use, or Redis emptied): make one, cache from the next read.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        return response
+    # The token read before building: a write committed meanwhile has replaced it, so
+    # this copy is never served as current.
+    body = request.accepted_renderer.render(
+        response.data, request.accepted_media_type, view.get_renderer_context()
+    )
+    cache.set(key, (version, body), seconds)
+    return HttpResponse(body, content_type="application/json")

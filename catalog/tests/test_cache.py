@@ -1,0 +1,184 @@
+"""The shared cache of the public catalog's JSON (catalog.cache): what it serves, when it
+stops serving a copy, and what it never shares. Runs against the real Redis of the tests
+(the cache is on with REDIS_URL). With Redis down the catalog is built as if nothing
+were cached: shop/tests/test_outages.py."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from catalog.cache import VERSION_KEY, catalog_changed
+from catalog.models import Product
+from catalog.services import StockChange, stock_adjust, stock_apply
+from catalog.tests.factories import CategoryFactory, ProductFactory
+from conftest import client_for
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not settings.SHOP_CATALOG_CACHE_SECONDS, reason="the catalog cache is off"
+    ),
+]
+
+PRODUCTS = "/api/v1/products/"
+
+
+@pytest.fixture
+def product(seller):
+    return ProductFactory(
+        seller=seller,
+        category=CategoryFactory(slug="kitchen"),
+        name="Blue Mug",
+        price=Decimal("12.50"),
+        stock=7,
+    )
+
+
+def warm(client, url):
+    """Two reads: the first makes the version token, the second stores the copy."""
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    return second.json()
+
+
+def test_a_cached_list_page_costs_no_query(
+    api_client, product, django_assert_num_queries
+):
+    data = warm(api_client, PRODUCTS)
+    with django_assert_num_queries(0):
+        response = api_client.get(PRODUCTS)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == data and data["results"][0]["price"] == "12.50"
+
+
+def test_a_cached_product_costs_no_query(
+    api_client, product, django_assert_num_queries
+):
+    url = f"{PRODUCTS}{product.pk}/"
+    data = warm(api_client, url)
+    with django_assert_num_queries(0):
+        assert api_client.get(url).json() == data
+
+
+def test_a_product_change_is_seen_at_once(api_client, product, staff_user):
+    url = f"{PRODUCTS}{product.pk}/"
+    warm(api_client, PRODUCTS)
+    warm(api_client, url)
+    response = client_for(staff_user).patch(url, {"price": "9.99"}, format="json")
+    assert response.status_code == 200
+    assert api_client.get(PRODUCTS).json()["results"][0]["price"] == "9.99"
+    assert api_client.get(url).json()["price"] == "9.99"
+
+
+def test_a_stock_change_is_seen_at_once(api_client, product, staff_user):
+    """The stock service writes with a raw UPDATE (no model signal): it still
+    replaces the token."""
+    url = f"{PRODUCTS}{product.pk}/"
+    warm(api_client, url)
+    stock_adjust(product=product, delta=-5, reason="adjustment", user=staff_user)
+    assert api_client.get(url).json()["stock"] == 2
+    stock_apply(changes=[StockChange(product.pk, -2)], reason="adjustment")
+    data = api_client.get(url).json()
+    assert (data["stock"], data["in_stock"]) == (0, False)
+
+
+def test_a_category_rename_is_seen_at_once(api_client, product):
+    warm(api_client, PRODUCTS)
+    category = product.category
+    category.slug = "mugs"
+    category.save()
+    assert api_client.get(PRODUCTS).json()["results"][0]["category"] == "mugs"
+
+
+def test_a_deleted_or_archived_product_leaves_the_cached_list(
+    api_client, product, seller
+):
+    other = ProductFactory(seller=seller)
+    assert len(warm(api_client, PRODUCTS)["results"]) == 2
+    client_for(seller).delete(f"{PRODUCTS}{product.pk}/")  # archives
+    assert [p["id"] for p in api_client.get(PRODUCTS).json()["results"]] == [other.pk]
+    Product.objects.get(pk=other.pk).delete()
+    assert api_client.get(PRODUCTS).json()["results"] == []
+
+
+def test_an_archived_product_is_never_shared(api_client, product, seller):
+    """Its seller still reads it; an anonymous read right after gets a 404, not the
+    seller's copy."""
+    url = f"{PRODUCTS}{product.pk}/"
+    owner = client_for(seller)
+    owner.delete(url)
+    for _ in range(2):
+        assert owner.get(url).status_code == 200
+        assert api_client.get(url).status_code == 404
+
+
+def test_include_inactive_lists_are_never_shared(api_client, product, seller):
+    owner = client_for(seller)
+    owner.delete(f"{PRODUCTS}{product.pk}/")
+    url = f"{PRODUCTS}?include_inactive=true"
+    for _ in range(2):
+        assert [p["id"] for p in owner.get(url).json()["results"]] == [product.pk]
+        assert api_client.get(url).json()["results"] == []
+
+
+def test_errors_are_not_cached(api_client, product, django_assert_max_num_queries):
+    for _ in range(3):
+        assert api_client.get(f"{PRODUCTS}?min_price=abc").status_code == 400
+        assert api_client.get(f"{PRODUCTS}999999/").status_code == 404
+    url = f"{PRODUCTS}{product.pk}/"
+    Product.objects.filter(pk=product.pk).delete()
+    assert api_client.get(url).status_code == 404
+
+
+def test_each_url_and_host_has_its_own_copy(api_client, seller):
+    """Query strings and hosts (absolute image and page links) are part of the key."""
+    for n in range(3):
+        ProductFactory(seller=seller, price=Decimal(f"{n + 1}.00"))
+    warm(api_client, PRODUCTS)
+    cheap = api_client.get(f"{PRODUCTS}?max_price=1.50").json()
+    assert [p["price"] for p in cheap["results"]] == ["1.00"]
+    paged = f"{PRODUCTS}?page_size=1"
+    warm(api_client, paged)
+    other_host = api_client.get(paged, HTTP_HOST="localhost").json()
+    assert other_host["next"].startswith("http://localhost/")
+    assert api_client.get(paged).json()["next"].startswith("http://testserver/")
+
+
+def test_a_copy_built_across_a_write_is_not_served(
+    api_client, product, monkeypatch, django_assert_max_num_queries
+):
+    """A copy is stored under the token read before building it: when a write replaces
+    the token meanwhile, that copy is never served as current."""
+    from catalog.api import views
+
+    warm(api_client, PRODUCTS)
+    cache.delete_pattern("catalog:json:*")
+    built = views.ProductViewSet._list
+
+    def build_while_a_write_commits(self):
+        response = built(self)
+        Product.objects.filter(pk=product.pk).update(price=Decimal("1.00"))
+        catalog_changed()
+        return response
+
+    monkeypatch.setattr(views.ProductViewSet, "_list", build_while_a_write_commits)
+    assert api_client.get(PRODUCTS).json()["results"][0]["price"] == "12.50"
+    monkeypatch.setattr(views.ProductViewSet, "_list", built)
+    assert api_client.get(PRODUCTS).json()["results"][0]["price"] == "1.00"
+
+
+def test_off_when_configured_off(
+    api_client, product, settings, django_assert_num_queries
+):
+    settings.SHOP_CATALOG_CACHE_SECONDS = 0
+    cache.delete(VERSION_KEY)
+    api_client.get(PRODUCTS)
+    api_client.get(PRODUCTS)
+    assert cache.get(VERSION_KEY) is None
+    with django_assert_num_queries(1):  # the page (the list fits: no count query)
+        assert api_client.get(PRODUCTS).status_code == 200
