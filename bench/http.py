@@ -145,7 +145,9 @@ def prepare(n_checkout_carts: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, extra_env: dict | None = None
+) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             PY,
@@ -161,7 +163,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
             "--access-logfile",
             "/dev/null",
         ],
-        env={**os.environ, **ENV},
+        env={**os.environ, **ENV, **(extra_env or {})},
         cwd=BASE_DIR,
         start_new_session=True,
     )
@@ -272,11 +274,24 @@ def _chunks(values: list, n: int) -> list[list]:
 
 def benchmark(args, data: dict) -> list[tuple[str, dict]]:
     base = f"http://127.0.0.1:{args.port}/api/v1"
+    uncached = f"http://127.0.0.1:{args.port + 2}/api/v1"
     pid = data["product_ids"][0]
     cases = [
         ("ceiling: DRF constant JSON", f"{base}/ping/", lua_script()),
         ("product list (page of 20)", f"{base}/products/?page_size=20", lua_script()),
         ("product detail", f"{base}/products/{pid}/", lua_script()),
+        # The same two reads on a twin server without the catalog cache: what a read
+        # costs when its copy is not there (after a catalog write, a new URL).
+        (
+            "product list, catalog cache off",
+            f"{uncached}/products/?page_size=20",
+            lua_script(),
+        ),
+        (
+            "product detail, catalog cache off",
+            f"{uncached}/products/{pid}/",
+            lua_script(),
+        ),
         (
             "add to cart",
             f"{base}/cart/items/",
@@ -414,15 +429,21 @@ def main() -> None:
     print("preparing database, data and carts ...", flush=True)
     data = prepare(n_checkout_carts=700 * args.duration * args.runs)
     server = start_gunicorn(args.port, args.workers)
+    # Idle (asleep in accept) except while its own rows run.
+    twin = start_gunicorn(
+        args.port + 2, args.workers, {"SHOP_CATALOG_CACHE_SECONDS": "0"}
+    )
     try:
         # One request per worker process first, so imports are not timed.
-        for _ in range(args.workers * 2):
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{args.port}/api/v1/products/", timeout=30
-            )
+        for port in (args.port, args.port + 2):
+            for _ in range(args.workers * 2):
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/products/", timeout=30
+                )
         results = benchmark(args, data)
         notes = scale_out(args, data) if args.scale_out else []
     finally:
+        stop(twin)
         stop(server)
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
