@@ -14,6 +14,14 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _catalog_cache_sees_uncommitted_writes(monkeypatch):
+    """Tests run inside a transaction that never commits: the catalog cache's token is
+    replaced at once instead of on commit (catalog/tests/test_cache.py checks the real
+    on-commit replacement in a committing test)."""
+    monkeypatch.setattr("catalog.cache._after_commit", lambda fn: fn())
+
+
+@pytest.fixture(autouse=True)
 def _clean_caches(settings):
     """Each test starts with an empty cache (throttle counters) and an empty cart store.
 

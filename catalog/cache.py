@@ -3,7 +3,7 @@
 The catalog is read far more often than it is written. A list page costs a filtered,
 counted query and twenty rendered rows; its cached copy costs one Redis round trip.
 Freshness comes from a version token: every write to products, categories or stock
-replaces the token, and again once its transaction commits (model signals in ``catalog.signals``,
+replaces the token once its transaction commits (model signals in ``catalog.signals``,
 and ``catalog.services`` for the stock UPDATE that bypasses them), and a cached body is
 served only while its token is the current one. One MGET reads both.
 
@@ -38,14 +38,20 @@ def _seconds() -> int:
 
 
 def catalog_changed() -> None:
-    """Invalidate every cached catalog answer: at once, and again when the current
-    transaction commits. The second token catches a copy built meanwhile from a read
-    that still saw the data before this write's commit; the first makes the write's
-    own transaction (and a test's, which never commits) read fresh answers."""
+    """Invalidate every cached catalog answer: once the current transaction commits, or
+    at once outside a transaction.
+
+    After the commit, not before: a read between a new token and the commit would
+    still see the old rows and store them under the new token. A read that sees the
+    old rows before the commit stores them under the old token, which the commit
+    then replaces."""
     if _seconds() > 0:
-        _new_version()
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(_new_version)
+        _after_commit(_new_version)
+
+
+# transaction.on_commit runs the function at once outside a transaction. The tests
+# (which never commit) replace this to replace the token at once.
+_after_commit = transaction.on_commit
 
 
 def _new_version() -> None:

@@ -234,6 +234,7 @@ def _place(
             user=user,
             note=f"Order {order.number}",
             locked=products,  # locked above, in pk order: not locked and read again
+            savepoint=False,  # a failure rolls the whole checkout back
         )
     except (
         InsufficientStock

@@ -182,3 +182,25 @@ def test_off_when_configured_off(
     assert cache.get(VERSION_KEY) is None
     with django_assert_num_queries(1):  # the page (the list fits: no count query)
         assert api_client.get(PRODUCTS).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_token_changes_when_the_write_commits_not_before(monkeypatch, product):
+    """Outside tests the token is replaced by transaction.on_commit: a read between the
+    write and its commit must not store old rows under a new token."""
+    from django.db import transaction
+
+    from catalog import cache as catalog_cache
+
+    monkeypatch.setattr(catalog_cache, "_after_commit", transaction.on_commit)
+    before = cache.get(VERSION_KEY)
+    with transaction.atomic():
+        product.name = "Red Mug"
+        product.save()
+        assert cache.get(VERSION_KEY) == before
+    after = cache.get(VERSION_KEY)
+    assert after is not None and after != before
+    with transaction.atomic():
+        stock_apply(changes=[StockChange(product.pk, -1)], reason="adjustment")
+        assert cache.get(VERSION_KEY) == after
+    assert cache.get(VERSION_KEY) != after

@@ -120,7 +120,7 @@ def test_checkout_with_coupon_reads_the_lineage(customer, customer_client):
 
 def test_stock_apply_with_locked_rows_reads_nothing_again():
     """Given rows the caller locked, stock_apply neither locks nor reads them again, and
-    writes every new stock in one statement."""
+    writes every new stock and its movement in one statement."""
     products = [ProductFactory(stock=10) for _ in range(3)]
     with transaction.atomic():
         locked = {
@@ -137,9 +137,22 @@ def test_stock_apply_with_locked_rows_reads_nothing_again():
             )
 
     assert product_locks(queries.captured_queries) == []
-    updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
-    assert len(updates) == 1
+    statements = [
+        q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
+    ]
+    # The new stocks and their movements: one statement.
+    assert len(statements) == 1 and "UPDATE" in statements[0]
+    assert "INSERT" in statements[0]
     assert [Product.objects.get(pk=p.pk).stock for p in products] == [9, 8, 7]
+    movements = StockMovement.objects.filter(product__in=products).order_by("product_id")
+    assert [
+        (m.delta, m.stock_after, m.reason, m.user_id, m.order_id) for m in movements
+    ] == [
+        (-1, 9, "adjustment", None, None),
+        (-2, 8, "adjustment", None, None),
+        (-3, 7, "adjustment", None, None),
+    ]
+    assert len({m.created_at for m in movements}) == 1
 
 
 def test_stock_apply_locks_rows_the_caller_did_not_pass():
