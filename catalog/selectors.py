@@ -2,11 +2,13 @@
 
 import json
 import re
+import time
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Func, Q, QuerySet
+from django.db.models import Count, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from catalog.models import Category, Product
 
@@ -194,6 +196,51 @@ def product_count(queryset: QuerySet) -> int:
         return estimate
     capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
     return capped if capped <= EXACT_COUNT_UP_TO else max(estimate, capped)
+
+
+CAPPED_COUNT = "_capped_count"  # the annotation with_capped_count adds
+
+
+def with_capped_count(queryset: QuerySet) -> QuerySet:
+    """``queryset`` with :data:`CAPPED_COUNT` on every row: how many rows it has, counted
+    up to ``EXACT_COUNT_UP_TO + 1``, by a scalar subquery of the same query (one round
+    trip for a page and its count; PostgreSQL runs the subquery once)."""
+    ids = queryset.order_by().select_related(None).values("pk")[: EXACT_COUNT_UP_TO + 1]
+    try:
+        sql, params = ids.query.sql_with_params()
+    except EmptyResultSet:  # e.g. .none(): no rows, and the page query reads none
+        return queryset.annotate(**{CAPPED_COUNT: Value(0)})
+    return queryset.annotate(
+        **{CAPPED_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params)}
+    )
+
+
+_FEW_FOR_SECONDS = 60
+_few: tuple[float, bool] = (0.0, True)  # (valid until, answer)
+
+
+def products_are_few() -> bool:
+    """Whether the products table is small enough that every list of it is counted
+    exactly, in the page's own query (:func:`with_capped_count`): fewer rows than
+    ``TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO`` by PostgreSQL's statistics (unknown
+    before the first ANALYZE: counted, the count is capped anyway), read at most once a
+    minute per process. Always true on other databases."""
+    global _few
+    if connection.vendor != "postgresql":
+        return True
+    until, answer = _few
+    if time.monotonic() < until:
+        return answer
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [Product._meta.db_table],
+        )
+        row = cursor.fetchone()
+    rows = row[0] if row else -1
+    answer = rows < TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO
+    _few = (time.monotonic() + _FEW_FOR_SECONDS, answer)
+    return answer
 
 
 def _planner_rows(queryset: QuerySet) -> int:

@@ -134,12 +134,40 @@ def test_filter_backend_each_filter_reads_its_own_parameter():
         assert form.add_prefix(name) == name
 
 
-def test_list_count_reads_only_product_ids(api_client):
-    """Past one page the count runs (planner estimate, capped count) on the product ids
-    alone: no category/seller join, no product columns, whatever the page shows."""
+def test_small_catalog_list_is_one_query_with_an_exact_count(
+    api_client, django_assert_num_queries
+):
+    """In a small catalog a page and its exact count are one query: the count is a
+    capped subquery on the product ids alone (no join, no product columns)."""
+    from catalog.selectors import products_are_few
+
+    ProductFactory.create_batch(23, category=CategoryFactory())
+    assert products_are_few()
+    with django_assert_num_queries(1) as queries:
+        body = api_client.get("/api/v1/products/?page_size=20").json()
+    assert body["count"] == 23 and len(body["results"]) == 20 and body["next"]
+    sql = queries.captured_queries[0]["sql"]
+    subquery = sql[sql.index("SELECT COUNT(*) FROM (") :]
+    subquery = subquery[: subquery.index(") AS capped")]
+    assert "JOIN" not in subquery and '"slug"' not in subquery, subquery
+    second = api_client.get("/api/v1/products/?page_size=20&page=2").json()
+    assert second["count"] == 23 and len(second["results"]) == 3
+    assert second["next"] is None
+    assert api_client.get("/api/v1/products/?page_size=20&page=3").status_code == 404
+    empty = api_client.get("/api/v1/products/?category=no-such-category")
+    assert empty.status_code in (200, 400)
+
+
+def test_list_count_reads_only_product_ids(api_client, monkeypatch):
+    """In a large catalog, past one page the count runs (planner estimate, capped
+    count) on the product ids alone: no category/seller join, no product columns,
+    whatever the page shows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from catalog.api import pagination
+
+    monkeypatch.setattr(pagination, "products_are_few", lambda: False)
     ProductFactory.create_batch(23, category=CategoryFactory())
 
     with CaptureQueriesContext(connection) as queries:
