@@ -1,7 +1,9 @@
 """The product list's and detail's fast path renders exactly what ProductSerializer
 renders; the list's filters are only built when the query names one."""
 
+import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
@@ -180,3 +182,26 @@ def test_list_count_reads_only_product_ids(api_client, monkeypatch):
     assert counting
     for sql in counting:
         assert "JOIN" not in sql and '"slug"' not in sql, sql
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2026, 11, 21, 9, 30, 5, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 21, 9, 30, 5, tzinfo=datetime.UTC),  # no fraction
+        datetime.datetime(2026, 11, 21, 9, 30, tzinfo=ZoneInfo("Europe/Paris")),
+        None,
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_row_timestamps_render_as_drf_does(value, zone):
+    """The rows' UTC shortcut gives DRF's DateTimeField output, in any current zone."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from catalog.api.serializers import _utc_renderer
+
+    drf = serializers.DateTimeField()
+    with timezone.override(zone):
+        expected = None if value is None else drf.to_representation(value)
+        assert _utc_renderer(drf.to_representation)(value) == expected
