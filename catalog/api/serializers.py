@@ -253,14 +253,12 @@ def _utc_renderer(render):
     """DRF's DateTimeField rendering, for a value already in UTC while UTC is the
     current time zone straight from ``isoformat`` (what DRF does after converting it to
     that zone, a no-op here): the list renders two per row."""
+    if timezone.get_current_timezone_name() != "UTC":  # once per call: a Local lookup
+        return render
     utc = datetime.UTC
 
     def when(value):
-        if (
-            value is not None
-            and value.tzinfo is utc
-            and timezone.get_current_timezone_name() == "UTC"
-        ):
+        if value is not None and value.tzinfo is utc:
             text = value.isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
         return render(value)
