@@ -215,6 +215,7 @@ def with_capped_count(queryset: QuerySet) -> QuerySet:
     )
 
 
+FEW_PRODUCTS = TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO
 _FEW_FOR_SECONDS = 60
 _few: tuple[float, bool] = (0.0, True)  # (valid until, answer)
 
@@ -238,7 +239,7 @@ def products_are_few() -> bool:
         )
         row = cursor.fetchone()
     rows = row[0] if row else -1
-    answer = rows < TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO
+    answer = rows < FEW_PRODUCTS
     _few = (time.monotonic() + _FEW_FOR_SECONDS, answer)
     return answer
 

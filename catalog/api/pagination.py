@@ -7,6 +7,7 @@ from catalog.api.serializers import PRODUCT_LIST_VALUES
 from catalog.selectors import (
     CAPPED_COUNT,
     EXACT_COUNT_UP_TO,
+    FEW_PRODUCTS,
     product_count,
     products_are_few,
     with_capped_count,
@@ -43,7 +44,9 @@ class EstimatedCountPaginator(Paginator):
         (:func:`with_capped_count`); else :func:`product_count`, which also bounds the
         page number of every page after the first."""
         number = self.validate_number_format(number)
-        folded = products_are_few()
+        # A page far past what a small catalog holds takes the counted path (its page
+        # number is bounded by the count): no huge OFFSET, however stale the statistics.
+        folded = (number - 1) * self.per_page < FEW_PRODUCTS and products_are_few()
         # No OFFSET past the (estimated) end of a large list; a small one just reads
         # an empty page.
         if number > 1 and not folded and number > self.num_pages:
