@@ -10,7 +10,8 @@ served only while its token is the current one. One MGET reads both.
 Only what every caller sees alike is cached: the JSON of public lists (not
 ``include_inactive``) and of active products, for a plain ``application/json`` answer,
 keyed by the absolute URL (scheme, host and query: image URLs are absolute). Errors are
-never cached.
+never cached, nor answers to query strings outside :data:`LIST_QUERY` (the number of
+copies must not grow with the URLs a client can invent).
 
 On with ``SHOP_CATALOG_CACHE_SECONDS`` > 0: by default 60 with ``REDIS_URL``, off
 without it (the embedded default's in-process cache is not shared between processes,
@@ -20,8 +21,9 @@ lifetime bounds how long a copy could outlive a token change lost to such an out
 """
 
 import hashlib
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.core.cache import cache
@@ -58,13 +60,44 @@ def _new_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
+# The query strings whose answers are shared: each parameter at most once, in its one
+# canonical spelling (so "page_size=020" or an unknown "&x=1" cannot mint new keys), and
+# no free text or numbers (search, prices, stock bounds). The copies then number at most
+# the catalog's real facets (categories, sellers, orderings, pages of 20, 50 or 100),
+# however many distinct URLs a client invents; every other query is answered uncached.
+LIST_QUERY = {
+    "page": re.compile(r"[1-9][0-9]{0,3}"),
+    "page_size": re.compile(r"20|50|100"),
+    "ordering": re.compile(r"-?(price|name|created_at)"),
+    "category": re.compile(r"[a-z0-9]+(-[a-z0-9]+)*"),
+    "in_stock": re.compile(r"true|false"),
+    "seller": re.compile(r"[1-9][0-9]{0,9}"),
+}
+
+
+def shareable_query(request, allowed: Mapping[str, re.Pattern]) -> bool:
+    """Whether ``request``'s query string is one whose answer may be shared."""
+    query = request.query_params
+    return all(
+        name in allowed
+        and len(values := query.getlist(name)) == 1
+        and allowed[name].fullmatch(values[0]) is not None
+        for name in query
+    )
+
+
 def cached_json(
-    view, build: Callable[[], Response], *, keep: Callable[[dict], bool] | None = None
+    view,
+    build: Callable[[], Response],
+    *,
+    query: Mapping[str, re.Pattern] | None = None,
+    keep: Callable[[dict], bool] | None = None,
 ) -> Response | HttpResponse:
     """``build()``'s answer, from the cache when an up-to-date copy is there.
 
-    ``view`` is the DRF view answering (its request chose the renderer); ``keep(data)``
-    says whether a built 200 answer may be shared (default: yes).
+    ``view`` is the DRF view answering (its request chose the renderer); ``query``: the
+    query parameters a shared answer may have (:func:`shareable_query`; none by
+    default); ``keep(data)`` says whether a built 200 answer may be shared (default: yes).
     """
     request = view.request
     seconds = _seconds()
@@ -72,6 +105,7 @@ def cached_json(
         seconds <= 0
         or request.method != "GET"
         or request.accepted_media_type != "application/json"
+        or not shareable_query(request, query or {})
     ):
         return build()
     key = (

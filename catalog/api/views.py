@@ -35,7 +35,7 @@ from catalog.api.serializers import (
     StockConflictSerializer,
     product_rows,
 )
-from catalog.cache import cached_json
+from catalog.cache import LIST_QUERY, cached_json
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
 
@@ -219,7 +219,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if _true(request.query_params.get("include_inactive", "")):
             return self._list()  # depends on who asks: never shared
-        return cached_json(self, self._list)
+        return cached_json(self, self._list, query=LIST_QUERY)
 
     def _list(self):
         # Same JSON as ProductSerializer(many=True), rendered from .values() rows (the

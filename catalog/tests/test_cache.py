@@ -137,16 +137,53 @@ def test_errors_are_not_cached(api_client, product, django_assert_max_num_querie
 
 def test_each_url_and_host_has_its_own_copy(api_client, seller):
     """Query strings and hosts (absolute image and page links) are part of the key."""
-    for n in range(3):
+    for n in range(21):
         ProductFactory(seller=seller, price=Decimal(f"{n + 1}.00"))
-    warm(api_client, PRODUCTS)
-    cheap = api_client.get(f"{PRODUCTS}?max_price=1.50").json()
-    assert [p["price"] for p in cheap["results"]] == ["1.00"]
-    paged = f"{PRODUCTS}?page_size=1"
-    warm(api_client, paged)
+    paged = f"{PRODUCTS}?page_size=20&ordering=price"
+    assert warm(api_client, paged)["results"][0]["price"] == "1.00"
+    expensive = api_client.get(f"{PRODUCTS}?page_size=20&ordering=-price").json()
+    assert expensive["results"][0]["price"] == "21.00"
     other_host = api_client.get(paged, HTTP_HOST="localhost").json()
     assert other_host["next"].startswith("http://localhost/")
     assert api_client.get(paged).json()["next"].startswith("http://testserver/")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page_size=020",  # not the canonical spelling
+        "page_size=7",  # not one of the shared sizes
+        "x=1",  # unknown parameter
+        "search=mug",  # free text
+        "max_price=99.00",  # a number
+        "ordering=price&ordering=name",  # twice
+        "include_inactive=false",
+    ],
+)
+def test_only_canonical_query_strings_are_shared(
+    api_client, product, query, django_assert_max_num_queries
+):
+    """A client cannot mint new copies by inventing URLs: other query strings are
+    answered (correctly) without being stored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"{PRODUCTS}?{query}"
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            response = api_client.get(url)
+        assert response.status_code == 200
+        assert len(queries.captured_queries) >= 1
+    assert cache.keys("catalog:json:*") == []
+    warm(api_client, f"{PRODUCTS}?page_size=20&ordering=-price&in_stock=true")
+    assert len(cache.keys("catalog:json:*")) == 1
+
+
+def test_a_product_url_with_a_query_string_is_not_shared(api_client, product):
+    url = f"{PRODUCTS}{product.pk}/?x=1"
+    for _ in range(3):
+        assert api_client.get(url).json()["id"] == product.pk
+    assert cache.keys("catalog:json:*") == []
 
 
 def test_a_copy_built_across_a_write_is_not_served(
