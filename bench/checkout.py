@@ -239,9 +239,9 @@ def report(rows, tps, seconds) -> str:
         )
     lines += [
         "",
-        "A 3-line checkout without coupon or key is 11 statements: the owner's advisory",
-        "lock, BEGIN, one SELECT ... FOR UPDATE of the products, the order, its items, one",
-        "stock UPDATE and the movements (in a savepoint), COMMIT, the unlock; plus one Redis",
+        "A 3-line checkout without coupon or key is 8 statements: the owner's advisory",
+        "lock, BEGIN, one SELECT ... FOR UPDATE of the products, the order, its items, the",
+        "stock UPDATE and its movements in one statement, COMMIT, the unlock; plus one Redis",
         "snapshot read and, after commit, the cart's deletion. About 40% of a single buyer's",
         "time waits in psycopg2, the rest is Python (ORM, pricing); on 2 cores, buyers beyond",
         "the cores add latency, not throughput.",
