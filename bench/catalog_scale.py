@@ -40,6 +40,8 @@ os.environ.update(
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "REDIS_URL": "",
+        # What the queries cost at each size: never a cached copy (catalog.cache).
+        "SHOP_CATALOG_CACHE_SECONDS": "0",
         "DJANGO_LOG_LEVEL": "ERROR",
     }
 )
