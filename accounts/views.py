@@ -5,10 +5,10 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.services import user_register
+from shop.redirects import safe_next_path
 
 
 class ShopLoginView(LoginView):
@@ -27,23 +27,6 @@ class ShopLogoutView(LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are signed out. See you soon!")
         return response
-
-
-def _safe_next(request) -> str | None:
-    """A path of this site to go on to; anything else (another site, a bare word, which
-    ``redirect()`` would try to reverse as a view name) is ignored."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            target,
-            allowed_hosts={request.get_host()},
-            require_https=request.is_secure(),
-        )
-    ):
-        return target
-    return None
 
 
 def register(request):
@@ -68,7 +51,9 @@ def register(request):
             messages.success(
                 request, f"Welcome, {user.get_short_name()}! Your account is ready."
             )
-            return redirect(_safe_next(request) or "shop:catalog")
+            return redirect(safe_next_path(request) or "shop:catalog")
     return render(
-        request, "accounts/register.html", {"form": form, "next": _safe_next(request)}
+        request,
+        "accounts/register.html",
+        {"form": form, "next": safe_next_path(request)},
     )

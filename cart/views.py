@@ -11,13 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import services
 from cart.forms import AddToCartForm, CouponForm, UpdateQuantityForm
 from catalog.models import Product
 from shop.exceptions import OUTAGE_ERRORS, ShopError
+from shop.redirects import safe_next_path
 
 
 def outage_page(view):
@@ -35,19 +35,7 @@ def outage_page(view):
 
 def _back(request, default="shop:cart"):
     """Where to return after an action: a safe ``next`` from the form, else ``default``."""
-    target = request.POST.get("next")
-    # Only a path: redirect() would try to reverse a bare word as a view name (a 500).
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            target,
-            allowed_hosts={request.get_host()},
-            require_https=request.is_secure(),
-        )
-    ):
-        return redirect(target)
-    return redirect(default)
+    return redirect(safe_next_path(request, query=False) or default)
 
 
 def _form_errors(request, form) -> None:
