@@ -65,10 +65,12 @@ def price_lines(
     append = priced.append
     subtotal = ZERO
     for product_id, price, quantity, _categories in lines:
-        try:
-            hit = get(price)
-        except TypeError:  # a signalling NaN has no hash; quantize rejects it below
-            hit = None
+        hit = None
+        if type(price) is Decimal:  # a float equal to a remembered Decimal must not
+            try:  # slip past quantize's refusal of floats
+                hit = get(price)
+            except TypeError:  # a signalling NaN has no hash; quantize rejects it below
+                pass
         unit, exact = hit or _unit_of(price)
         if exact and -EXACT_MAX_QUANTITY < quantity < EXACT_MAX_QUANTITY:
             line_total = unit * quantity  # exact, two places: what quantize returns

@@ -167,3 +167,11 @@ def test_price_lines_rejects_a_signalling_nan_like_quantize():
     """Not money: the same error as rounding it (an unhashable price is not remembered)."""
     with pytest.raises(InvalidOperation):
         price_lines([PricingLine(1, Decimal("sNaN"), 1)])
+
+
+def test_price_lines_refuses_a_float_even_equal_to_a_remembered_price():
+    """Money is never a float: 0.5 equals Decimal("0.5") (and hashes alike), yet it is
+    refused after that Decimal was priced and remembered."""
+    price_lines([PricingLine(1, Decimal("0.5"), 1)])
+    with pytest.raises(TypeError):
+        price_lines([PricingLine(1, 0.5, 1)])
