@@ -396,9 +396,9 @@ def cart_remove_coupon(*, cart: Cart) -> None:
     """Take the coupon off the cart (nothing to do when there is none)."""
     if cart.pending:
         return
-    store = get_store()
-    if store.get_coupon(cart.id) is not None:
-        store.set_coupon(cart.id, None)
+    # One atomic step: a read first could see a coupon on a cart that checkout then
+    # destroys, and the write would bring the cart back.
+    get_store().set_coupon(cart.id, None)
 
 
 def cart_clear(*, cart: Cart) -> None:

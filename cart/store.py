@@ -222,6 +222,8 @@ _LUA_SET_COUPON = (
     _LUA_STAMP_FN
     + """
 if ARGV[1] == '' then
+  -- Taking a coupon off never creates a cart (one destroyed meanwhile stays gone).
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
   redis.call('HDEL', KEYS[1], '_c')
 else
   redis.call('HSET', KEYS[1], '_c', ARGV[1])
@@ -451,6 +453,8 @@ class RedisCartStore:
         )
 
     def set_coupon(self, cart_id: str, code: str | None) -> None:
+        """Put ``code`` on the cart, or take its coupon off (None), which never creates
+        a cart that does not exist."""
         self._set_coupon(keys=[KEY_PREFIX + cart_id], args=[code or "", _stamp(_ttl())])
 
     def set_ttl(self, cart_id: str, seconds: int) -> bool:
@@ -781,6 +785,8 @@ class LocalCartStore:
 
     def set_coupon(self, cart_id, code) -> None:
         with self._lock:
+            if not code and self._hash(cart_id) is None:
+                return  # taking a coupon off never creates a cart
             fields = self._hash(cart_id) or {}
             if code:
                 fields[COUPON] = code

@@ -547,3 +547,17 @@ def test_merge_in_redis_equals_the_in_process_store(
         return outcome, left
 
     assert run(redis_store) == run(LocalCartStore())
+
+
+def test_taking_a_coupon_off_never_creates_a_cart(store):
+    """A cart destroyed (say by a checkout) just before its coupon is taken off stays
+    gone: its token does not become valid again."""
+    store.add("c1", 1, 1, P)
+    store.set_coupon("c1", "SAVE")
+    store.destroy("c1")
+    store.set_coupon("c1", None)
+    assert store.exists("c1") is False
+    store.add("c1", 1, 1, P)
+    store.set_coupon("c1", "SAVE")
+    store.set_coupon("c1", None)
+    assert store.get_coupon("c1") is None and store.exists("c1") is True
