@@ -375,10 +375,15 @@ def order_pay(*, order: Order, payment_token: str) -> Order:
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, user=None) -> Order:
-    """Cancel a pending or paid order: stock returns once, a payment is refunded."""
+def order_cancel(*, order: Order, user=None, pending_only: bool = False) -> Order:
+    """Cancel a pending or paid order: stock returns once, a payment is refunded.
+
+    ``pending_only``: refuse a paid order too (expiry: an order paid while the expiry
+    job waited for its row lock is the customer's, not expired)."""
     order = _locked(order)
-    if order.status not in (Order.Status.PENDING, Order.Status.PAID):
+    allowed = (Order.Status.PENDING,) if pending_only else (
+        Order.Status.PENDING, Order.Status.PAID)  # fmt: skip
+    if order.status not in allowed:
         raise InvalidTransition(
             f"A {order.status} order cannot be cancelled.", status=order.status
         )
@@ -431,7 +436,7 @@ def orders_expire(*, now=None) -> int:
     stale = Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff)
     for order in stale.only("pk").iterator():
         try:
-            order_cancel(order=order)
+            order_cancel(order=order, pending_only=True)
         except InvalidTransition:
             continue  # paid or cancelled meanwhile: not ours to expire any more
         expired += 1

@@ -144,7 +144,9 @@ def test_stock_apply_with_locked_rows_reads_nothing_again():
     assert len(statements) == 1 and "UPDATE" in statements[0]
     assert "INSERT" in statements[0]
     assert [Product.objects.get(pk=p.pk).stock for p in products] == [9, 8, 7]
-    movements = StockMovement.objects.filter(product__in=products).order_by("product_id")
+    movements = StockMovement.objects.filter(product__in=products).order_by(
+        "product_id"
+    )
     assert [
         (m.delta, m.stock_after, m.reason, m.user_id, m.order_id) for m in movements
     ] == [

@@ -243,3 +243,31 @@ def test_expire_orders_command_prints_count(capsys):
     call_command("expire_orders")
     assert capsys.readouterr().out.strip() == "Expired 0 unpaid orders."
     assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_orders_expire_leaves_an_order_paid_while_it_waited(monkeypatch, settings):
+    """The expiry job lists stale pending orders, then locks each: one paid in between
+    (its payment held the row lock) is neither cancelled, restocked nor refunded."""
+    from orders import services
+
+    settings.SHOP_ORDER_PAYMENT_TIMEOUT = 30
+    product = ProductFactory(stock=0)
+    order = order_with(products_and_quantities=[(product, 2)])
+    Order.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(minutes=31)
+    )
+    locked = services._locked
+
+    def paid_before_the_lock(stale):
+        Order.objects.filter(pk=stale.pk).update(
+            status=S.PAID, paid_at=timezone.now(), payment_reference="ch_1"
+        )
+        return locked(stale)
+
+    monkeypatch.setattr(services, "_locked", paid_before_the_lock)
+    assert orders_expire() == 0
+    monkeypatch.setattr(services, "_locked", locked)
+    order.refresh_from_db()
+    product.refresh_from_db()
+    assert (order.status, product.stock) == (S.PAID, 0)
