@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 
 from catalog.models import Category, Product, StockMovement
-from catalog.services import MAX_STOCK, stock_adjust, stock_set
+from catalog.services import MAX_STOCK, stock_adjust, stock_edit
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -20,8 +20,21 @@ class ProductAdminForm(forms.ModelForm):
         min_value=0,
         max_value=MAX_STOCK,
         initial=0,
-        help_text="Saved through the stock service: every change is kept as a movement.",
+        # The form carries the stock it showed: an untouched field is not a change,
+        # and a change applies to the stock as it is at saving (sales meanwhile count).
+        show_hidden_initial=True,
+        help_text="Saved through the stock service: every change is kept as a movement. "
+        "Your change applies to the stock as it is when you save (sales made "
+        "meanwhile stay sold).",
     )
+
+    def shown_stock(self) -> int | None:
+        """The stock this form showed when it was opened (None if it did not say)."""
+        raw = self.data.get(self.add_initial_prefix("stock"))
+        try:
+            return int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
 
     class Meta:
         model = Product
@@ -117,9 +130,15 @@ class ProductAdmin(admin.ModelAdmin):
             ]
             obj.save(update_fields=fields)
             if wanted is not None and "stock" in form.changed_data:
-                stock_set(
+                shown = form.shown_stock()
+                if shown is None:  # a form that did not carry it: set the level
+                    shown = Product.objects.values_list("stock", flat=True).get(
+                        pk=obj.pk
+                    )
+                stock_edit(
                     product=obj,
-                    stock=wanted,
+                    shown=shown,
+                    wanted=wanted,
                     reason=StockMovement.Reason.ADMIN,
                     user=request.user,
                     note="Edited in the admin",

@@ -194,6 +194,29 @@ def stock_set(
     )
 
 
+@transaction.atomic
+def stock_edit(
+    *, product: Product | int, shown: int, wanted: int, reason: str, user=None,
+    note: str = "",
+) -> Product:  # fmt: skip
+    """An editor changed the stock they were shown from ``shown`` to ``wanted``: apply
+    that change to the stock as it is now, under the row lock (sales made while the
+    form was open stay sold), kept within 0..MAX_STOCK. Nothing is written for no
+    change."""
+    product_id = product.pk if isinstance(product, Product) else int(product)
+    current = Product.objects.select_for_update().get(pk=product_id)
+    target = min(max(current.stock + wanted - shown, 0), MAX_STOCK)
+    if target == current.stock:
+        return current
+    return stock_adjust(
+        product=product_id,
+        delta=target - current.stock,
+        reason=reason,
+        user=user,
+        note=note,
+    )
+
+
 # --- Products and categories ----------------------------------------------------------
 
 PRODUCT_EDITABLE_FIELDS = (

@@ -65,6 +65,41 @@ def test_admin_edit_without_stock_change_writes_no_movement(admin_client_):
     assert not StockMovement.objects.exists()
 
 
+def test_admin_save_keeps_stock_sold_while_the_form_was_open(admin_client_):
+    """The form shows 10; 3 are sold; the editor changes only the price: stock stays 7
+    (the field is compared with what the form showed, not with the stock now)."""
+    from catalog.services import stock_adjust
+
+    product = ProductFactory(stock=10)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    page = admin_client_.get(url).content.decode()
+    assert 'name="initial-stock" value="10"' in page
+    shown = change_form(product, price="9.99", **{"initial-stock": 10})
+    stock_adjust(product=product, delta=-3, reason=StockMovement.Reason.CHECKOUT)
+    assert admin_client_.post(url, shown).status_code == 302
+    product.refresh_from_db()
+    assert (product.price, product.stock) == (Decimal("9.99"), 7)
+    assert not StockMovement.objects.filter(reason="admin").exists()
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [(15, 12), (0, 0), (2, 0)],  # 10 shown, 3 sold meanwhile
+)
+def test_admin_stock_change_applies_to_the_stock_now(admin_client_, typed, expected):
+    """A changed stock applies the editor's change (typed - shown) to the stock as it is
+    at saving, never below 0: 10 -> 15 after 3 sales gives 12."""
+    from catalog.services import stock_adjust
+
+    product = ProductFactory(stock=10)
+    url = f"/admin/catalog/product/{product.pk}/change/"
+    form = change_form(product, stock=typed, **{"initial-stock": 10})
+    stock_adjust(product=product, delta=-3, reason=StockMovement.Reason.CHECKOUT)
+    assert admin_client_.post(url, form).status_code == 302
+    product.refresh_from_db()
+    assert product.stock == expected
+
+
 def test_admin_add_product_initial_stock_via_service(admin_client_, seller):
     """A product added in the admin gets its initial stock as an INITIAL movement."""
     category = CategoryFactory()
