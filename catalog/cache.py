@@ -61,10 +61,12 @@ def _new_version() -> None:
 
 
 # The query strings whose answers are shared: each parameter at most once, in its one
-# canonical spelling (so "page_size=020" or an unknown "&x=1" cannot mint new keys), and
-# no free text or numbers (search, prices, stock bounds). The copies then number at most
-# the catalog's real facets (categories, sellers, orderings, pages of 20, 50 or 100),
-# however many distinct URLs a client invents; every other query is answered uncached.
+# canonical spelling and order (so "page_size=020", "page=%31", another order or an
+# unknown "&x=1" cannot mint new keys), and no free text or numbers (search, prices,
+# stock bounds). With empty lists not shared (an unknown category or seller answers an
+# empty list: the list view's ``keep``), the copies number at most the catalog's real
+# facets (categories, sellers, orderings, pages of 20, 50 or 100), however many distinct
+# URLs a client invents; every other query is answered uncached.
 LIST_QUERY = {
     "page": re.compile(r"[1-9][0-9]{0,3}"),
     "page_size": re.compile(r"20|50|100"),
@@ -76,14 +78,19 @@ LIST_QUERY = {
 
 
 def shareable_query(request, allowed: Mapping[str, re.Pattern]) -> bool:
-    """Whether ``request``'s query string is one whose answer may be shared."""
+    """Whether ``request``'s query string is one whose answer may be shared: allowed
+    parameters, each once, in canonical spelling, written in name order without any
+    percent-encoding (so one query has one key, not one per order or encoding)."""
     query = request.query_params
-    return all(
+    if not all(
         name in allowed
         and len(values := query.getlist(name)) == 1
         and allowed[name].fullmatch(values[0]) is not None
         for name in query
-    )
+    ):
+        return False
+    canonical = "&".join(f"{name}={query[name]}" for name in sorted(query))
+    return request.META.get("QUERY_STRING", "") == canonical
 
 
 def cached_json(

@@ -219,7 +219,9 @@ class ProductViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         if _true(request.query_params.get("include_inactive", "")):
             return self._list()  # depends on who asks: never shared
-        return cached_json(self, self._list, query=LIST_QUERY)
+        return cached_json(
+            self, self._list, query=LIST_QUERY, keep=lambda data: data["count"] > 0
+        )
 
     def _list(self):
         # Same JSON as ProductSerializer(many=True), rendered from .values() rows (the
