@@ -43,6 +43,11 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # Every field is read-only: "Save" must not write the row back unlocked over a
+        # payment or cancellation that committed meanwhile.
+        pass
+
     def _apply(self, request, queryset, service, verb: str) -> None:
         done = 0
         for order in queryset:

@@ -84,6 +84,7 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     seller = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=User.Role.SELLER),
+        pk_field=serializers.IntegerField(),  # 1.5 is refused, not truncated to 1
         required=False,
         help_text="Id of the seller. Only staff may name one; a seller always sells as itself.",
     )

@@ -837,3 +837,12 @@ def test_routes_are_namespaced():
     assert reverse("api:product-adjust-stock", args=[1]) == f"{PRODUCTS}1/adjust-stock/"
     assert reverse("api:category-detail", args=["kitchen"]) == f"{CATEGORIES}kitchen/"
     assert reverse("api:seller-list") == SELLERS
+
+
+def test_a_fractional_seller_id_is_refused(staff_client, seller, category):
+    """A seller id of 1.5 is a 400, not seller 1."""
+    body = {"name": "Odd", "price": "1.00", "category": category.slug,
+            "seller": seller.pk + 0.5}  # fmt: skip
+    response = staff_client.post(PRODUCTS, body, format="json")
+    assert response.status_code == 400
+    assert "seller" in response.json()

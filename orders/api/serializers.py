@@ -94,6 +94,7 @@ def placed_order_data(order: Order, items) -> dict:
 class CheckoutSerializer(serializers.Serializer):
     email = serializers.EmailField(
         required=False,
+        max_length=254,  # Order.email
         help_text="Required for guests; users default to their account email.",
     )
     shipping_name = serializers.CharField(max_length=150)

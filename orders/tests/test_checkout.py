@@ -286,3 +286,19 @@ def test_double_submit_without_a_key_orders_the_cart_once():
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock == 8
+
+
+@pytest.mark.django_db
+def test_checkout_email_longer_than_the_column_is_a_400(api_client):
+    """An address over 254 characters is a field error, not a database error."""
+    from orders.tests.carts import cart_with as _cart_with
+
+    cart = _cart_with([(ProductFactory(stock=5), 1)])
+    response = api_client.post(
+        "/api/v1/orders/",
+        {"email": "a" * 250 + "@example.com", "shipping_name": "A",
+         "shipping_address": "1 Road"},
+        format="json", HTTP_X_CART_TOKEN=cart.token,
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "email" in response.json()
