@@ -7,7 +7,13 @@ from django.conf import settings
 from django.contrib import admin
 
 from catalog.models import Category, Product, StockMovement
-from catalog.services import MAX_STOCK, stock_adjust, stock_edit
+from catalog.services import (
+    MAX_STOCK,
+    category_check_parent,
+    stock_adjust,
+    stock_edit,
+)
+from shop.exceptions import ShopError
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -146,8 +152,25 @@ class ProductAdmin(admin.ModelAdmin):
         obj.refresh_from_db(fields=["stock", "updated_at"])
 
 
+class CategoryAdminForm(forms.ModelForm):
+    """The API's rule for a category's parent (catalog.services), as a form error."""
+
+    class Meta:
+        model = Category
+        fields = ["name", "slug", "parent"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            category_check_parent(self.instance, cleaned.get("parent"))
+        except ShopError as exc:
+            raise forms.ValidationError({"parent": exc.detail}) from None
+        return cleaned
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryAdminForm
     list_display = ["name", "slug", "parent"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]

@@ -333,9 +333,14 @@ def product_archive(*, product: Product, user=None) -> Product:
     return product
 
 
-def _check_parent(category: Category | None, parent: Category | None) -> None:
+def category_check_parent(category: Category | None, parent: Category | None) -> None:
+    """Refuse to place ``category`` under itself or one of its sub-categories. Inside a
+    transaction it first locks every category row (the tree is small): two moves at
+    once (A under B, B under A) cannot both pass the check."""
     if parent is None or category is None or category.pk is None:
         return
+    if transaction.get_connection().in_atomic_block:
+        list(Category.objects.select_for_update().values_list("pk", flat=True))
     if category.pk in category_lineage_map().get(parent.pk, frozenset()):
         raise ShopError(
             "A category cannot be placed under itself or one of its sub-categories.",
@@ -370,7 +375,7 @@ def category_create(
 def category_update(*, category: Category, **fields) -> Category:
     """Rename, re-slug or move a category (never under itself)."""
     if "parent" in fields:
-        _check_parent(category, fields["parent"])
+        category_check_parent(category, fields["parent"])
     slug = fields.get("slug")
     if slug and Category.objects.filter(slug=slug).exclude(pk=category.pk).exists():
         raise Conflict(

@@ -186,3 +186,23 @@ def test_admin_pages_render(admin_client_):
     ]:
         assert admin_client_.get(url).status_code == 200, url
     assert admin_client_.get("/admin/catalog/stockmovement/add/").status_code == 403
+
+
+def test_admin_refuses_a_category_under_itself_or_its_child(admin_client_):
+    """The API's rule (category_cycle) holds in the admin too, as a form error."""
+    parent = CategoryFactory(name="Kitchen", slug="kitchen")
+    child = CategoryFactory(name="Knives", slug="knives", parent=parent)
+    url = f"/admin/catalog/category/{parent.pk}/change/"
+    for under in (child, parent):
+        response = admin_client_.post(
+            url, {"name": "Kitchen", "slug": "kitchen", "parent": under.pk}
+        )
+        assert response.status_code == 200  # the form again, with the error
+        assert "cannot be placed under itself" in response.content.decode()
+    parent.refresh_from_db()
+    assert parent.parent_id is None
+    moved = admin_client_.post(
+        f"/admin/catalog/category/{child.pk}/change/",
+        {"name": "Knives", "slug": "knives", "parent": ""},
+    )
+    assert moved.status_code == 302
