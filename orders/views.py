@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cart import services as cart_services
 from cart.views import outage_page
 from orders.forms import CheckoutForm, PayForm, new_checkout_token
-from orders.selectors import order_list_for, order_visible_to
+from orders.selectors import order_is_customer, order_list_for, order_visible_to
 from orders.services import order_pay, order_place
 from shop.exceptions import CheckoutConflict, ShopError
 
@@ -125,6 +125,11 @@ def order_detail(request, number):
 def order_pay_view(request, number):
     """Pay with the configured gateway; a decline leaves the order pending and says so."""
     order = _visible_order(request, number)
+    token = request.session.get(GUEST_ORDERS_SESSION_KEY, {}).get(number)
+    # The API's rule: staff may see an order, only its customer pays it.
+    if not order_is_customer(order=order, user=request.user, order_token=token):
+        messages.error(request, "Only the customer can pay an order.")
+        return redirect(order)
     form = PayForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("payment_token", []):

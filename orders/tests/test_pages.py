@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -299,3 +300,17 @@ def test_order_page_links_from_the_history(client):
     assert response.status_code == 200
     assert "Ada Lovelace" in html
     assert 'for="id_payment_token">Card<' in html
+
+
+def test_staff_cannot_pay_a_customers_order_on_the_page(client, staff_user):
+    """As in the API (403): staff may open a customer's order, only the customer pays."""
+    order = _placed_order(client)
+    staff = Client()
+    staff.force_login(staff_user)
+    response = staff.post(
+        reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_success"}
+    )
+    assert response.status_code == 302
+    assert _messages(response) == ["Only the customer can pay an order."]
+    order.refresh_from_db()
+    assert order.status == "pending"
