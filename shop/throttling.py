@@ -14,7 +14,7 @@ import secrets
 
 from django.core.cache import cache
 from redis.exceptions import RedisError
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +74,9 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         # What SimpleRateThrottle.wait() reads: the window's size and its oldest entry.
         self.history = [float(oldest)] * int(count) if not allowed else []
         return bool(allowed)
+
+
+class ScopedSlidingWindowThrottle(ScopedRateThrottle, SlidingWindowThrottle):
+    """DRF's ScopedRateThrottle (the view's ``throttle_scope`` picks the rate and the
+    key) with the atomic sliding window: parallel requests cannot all read the same
+    history and pass together."""

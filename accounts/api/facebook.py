@@ -13,7 +13,6 @@ from requests import RequestException
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from social_core.exceptions import AuthPolicyError, SocialAuthBaseException
 from social_django.utils import load_backend, load_strategy
@@ -25,6 +24,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from shop.exceptions import NotFound, ServiceUnavailable
+from shop.throttling import ScopedSlidingWindowThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class FacebookLoginSerializer(serializers.Serializer):
 class FacebookLoginView(APIView):
     authentication_classes = ()
     permission_classes = ()
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     def get_authenticate_header(self, request):

@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPES
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -24,6 +23,7 @@ from accounts.api.serializers import (
     UserUpdateSerializer,
 )
 from accounts.services import user_register, user_update_profile
+from shop.throttling import ScopedSlidingWindowThrottle
 
 TAG = "auth"
 VALIDATION_ERROR = OpenApiResponse(
@@ -55,7 +55,7 @@ class CredentialViewMixin:
 
 
 class RegisterView(CredentialViewMixin, APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -74,7 +74,7 @@ class RegisterView(CredentialViewMixin, APIView):
 
 
 class TokenView(CredentialViewMixin, APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

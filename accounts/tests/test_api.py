@@ -845,3 +845,33 @@ def test_the_schema_documents_the_auth_endpoints(api_client):
     }
     for (path, method), statuses in expected.items():
         assert set(paths[path][method]["responses"]) == statuses, (path, method)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_logins_cannot_pass_the_auth_throttle_together(
+    auth_rate_3_per_minute, settings
+):
+    """Sixty simultaneous token requests from one address at 3/min: exactly three get
+    an answer, the rest 429 (the window is checked and written in one Redis step)."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: the window lives in Redis")
+    barrier = threading.Barrier(60)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt():
+        client = APIClient()
+        try:
+            barrier.wait()
+            status = login(client, "nobody@example.com", "wrong").status_code
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=attempt) for _ in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 3 + [429] * 57

@@ -57,7 +57,7 @@ SET_LINE_SCHEMA = extend_schema(
 
 
 class CartWriteThrottle(SlidingWindowThrottle):
-    """Cart writes per user, cart token or client address: scope ``cart_write``."""
+    """Cart writes per user or client address: scope ``cart_write``."""
 
     scope = "cart_write"
 
