@@ -78,7 +78,7 @@ class CouponAdminForm(forms.ModelForm):
 
 
 class ValidityFilter(admin.SimpleListFilter):
-    """Where a coupon stands in time (whatever its active flag): valid now, scheduled, expired."""
+    """Where a coupon stands in time: valid now (and active), scheduled, expired."""
 
     title = "validity"
     parameter_name = "validity"

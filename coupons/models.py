@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
@@ -19,9 +20,19 @@ class CouponQuerySet(models.QuerySet):
         )
 
 
+# One rule for a code, wherever it is typed (API, admin): what shoppers can type back.
+# Surrounding spaces are allowed here and stripped before saving.
+COUPON_CODE_VALIDATOR = RegexValidator(
+    r"^\s*[A-Za-z0-9_-]+\s*$",
+    "Use letters, digits, '-' and '_' only (no spaces inside).",
+)
+
+
 class Coupon(models.Model):
     code = models.CharField(
-        max_length=40, help_text="Case-insensitive; shoppers type it."
+        max_length=40,
+        validators=[COUPON_CODE_VALIDATOR],
+        help_text="Case-insensitive; shoppers type it.",
     )
     name = models.CharField(max_length=120, blank=True)
     percent_off = models.DecimalField(

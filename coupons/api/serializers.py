@@ -2,11 +2,10 @@
 
 from decimal import Decimal
 
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from catalog.models import Category, Product
-from coupons.models import Coupon
+from coupons.models import COUPON_CODE_VALIDATOR, Coupon
 from coupons.services import coupon_code_taken, normalize_code
 
 MAX_BIGINT = 2**63 - 1
@@ -30,12 +29,7 @@ class ScopeField(serializers.ListField):
 class CouponSerializer(serializers.ModelSerializer):
     code = serializers.CharField(
         max_length=40,
-        validators=[
-            RegexValidator(
-                r"^\s*[A-Za-z0-9_-]+\s*$",
-                "Use letters, digits, '-' and '_' only (no spaces inside).",
-            )
-        ],
+        validators=[COUPON_CODE_VALIDATOR],
         help_text="Case-insensitive and unique; stored upper-case.",
     )
     name = serializers.CharField(max_length=120, allow_blank=True, required=False)

@@ -218,3 +218,13 @@ def test_non_staff_cannot_open_the_coupon_admin(client, customer):
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.parametrize("code", ["SUMMER SALE", "SUMMER!", "SÜMMER"])
+def test_admin_refuses_a_code_the_api_would_refuse(admin_client, code):
+    """One rule for a code: the admin shows the API's error instead of saving a code
+    the API would then refuse on a PUT of its own GET."""
+    response = admin_client.post(reverse(ADD), add_form(code=code))
+    assert response.status_code == 200
+    assert "no spaces inside" in response.content.decode()
+    assert not Coupon.objects.exists()
