@@ -97,6 +97,8 @@ def price_lines(
                 done._replace(discount=shares.get(done.product_id, ZERO))
                 for done in priced
             ]
+    if isinstance(tax_rate, float):  # Decimal(0.0725) would take the float's error
+        raise TypeError("a tax rate is never a float; pass a Decimal or a string")
     tax = round_cents((subtotal - result.discount) * Decimal(tax_rate))
     total = round_cents(subtotal - result.discount + tax)
     return new(

@@ -175,3 +175,11 @@ def test_price_lines_refuses_a_float_even_equal_to_a_remembered_price():
     price_lines([PricingLine(1, Decimal("0.5"), 1)])
     with pytest.raises(TypeError):
         price_lines([PricingLine(1, 0.5, 1)])
+
+
+def test_price_lines_refuses_a_float_tax_rate():
+    """0.0725 as a float would tax 2.00 at 0.14, not 0.15: refused like a float price."""
+    line = PricingLine(1, Decimal("2.00"), 1)
+    assert price_lines([line], tax_rate=Decimal("0.0725")).tax == Decimal("0.15")
+    with pytest.raises(TypeError):
+        price_lines([line], tax_rate=0.0725)
