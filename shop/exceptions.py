@@ -10,7 +10,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -131,9 +131,17 @@ def api_exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (too long, out of range) that slipped past
+        # validation: the client's input is invalid, not in conflict with anything.
+        logger.warning("database data error rendered as 400: %r", exc)
+        return Response(
+            {"detail": "A value is too long or out of range.", "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DatabaseError):
-        # Integrity and data errors that slipped past validation are the client's
-        # input colliding with a constraint: a conflict, never a 500.
+        # Integrity errors that slipped past validation are the client's input
+        # colliding with a constraint: a conflict, never a 500.
         logger.warning("database error rendered as 409: %r", exc)
         return Response(
             {
