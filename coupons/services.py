@@ -19,10 +19,10 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from coupons.discounts import DiscountLine, DiscountRule
+from coupons.discounts import DiscountRule
 from coupons.models import Coupon, CouponRedemption
 from shop.exceptions import Conflict, CouponInvalid
-from shop.money import ZERO, format_money, quantize
+from shop.money import format_money, quantize
 
 if TYPE_CHECKING:
     from cart.pricing import PricingLine
@@ -142,21 +142,14 @@ def coupon_validate(
     if coupon.max_uses is not None:
         # The shop-wide limit first: no point telling about scope or minimum otherwise.
         _check_uses(coupon, user=None, email=None)
+    from cart.pricing import price_lines  # the one pricing function
+
     rule = coupon_rule(coupon)
-    line_totals = [quantize(line.unit_price * line.quantity) for line in lines]
-    eligible = [
-        line
-        for line, total in zip(lines, line_totals, strict=True)
-        if total > 0
-        and rule.applies_to(
-            DiscountLine(
-                product_id=line.product_id,
-                line_total=total,
-                category_ids=line.category_ids,
-            )
-        )
-    ]
-    if not eligible:
+    # The cart's own totals: an eligible line is in scope with a total above 0, so
+    # "nothing eligible" is an eligible subtotal of 0; the minimum is on the subtotal
+    # the shopper sees.
+    totals = price_lines(lines, rule=rule)
+    if totals.eligible_subtotal <= 0:
         if rule.has_scope:
             detail = (
                 f"The coupon {coupon.code} does not apply to any item in your cart."
@@ -164,8 +157,7 @@ def coupon_validate(
         else:
             detail = f"Add items to your cart to use the coupon {coupon.code}."
         raise CouponInvalid(detail, code=NOT_APPLICABLE)
-    subtotal = quantize(sum(line_totals, ZERO))
-    if subtotal < coupon.min_subtotal:
+    if totals.subtotal < coupon.min_subtotal:
         raise CouponInvalid(
             f"The coupon {coupon.code} needs a subtotal of at least "
             f"{format_money(coupon.min_subtotal, _currency())}.",
