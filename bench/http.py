@@ -331,6 +331,9 @@ def benchmark(args, data: dict) -> list[tuple[str, dict]]:
     # again right before every endpoint run, and each endpoint's share is taken against
     # the median of its own adjacent ceiling runs (the ceiling row: all of them).
     (ceiling_name, ceiling_url, ceiling_script), endpoints = cases[0], cases[1:]
+    if args.only:
+        words = [w.strip() for w in args.only.split(",") if w.strip()]
+        endpoints = [e for e in endpoints if any(w in e[0] for w in words)]
     ceilings: list[dict] = []
     results = []
     for name, url, script in endpoints:
@@ -424,6 +427,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scale-out", action="store_true")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated words: run only the endpoints whose name holds one",
+    )
     args = parser.parse_args()
 
     print("preparing database, data and carts ...", flush=True)
