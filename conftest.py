@@ -23,7 +23,8 @@ def _catalog_cache_sees_uncommitted_writes(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _clean_caches(settings):
-    """Each test starts with an empty cache (throttle counters) and an empty cart store.
+    """Each test starts with an empty cache (throttle counters), an empty cart store and
+    no product rows kept by the cart.
 
     The tests' Redis database (REDIS_URL, /15 by default in `make test`) is flushed.
     """
@@ -35,11 +36,13 @@ def _clean_caches(settings):
 
         get_redis_connection("default").flushdb()
     try:
+        from cart import product_rows
         from cart.store import reset_local_store
     except ImportError:
         pass
     else:
         reset_local_store()
+        product_rows.forget()
     yield
 
 

@@ -7,17 +7,15 @@ The API views, the storefront pages and checkout all come through here. Persiste
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
 from rest_framework.exceptions import NotAuthenticated
 
 from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
 from cart.pricing import CartTotals, PricingLine, price_lines
+from cart.product_rows import ProductRow, product_rows
 from cart.store import (
     CartLine,
     CartSnapshot,
@@ -27,6 +25,7 @@ from cart.store import (
     MergeOutcome,
     get_store,
 )
+from catalog import cache as catalog_cache
 from catalog.models import Product
 from shop.exceptions import (
     CouponInvalid,
@@ -148,9 +147,13 @@ def cart_for_token(*, token: str, verify: bool = True) -> Cart:
 
 
 def cart_snapshot(*, cart: Cart) -> CartSnapshot:
-    """The cart's lines, coupon and TTL in one round trip; 404 for an unverified token
-    cart that does not exist (unknown or expired)."""
-    snapshot = get_store().snapshot(cart.id)
+    """The cart's lines, coupon and TTL in one round trip, with the catalog's version
+    token (``also``: for :func:`cart.product_rows.product_rows`); 404 for an unverified
+    token cart that does not exist (unknown or expired)."""
+    key = catalog_cache.version_key()
+    snapshot = get_store().snapshot(cart.id, also=key)
+    if key is not None and snapshot.also is None:
+        catalog_cache.start_version()  # none yet: rows are kept from the next read
     if not cart.verified:
         if not snapshot.exists:
             raise _unknown_token()
@@ -189,48 +192,6 @@ def _check_quantity(quantity, *, minimum: int) -> int:
 
 
 MAX_ID = 2**63 - 1
-
-
-class ProductRow(NamedTuple):
-    """What the cart needs of a product: one ``values_list`` row, no model instance."""
-
-    id: int
-    slug: str
-    name: str
-    price: Decimal
-    stock: int
-    is_active: bool
-    category_id: int | None
-
-
-def _product_rows(ids) -> dict[int, ProductRow]:
-    """The products with these ids (any state), in one query; none for no ids."""
-    if not ids:
-        return {}
-    if connection.vendor == "postgresql":
-        # Every cart read and add runs this query: its SQL is built once (compiling the
-        # ORM query cost more than running it; profiled), the ids go in one array.
-        with connection.cursor() as cursor:
-            cursor.execute(_product_rows_sql(), [list(ids)])
-            rows = cursor.fetchall()
-    else:
-        rows = Product.objects.filter(pk__in=ids).values_list(*ProductRow._fields)
-    return {row[0]: ProductRow._make(row) for row in rows}
-
-
-@functools.cache
-def _product_rows_sql() -> str:
-    """``SELECT <ProductRow columns> FROM catalog_product WHERE id = ANY(%s)``, from the
-    model's metadata (PostgreSQL)."""
-    quote = connection.ops.quote_name
-    meta = Product._meta
-    columns = ", ".join(
-        quote(meta.get_field(name).column) for name in ProductRow._fields
-    )
-    return (
-        f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(meta.pk.column)} = ANY(%s)"
-    )
 
 
 def _check_product_id(product_id) -> int:
@@ -306,8 +267,9 @@ def cart_add_item_read(
             if cart.pending
             else cart_snapshot(cart=cart)
         )
-    products = _product_rows(
-        {line.product_id for line in snapshot.lines} | {product_id}
+    products = product_rows(
+        {line.product_id for line in snapshot.lines} | {product_id},
+        version=snapshot.also,
     )
     product = products.get(product_id)
     if product is None or not product.is_active:
@@ -544,7 +506,9 @@ def cart_read(
     if snapshot is None:
         snapshot = cart_snapshot(cart=cart)
     if products is None:
-        products = _product_rows([line.product_id for line in snapshot.lines])
+        products = product_rows(
+            [line.product_id for line in snapshot.lines], version=snapshot.also
+        )
     warnings: list[CartWarning] = []
     changes: list[LineChange] = []
     kept: list[

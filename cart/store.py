@@ -72,6 +72,9 @@ class CartSnapshot(NamedTuple):
     coupon: str | None
     ttl: int | None  # seconds left; None when the cart does not exist
     exists: bool
+    # The raw value of the key a caller asked to read along (``snapshot(also=...)``),
+    # from the same round trip; None when not asked or not set.
+    also: bytes | None = None
 
 
 class MergedLine(NamedTuple):
@@ -532,16 +535,24 @@ class RedisCartStore:
     def lines(self, cart_id: str) -> list[CartLine]:
         return _lines_from_items(self.client.hgetall(KEY_PREFIX + cart_id).items())[0]
 
-    def snapshot(self, cart_id: str) -> CartSnapshot:
+    def snapshot(self, cart_id: str, *, also: str | None = None) -> CartSnapshot:
         """Lines, coupon and seconds left in one plain HGETALL (a missing key is an empty
         hash); the seconds left come from the ``_e`` stamp, or from one TTL command for a
-        hash written before the stamp existed."""
+        hash written before the stamp existed. ``also``: a key (outside the store) whose
+        value is read in the same round trip, into the snapshot's ``also``."""
         key = KEY_PREFIX + cart_id
-        fields = self.client.hgetall(key)
-        if not fields:
-            return _MISSING
-        pairs = fields.items()
-        if isinstance(next(iter(fields)), str):  # a client that decodes replies
+        if also is None:
+            pairs, value = list(self.client.hgetall(key).items()), None
+        else:
+            fields, value = self._round_trip(("HGETALL", key), ("GET", also))
+            if isinstance(fields, dict):  # RESP3 (redis-py's default): a map
+                pairs = list(fields.items())
+            else:
+                values = iter(fields)
+                pairs = list(zip(values, values, strict=True))
+        if not pairs:
+            return _MISSING if value is None else _MISSING._replace(also=value)
+        if isinstance(pairs[0][0], str):  # a client that decodes replies
             pairs = _as_bytes(pairs)
         lines, coupon, stamp = _parse_fields(pairs)
         if stamp is not None:
@@ -551,7 +562,23 @@ class RedisCartStore:
             if ttl == -2:  # expired between the two commands
                 return _MISSING
             ttl = ttl if ttl >= 0 else None
-        return tuple.__new__(CartSnapshot, (tuple(lines), coupon, ttl, True))
+        return tuple.__new__(CartSnapshot, (tuple(lines), coupon, ttl, True, value))
+
+    def _round_trip(self, *commands) -> list:
+        """Several commands sent together and their raw replies: one round trip, on one
+        of the client's pooled connections. redis-py's pipeline object would cost about
+        a quarter of a round trip more in Python (measured); this is its core. Any error
+        drops the connection, which may still hold unread replies."""
+        pool = self.client.connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _ in commands]
+        except BaseException:
+            connection.disconnect()
+            raise
+        finally:
+            pool.release(connection)
 
     def count(self, cart_id: str) -> int:
         return int(self._count(keys=[KEY_PREFIX + cart_id]))
@@ -894,7 +921,8 @@ class LocalCartStore:
             items = list((self._hash(cart_id) or {}).items())
         return _lines_from_items(items)[0]
 
-    def snapshot(self, cart_id) -> CartSnapshot:
+    def snapshot(self, cart_id, *, also=None) -> CartSnapshot:
+        # ``also`` names a Redis key: there is none here, so it reads as not set.
         with self._lock:
             fields = self._hash(cart_id)
             items = list((fields or {}).items())

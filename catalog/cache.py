@@ -60,6 +60,20 @@ def _new_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
+def start_version() -> None:
+    """Make a token if there is none (first use, or Redis emptied); never replaces one."""
+    cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def version_key() -> str | None:
+    """The token's key in Redis, for a reader that fetches the token in a round trip of
+    its own (the cart reads it with its snapshot); None when the cache is off. Its raw
+    value is opaque: it only ever compares equal while no catalog write committed."""
+    if _seconds() <= 0 or not settings.REDIS_URL:
+        return None
+    return str(cache.make_key(VERSION_KEY))
+
+
 # The query strings whose answers are shared: each parameter at most once, in its one
 # canonical spelling and order (so "page_size=020", "page=%31", another order or an
 # unknown "&x=1" cannot mint new keys), and no free text or numbers (search, prices,
@@ -127,7 +141,7 @@ def cached_json(
         return response
     if version is None:
         # No token yet (first use, or Redis emptied): make one, cache from the next read.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        start_version()
         return response
     # The token read before building: a write committed meanwhile has replaced it, so
     # this copy is never served as current.

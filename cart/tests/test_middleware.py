@@ -15,24 +15,6 @@ from catalog.tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cart_commands(monkeypatch, settings):
-    """Counts the Redis commands that touch a cart key (cache commands are not counted)."""
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: counts real Redis commands")
-    seen = []
-    original = redis.Redis.execute_command
-
-    def counting(self, *args, **options):
-        keys = [a.decode(errors="replace") if isinstance(a, bytes) else a for a in args]
-        if any(isinstance(k, str) and k.startswith("cart:") for k in keys):
-            seen.append(args[0])
-        return original(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", counting)
-    return seen
-
-
 def give_session_cart(client, quantity=2):
     product = ProductFactory(price=Decimal("1.00"), stock=10)
     assert (

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 
@@ -267,7 +266,8 @@ def test_reconciliation_warnings_are_shown_as_messages(client):
     """A price change and a lowered stock after adding are shown as messages on the cart."""
     product = ProductFactory(name="Clock", price=Decimal("10.00"), stock=5)
     _put_in_cart(client, product.pk, 4)
-    Product.objects.filter(pk=product.pk).update(price=Decimal("12.00"), stock=2)
+    product.price, product.stock = Decimal("12.00"), 2
+    product.save(update_fields=["price", "stock"])
 
     response = client.get(reverse("shop:cart"))
 

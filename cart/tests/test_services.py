@@ -116,8 +116,8 @@ def test_write_back_never_undoes_a_concurrent_add(cart, monkeypatch):
     store = get_store()
     real_snapshot = store.snapshot
 
-    def snapshot_then_concurrent_add(cart_id):
-        snap = real_snapshot(cart_id)
+    def snapshot_then_concurrent_add(cart_id, **kwargs):
+        snap = real_snapshot(cart_id, **kwargs)
         store.add(cart_id, product.pk, 3, Decimal("1.00"))
         return snap
 

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product
+from catalog.models import Product, StockMovement
+from catalog.services import stock_adjust
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
@@ -157,7 +158,8 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
     _fill_cart(client, keep, 1)
     _fill_cart(client, scarce, 3)
     token = _checkout_token(client)
-    Product.objects.filter(pk=scarce.pk).update(stock=1)  # sold elsewhere meanwhile
+    # Sold elsewhere meanwhile.
+    stock_adjust(product=scarce, delta=-2, reason=StockMovement.Reason.ADJUSTMENT)
 
     response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
 

@@ -1,0 +1,123 @@
+"""What the cart reads of products: one row per product, from PostgreSQL or, while the
+catalog has not changed, from this process's memory.
+
+Every cart read and add needs the price, stock and state of the cart's products. The
+catalog's version token (``catalog.cache``) is replaced whenever a product, category or
+stock write commits, and the cart reads it in the same round trip as its snapshot
+(``CartSnapshot.also``). Rows fetched under one token are reused while it is current, so
+on a catalog that is not changing a cart read costs no query at all; after any write the
+first read fetches again. Rows are kept at most ``SHOP_CATALOG_CACHE_SECONDS`` (the
+bound on how long a change the token did not see, such as raw SQL, can go unnoticed) and
+never for more than :data:`MAX_ROWS` products.
+
+Only reads use this: checkout locks and re-reads its products in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection
+
+from catalog.models import Product
+
+MAX_ROWS = 10_000
+
+
+class ProductRow(NamedTuple):
+    """What the cart needs of a product: one ``values_list`` row, no model instance."""
+
+    id: int
+    slug: str
+    name: str
+    price: Decimal
+    stock: int
+    is_active: bool
+    category_id: int | None
+
+
+class _Kept(NamedTuple):
+    """Rows read under one token: ``None`` for an id that is no product."""
+
+    version: bytes
+    born: float
+    rows: dict[int, ProductRow | None]
+
+
+_kept: _Kept | None = None
+
+
+def product_rows(ids, *, version: bytes | None = None) -> dict[int, ProductRow]:
+    """The products with these ids (any state), by id; ids of no product are left out.
+
+    ``version``: the catalog token read before this call (not after: rows read after a
+    token are at least as new as it). Without one, every id is read from the database.
+    """
+    if not ids:
+        return {}
+    if version is None:
+        return _query(ids)
+    global _kept
+    kept, now = _kept, time.monotonic()
+    if (
+        kept is None
+        or kept.version != version
+        or now - kept.born > settings.SHOP_CATALOG_CACHE_SECONDS
+    ):
+        kept = _kept = _Kept(version, now, {})
+    # Fill this token's dict only (``kept``), never a newer one another thread may have
+    # started meanwhile: rows read here may predate that newer token.
+    rows, found, missing = kept.rows, {}, []
+    for product_id in ids:
+        row = rows.get(product_id, rows)  # the dict itself: not kept yet
+        if row is rows:
+            missing.append(product_id)
+        elif row is not None:
+            found[product_id] = row
+    if missing:
+        fetched = _query(missing)
+        if len(rows) + len(missing) > MAX_ROWS:
+            rows.clear()
+        for product_id in missing:
+            rows[product_id] = fetched.get(product_id)
+        found.update(fetched)
+    return found
+
+
+def forget() -> None:
+    """Drop every kept row (tests)."""
+    global _kept
+    _kept = None
+
+
+def _query(ids) -> dict[int, ProductRow]:
+    """The rows of these ids in one query."""
+    if connection.vendor == "postgresql":
+        # Every cart read and add runs this query when nothing is kept: its SQL is built
+        # once (compiling the ORM query cost more than running it; profiled), the ids go
+        # in one array.
+        with connection.cursor() as cursor:
+            cursor.execute(_rows_sql(), [list(ids)])
+            rows = cursor.fetchall()
+    else:
+        rows = Product.objects.filter(pk__in=ids).values_list(*ProductRow._fields)
+    return {row[0]: ProductRow._make(row) for row in rows}
+
+
+@functools.cache
+def _rows_sql() -> str:
+    """``SELECT <ProductRow columns> FROM catalog_product WHERE id = ANY(%s)``, from the
+    model's metadata (PostgreSQL)."""
+    quote = connection.ops.quote_name
+    meta = Product._meta
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ProductRow._fields
+    )
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(meta.pk.column)} = ANY(%s)"
+    )
