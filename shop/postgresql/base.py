@@ -4,12 +4,20 @@
 query in every request. That catches a connection the server dropped while it sat idle
 (a restart, an idle timeout), but under load it doubles the round trips of a request
 that makes one query: measured with gunicorn, a cart read went from about 1,060 to
-1,400 requests/s without the ping. A connection used moments ago is not idle, so
-here the ping runs only when the connection's last use in an earlier request is more
-than :data:`RECENT_SECONDS` old. A connection that does fail mid-request is still closed
-at the end of that request (Django's ``errors_occurred`` check) and reopened by the next.
+1,400 requests/s without the ping. Here the ping runs only when it can find something:
+
+- the connection's previous request began using it more than :data:`RECENT_SECONDS`
+  ago (it may have sat idle since), or
+- its socket has something to read between requests. A server that ends a backend
+  (restart, failover, ``pg_terminate_backend``) sends a FATAL message and closes the
+  socket, which makes it readable; a healthy idle connection has nothing to read.
+
+A connection that still fails mid-request (dropped in the moment between the check and
+the query) fails that request, is closed at its end (Django's ``errors_occurred``
+check) and reopened by the next.
 """
 
+import select
 import time
 
 from django.db.backends.postgresql import base
@@ -19,9 +27,19 @@ from django.db.backends.postgresql import base
 RECENT_SECONDS = 1.0
 
 
+def _readable(connection) -> bool:
+    """Whether the server sent something (such as a FATAL before closing) unasked."""
+    try:
+        ready, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed underneath: let the real check decide
+        return True
+    return bool(ready)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # When a request last began using this connection (or it was opened).
         self._used_at = float("-inf")
 
     def connect(self):
@@ -36,7 +54,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         ):
             now = time.monotonic()
             recent, self._used_at = now - self._used_at < RECENT_SECONDS, now
-            if recent:
+            if recent and not _readable(self.connection):
                 self.health_check_done = True
                 return
         super().close_if_health_check_failed()

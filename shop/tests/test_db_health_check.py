@@ -4,8 +4,6 @@ Each test drives its own connection the way Django drives one around a request
 (``close_if_unusable_or_obsolete`` at the start, then queries), against the real server.
 """
 
-import time
-
 import pytest
 from django.db import OperationalError, connection, connections
 
@@ -49,9 +47,9 @@ def go_idle(conn) -> None:
 
 
 def terminate(pid: int) -> None:
+    """End a backend as a server restart would; returns once it has exited."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    time.sleep(0.05)  # the backend exits asynchronously
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
 
 
 def test_a_connection_in_steady_use_is_not_pinged(conn, monkeypatch):
@@ -79,12 +77,31 @@ def test_an_idle_connection_the_server_dropped_is_replaced(conn):
     assert second != first
 
 
-def test_a_busy_connection_dropped_fails_one_request_and_the_next_reconnects(conn):
-    """The price of skipping the ping: the request that finds the connection dead fails
+def test_a_busy_connection_the_server_ended_is_replaced_without_a_failed_request(
+    conn, monkeypatch
+):
+    """Used moments ago, but the server ended its backend (a restart, a failover): the
+    FATAL it sent makes the socket readable, so the ping runs and a new connection
+    answers. No request fails."""
+    first = request(conn)
+    pings = count_pings(conn, monkeypatch)
+    terminate(first)
+
+    second = request(conn)
+
+    assert second != first
+    assert pings == [1]
+
+
+def test_a_connection_dropped_after_the_check_fails_one_request_and_is_replaced(conn):
+    """The one case left: dropped between the check and the query. That request fails
     (the API answers it 503) and the connection is replaced for the next one."""
     first = request(conn)
+    conn.close_if_unusable_or_obsolete()
+    conn.close_if_health_check_failed()  # the request's check: passes
     terminate(first)
     with pytest.raises(OperationalError):
-        request(conn)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1")
     second = request(conn)
     assert second != first
