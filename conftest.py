@@ -19,6 +19,9 @@ def _catalog_cache_sees_uncommitted_writes(monkeypatch):
     replaced at once instead of on commit (catalog/tests/test_cache.py checks the real
     on-commit replacement in a committing test)."""
     monkeypatch.setattr("catalog.cache._after_commit", lambda fn: fn())
+    # For the same reason the cart keeps product rows read inside that transaction
+    # (cart/tests/test_product_rows.py checks the real rule in a committing test).
+    monkeypatch.setattr("cart.product_rows._may_keep", lambda: True)
 
 
 @pytest.fixture(autouse=True)

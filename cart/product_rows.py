@@ -1,16 +1,25 @@
 """What the cart reads of products: one row per product, from PostgreSQL or, while the
 catalog has not changed, from this process's memory.
 
-Every cart read and add needs the price, stock and state of the cart's products. The
-catalog's version token (``catalog.cache``) is replaced whenever a product, category or
-stock write commits, and the cart reads it in the same round trip as its snapshot
-(``CartSnapshot.also``). Rows fetched under one token are reused while it is current, so
-on a catalog that is not changing a cart read costs no query at all; after any write the
-first read fetches again. Rows are kept at most ``SHOP_CATALOG_CACHE_SECONDS`` (the
-bound on how long a change the token did not see, such as raw SQL, can go unnoticed) and
-never for more than :data:`MAX_ROWS` products.
+Every cart read and add (and a coupon's check against the cart) needs the price, stock
+and state of the cart's products. The catalog's version token (``catalog.cache``) is
+replaced whenever a product, category or stock write commits, and the cart reads it in
+the same round trip as its snapshot (``CartSnapshot.also``). Rows fetched under one
+token are reused while it is current, so on a catalog that is not changing a cart read
+costs no query at all; after any write the first read fetches again.
 
-Only reads use this: checkout locks and re-reads its products in PostgreSQL.
+What this admits, and its bounds:
+- An add uses kept rows for the product's state, the price written into the line and the
+  stock cap, as fresh as the token: a write commits a moment before its new token is
+  set, and a read in that moment sees the rows as they were before it.
+- A write the token does not see (raw SQL; a token write lost while Redis failed, which
+  the cache ignores) goes unseen for at most ``SHOP_CATALOG_CACHE_SECONDS``, the lifetime
+  of kept rows (the same setting bounds the catalog JSON cache).
+- Rows are never kept from inside a transaction: they could be uncommitted writes later
+  rolled back, or a snapshot older than the token.
+- At most :data:`MAX_ROWS` products are kept per process.
+
+Checkout never uses this: it locks and re-reads its products in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from django.db import connection
 from catalog.models import Product
 
 MAX_ROWS = 10_000
+_clock = time.monotonic  # the lifetime's clock (a test moves it, and only it)
 
 
 class ProductRow(NamedTuple):
@@ -59,10 +69,10 @@ def product_rows(ids, *, version: bytes | None = None) -> dict[int, ProductRow]:
     """
     if not ids:
         return {}
-    if version is None:
+    if version is None or not _may_keep():
         return _query(ids)
     global _kept
-    kept, now = _kept, time.monotonic()
+    kept, now = _kept, _clock()
     if (
         kept is None
         or kept.version != version
@@ -86,6 +96,16 @@ def product_rows(ids, *, version: bytes | None = None) -> dict[int, ProductRow]:
             rows[product_id] = fetched.get(product_id)
         found.update(fetched)
     return found
+
+
+def _outside_transaction() -> bool:
+    """Rows may be kept outside a transaction only (see the module)."""
+    return not connection.in_atomic_block
+
+
+# The tests, which run inside a transaction that never commits, replace this as they
+# replace the catalog token's on-commit hook.
+_may_keep = _outside_transaction
 
 
 def forget() -> None:

@@ -560,20 +560,21 @@ class RedisCartStore:
         else:
             ttl = self.client.ttl(key)
             if ttl == -2:  # expired between the two commands
-                return _MISSING
+                return _MISSING if value is None else _MISSING._replace(also=value)
             ttl = ttl if ttl >= 0 else None
         return tuple.__new__(CartSnapshot, (tuple(lines), coupon, ttl, True, value))
 
     def _round_trip(self, *commands) -> list:
-        """Several commands sent together and their raw replies: one round trip, on one
-        of the client's pooled connections. redis-py's pipeline object would cost about
-        a quarter of a round trip more in Python (measured); this is its core. Any error
-        drops the connection, which may still hold unread replies."""
+        """Several commands sent together and their raw replies, as bytes whatever the
+        client decodes: one round trip, on one of the client's pooled connections.
+        redis-py's pipeline object would cost about a quarter of a round trip more in
+        Python (measured); this is its core. Any error drops the connection, which may
+        still hold unread replies."""
         pool = self.client.connection_pool
         connection = pool.get_connection()
         try:
             connection.send_packed_command(connection.pack_commands(commands))
-            return [connection.read_response() for _ in commands]
+            return [connection.read_response(disable_decoding=True) for _ in commands]
         except BaseException:
             connection.disconnect()
             raise

@@ -144,8 +144,8 @@ def test_rows_are_read_again_once_older_than_the_cache_lifetime(
     Product.objects.filter(pk=product.pk).update(stock=1)  # no signal, no new token
     assert view(shopper)["items"][0]["available"] == 5  # within the lifetime: kept
 
-    now = product_rows.time.monotonic()
-    monkeypatch.setattr(product_rows.time, "monotonic", lambda: now + 31)
+    now = product_rows._clock()
+    monkeypatch.setattr(product_rows, "_clock", lambda: now + 31)
 
     with django_assert_num_queries(1):
         [item] = view(shopper)["items"]
@@ -255,3 +255,72 @@ def test_a_failed_round_trip_leaves_no_reply_behind():
 
     assert store.client.ping() is True
     assert store.client.get("test:also") == b"v"
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("decode", [False, True])
+def test_the_snapshot_with_a_token_is_the_same_on_any_client(
+    settings, protocol, decode
+):
+    """RESP2 (a flat list) or RESP3 (a map), decoding replies or not: the same snapshot,
+    and the token's raw bytes (a pickled value is not text)."""
+    import pickle
+
+    import redis
+
+    from cart.store import RedisCartStore
+
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, protocol=protocol, decode_responses=decode
+    )
+    store, reference = RedisCartStore(client), get_store()
+    token = pickle.dumps("a-version")
+    reference.client.set("test:token", token)
+    for product_id in (3, 1, 2):
+        reference.add("anon:resp", product_id, product_id, Decimal("1.50"))
+    reference.set_coupon("anon:resp", "SAVE")
+
+    snapshot = store.snapshot("anon:resp", also="test:token")
+
+    assert snapshot == reference.snapshot("anon:resp")._replace(also=token)
+    client.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_are_kept_only_outside_transactions_and_renewed_on_commit(monkeypatch):
+    """With the real on-commit token and the real rule: a read inside a transaction
+    sees (and never keeps) its uncommitted rows; the commit renews the token, so the
+    next read outside fetches; a rolled-back write is never served from memory."""
+    from django.db import transaction
+    from django_redis import get_redis_connection
+
+    from catalog import cache as catalog_cache
+
+    # The real rules, not conftest's stand-ins for never-committing tests.
+    monkeypatch.setattr(catalog_cache, "_after_commit", transaction.on_commit)
+    monkeypatch.setattr(product_rows, "_may_keep", product_rows._outside_transaction)
+    redis_client = get_redis_connection("default")
+    product = ProductFactory(price=Decimal("10.00"))
+    catalog_cache.start_version()
+
+    def token():
+        return redis_client.get(catalog_cache.version_key())
+
+    def price():
+        return product_rows.product_rows([product.pk], version=token())[
+            product.pk
+        ].price
+
+    assert price() == Decimal("10.00")  # kept under the current token
+    with transaction.atomic():
+        product.price = Decimal("11.00")
+        product.save()
+        assert price() == Decimal("11.00")  # its own uncommitted write, not kept
+    assert price() == Decimal("11.00")  # committed: a new token, fetched again
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        product.price = Decimal("99.00")
+        product.save()
+        assert price() == Decimal("99.00")
+        raise RuntimeError("rolled back")
+    assert price() == Decimal("11.00")
