@@ -778,9 +778,10 @@ def test_category_create_rejects_bad_fields(staff_client, body, field):
 
 
 def test_duplicate_category_slug(staff_client, category):
-    """A taken category slug is refused, not a 500."""
+    """A taken category slug is refused (409 slug_taken), not a 500."""
     response = staff_client.post(CATEGORIES, {"name": "Kitchen"}, format="json")
-    assert response.status_code in (400, 409)
+    assert response.status_code == 409
+    assert response.json()["code"] == "slug_taken"
     assert Category.objects.count() == 1
 
 
