@@ -135,6 +135,49 @@ def test_errors_are_not_cached(api_client, product, django_assert_max_num_querie
     assert api_client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("status", [201, 204, 301, 404, 500])
+def test_an_answer_other_than_200_is_never_kept(status):
+    """The rule itself, on ``cached_json`` with a view that returns (not raises) its
+    answer: anything but a 200 is built again on every read; a 200 is kept."""
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from catalog.cache import cached_json
+
+    built = []
+
+    class Answer(APIView):
+        authentication_classes, permission_classes = [], []
+        status_code = status
+
+        def get(self, request):
+            def build():
+                built.append(1)
+                return Response({"n": len(built)}, status=self.status_code)
+
+            return cached_json(self, build)
+
+    view, factory = Answer.as_view(), APIRequestFactory()
+
+    def read():
+        response = view(factory.get("/answer/"))
+        if hasattr(response, "render"):  # built now (a kept copy comes rendered)
+            response.render()
+        return response
+
+    for _ in range(3):
+        assert read().status_code == status
+    assert len(built) == 3
+
+    Answer.status_code = 200
+    bodies = [read().content for _ in range(3)]
+    assert (
+        len(built) == 3 + 2
+    )  # the first read makes the token, the second keeps a copy
+    assert bodies[2] == bodies[1] == b'{"n":5}'
+
+
 def test_each_url_and_host_has_its_own_copy(api_client, seller):
     """Query strings and hosts (absolute image and page links) are part of the key."""
     for n in range(21):
