@@ -77,3 +77,29 @@ def test_cancel_and_restock_action(admin_client):
     assert Product.objects.get().stock == 2
     assert "1 order cancelled and restocked." in messages
     assert any(fulfilled.number in m for m in messages)
+
+
+@pytest.mark.django_db
+def test_save_on_the_read_only_change_page_writes_nothing(admin_client):
+    """A staff member opens a pending order, the customer pays meanwhile, then "Save" is
+    pressed: the order stays paid (the page's stale copy is never written back)."""
+    from orders.services import order_pay
+
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    page = admin_client.get(url)
+    data = {"_save": "Save"}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update(
+            {management.add_prefix(k): v for k, v in management.initial.items()}
+        )
+    order_pay(order=order, payment_token="tok_success")
+    paid = Order.objects.get(pk=order.pk)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302  # saved, back to the list
+    after = Order.objects.get(pk=order.pk)
+    assert after.status == S.PAID
+    assert (after.paid_at, after.updated_at) == (paid.paid_at, paid.updated_at)
