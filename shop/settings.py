@@ -98,7 +98,8 @@ DATABASES = {
 }
 # Persistent connections are the single biggest win measured here (PERFORMANCE.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-# Checked before reuse, unless used within the last second (shop/postgresql/base.py).
+# Checked before reuse when it may have gone stale: idle, or the server sent something
+# unasked (shop/postgresql/base.py: the PostgreSQL backend with that one change).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "shop.postgresql"
