@@ -185,13 +185,7 @@ def stock_set(
             "Stock cannot be negative.", available=0, product_id=product_id
         )
     current = Product.objects.select_for_update().get(pk=product_id)
-    return stock_adjust(
-        product=product_id,
-        delta=stock - current.stock,
-        reason=reason,
-        user=user,
-        note=note,
-    )
+    return _stock_to(current, stock, reason=reason, user=user, note=note)
 
 
 @transaction.atomic
@@ -206,10 +200,16 @@ def stock_edit(
     product_id = product.pk if isinstance(product, Product) else int(product)
     current = Product.objects.select_for_update().get(pk=product_id)
     target = min(max(current.stock + wanted - shown, 0), MAX_STOCK)
+    return _stock_to(current, target, reason=reason, user=user, note=note)
+
+
+def _stock_to(current: Product, target: int, *, reason, user, note) -> Product:
+    """Move a product locked FOR UPDATE (``current``) to ``target`` units, as one
+    movement of the difference; nothing is written when it is already there."""
     if target == current.stock:
         return current
     return stock_adjust(
-        product=product_id,
+        product=current.pk,
         delta=target - current.stock,
         reason=reason,
         user=user,
