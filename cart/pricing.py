@@ -1,7 +1,8 @@
 """The one pricing function: cart lines and catalog prices in, totals out.
 
 The cart API, the cart page and checkout all call :func:`price_lines`, so an order's
-totals equal the cart's totals by construction. Pure: no database, no Redis, no settings.
+totals equal the cart's totals by construction. No database, no Redis, no settings:
+the same lines always give the same totals (its cache of rounded prices changes no result).
 """
 
 from collections.abc import Iterable

@@ -1,16 +1,18 @@
 """What the cart reads of products: one row per product, from PostgreSQL or, while the
 catalog has not changed, from this process's memory.
 
-Every cart read and add (and a coupon's check against the cart) needs the price, stock
-and state of the cart's products. The catalog's version token (``catalog.cache``) is
-replaced whenever a product, category or stock write commits, and the cart reads it in
-the same round trip as its snapshot (``CartSnapshot.also``). Rows fetched under one
-token are reused while it is current, so on a catalog that is not changing a cart read
-costs no query at all; after any write the first read fetches again.
+Every cart read, the API's add (and a coupon's check against the cart) needs the
+price, stock and state of the cart's products; the pages' add and every set read the
+product they change from the database (``product_rows`` without a token). The catalog's
+version token (``catalog.cache``) is replaced whenever a product, category or stock
+write commits, and the cart reads it in the same round trip as its snapshot
+(``CartSnapshot.also``). Rows fetched under one token are reused while it is current,
+so on a catalog that is not changing a cart read costs no query at all; after any write
+the first read fetches again.
 
 What this admits, and its bounds:
-- An add uses kept rows for the product's state, the price written into the line and the
-  stock cap, as fresh as the token: a write commits a moment before its new token is
+- The API's add uses kept rows for the product's state, the price written into the line
+  and the stock cap, as fresh as the token: a write commits a moment before its new token is
   set, and a read in that moment sees the rows as they were before it.
 - A write the token does not see (raw SQL; a token write lost while Redis failed, which
   the cache ignores) goes unseen for at most ``SHOP_CATALOG_CACHE_SECONDS``, the lifetime

@@ -207,15 +207,18 @@ def _no_such_product(product_id: int) -> NotFound:
 
 
 def _active_product(product_id) -> ProductRow:
+    """The product to add or set, read now from the database (the pages' add and every
+    set); 404 when there is none or it is archived."""
     _check_product_id(product_id)
-    row = (
-        Product.objects.filter(pk=product_id, is_active=True)
-        .values_list(*ProductRow._fields)
-        .first()
-    )
-    if row is None:
+    return _active_in(product_rows([product_id]), product_id)
+
+
+def _active_in(products: dict[int, ProductRow], product_id: int) -> ProductRow:
+    """The rule every add and set applies: only an active product goes in a cart."""
+    product = products.get(product_id)
+    if product is None or not product.is_active:
         raise _no_such_product(product_id)
-    return ProductRow._make(row)
+    return product
 
 
 def _too_many_lines() -> LimitExceeded:
@@ -271,9 +274,7 @@ def cart_add_item_read(
         {line.product_id for line in snapshot.lines} | {product_id},
         version=snapshot.also,
     )
-    product = products.get(product_id)
-    if product is None or not product.is_active:
-        raise _no_such_product(product_id)
+    product = _active_in(products, product_id)
     new_quantity = _add_to_store(cart, product, quantity)
     lines = [line for line in snapshot.lines if line.product_id != product_id]
     before = next(
@@ -355,7 +356,8 @@ def cart_apply_coupon(*, cart: Cart, code: str) -> str:
 
 
 def cart_remove_coupon(*, cart: Cart) -> None:
-    """Take the coupon off the cart (nothing to do when there is none)."""
+    """Take the coupon off the cart; a cart without one only has its lifetime renewed
+    (any write does), and a cart that does not exist stays so."""
     if cart.pending:
         return
     # One atomic step: a read first could see a coupon on a cart that checkout then

@@ -1,4 +1,5 @@
-"""Money arithmetic: every rounding in the shop goes through :func:`quantize`."""
+"""Money arithmetic: every rounding in the shop goes through :func:`quantize`, or its
+Decimal-only twin :func:`round_cents` (the same rule) where a cart view's totals are hot."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
