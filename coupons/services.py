@@ -272,8 +272,11 @@ def coupon_delete(*, coupon: Coupon) -> None:
     """Delete a coupon nobody has used; a used one is kept for the order history.
 
     The coupon's row is locked first, as coupon_redeem locks it: a checkout redeeming
-    it meanwhile either commits before the check (409 coupon_in_use) or waits."""
-    coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
+    it meanwhile either commits before the check (409 coupon_in_use) or waits. A
+    coupon deleted meanwhile (two deletes at once) is already what was asked."""
+    coupon = Coupon.objects.select_for_update().filter(pk=coupon.pk).first()
+    if coupon is None:
+        return
     if CouponRedemption.objects.filter(coupon=coupon).exists():
         raise Conflict(
             f"The coupon {coupon.code} has been used by orders and cannot be deleted; "

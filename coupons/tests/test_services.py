@@ -376,3 +376,17 @@ def test_delete_refuses_a_used_coupon():
         coupon_delete(coupon=redemption.coupon)
     assert caught.value.code == "coupon_in_use"
     assert caught.value.status_code == 409
+
+
+def test_a_second_delete_of_the_same_coupon_is_not_an_error():
+    """Two deletes at once: the one that waited for the lock finds the coupon gone,
+    which is what it asked for (the API answers 204 both times, never a 500)."""
+    from coupons.services import coupon_delete
+
+    coupon = CouponFactory()
+    stale = Coupon.objects.get(pk=coupon.pk)  # what the second request had read
+    coupon_delete(coupon=coupon)
+
+    coupon_delete(coupon=stale)
+
+    assert not Coupon.objects.filter(pk=coupon.pk).exists()
