@@ -9,6 +9,19 @@ from django.shortcuts import redirect, render
 from accounts.forms import EmailAuthenticationForm, RegisterForm
 from accounts.services import user_register
 from shop.redirects import safe_next_path
+from shop.throttling import page_throttle_wait
+
+
+def _throttled_page(request, template: str, form, wait: int):
+    """The page again, unsent, with the wait as a message: 429, as the API answers."""
+    messages.error(
+        request,
+        f"Too many attempts from your address. Please try again in {wait} seconds.",
+    )
+    context = {"form": form, "next": safe_next_path(request)}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 class ShopLoginView(LoginView):
@@ -18,6 +31,15 @@ class ShopLoginView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # The API's sign-in budget ("auth" scope), checked before any password is.
+        wait = page_throttle_wait(request, "auth")
+        if wait is not None:
+            return _throttled_page(
+                request, self.template_name, self.authentication_form(request), wait
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class ShopLogoutView(LogoutView):
@@ -33,6 +55,12 @@ def register(request):
     """Create an account through user_register, then sign the new user in."""
     if request.user.is_authenticated:
         return redirect("shop:catalog")
+    if request.method == "POST":
+        wait = page_throttle_wait(request, "auth")
+        if wait is not None:
+            return _throttled_page(
+                request, "accounts/register.html", RegisterForm(), wait
+            )
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -10,6 +10,7 @@ As the cache, it fails open when Redis does not answer.
 """
 
 import logging
+import math
 import secrets
 
 from django.core.cache import cache
@@ -80,3 +81,20 @@ class ScopedSlidingWindowThrottle(ScopedRateThrottle, SlidingWindowThrottle):
     """DRF's ScopedRateThrottle (the view's ``throttle_scope`` picks the rate and the
     key) with the atomic sliding window: parallel requests cannot all read the same
     history and pass together."""
+
+
+class _Scoped:
+    """What ScopedRateThrottle reads of a view: its scope."""
+
+    def __init__(self, scope: str):
+        self.throttle_scope = scope
+
+
+def page_throttle_wait(request, scope: str) -> int | None:
+    """For a page's POST: None when it may go on (it is counted in ``scope``'s window,
+    the same window as the API's views of that scope, so a client cannot switch to
+    the pages to get more tries), else the whole seconds to wait."""
+    throttle = ScopedSlidingWindowThrottle()
+    if throttle.allow_request(request, _Scoped(scope)):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))

@@ -197,3 +197,61 @@ def test_signed_in_header_shows_orders_and_sign_out(client):
     assert 'href="/orders/"' in html
     assert 'action="/accounts/logout/" method="post"' in html
     assert "Sign out" in html
+
+
+# --- throttle: the API's sign-in budget covers the pages ------------------------------
+
+
+@pytest.fixture
+def two_a_minute(settings, monkeypatch):
+    """Two "auth" requests a minute (ScopedRateThrottle reads its rates once)."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+
+
+def _throttled(response):
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    [message] = _messages(response)
+    assert message.startswith("Too many attempts from your address.")
+
+
+def test_the_third_sign_in_in_a_minute_is_refused_even_with_the_right_password(
+    client, two_a_minute
+):
+    user = UserFactory()
+    login = reverse("accounts:login")
+    for _ in range(2):
+        response = client.post(login, {"username": user.email, "password": "wrong"})
+        assert response.status_code == 200  # the form's error
+
+    response = client.post(login, {"username": user.email, "password": PASSWORD})
+
+    _throttled(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_register_page_and_api_share_one_budget(client, two_a_minute):
+    """A client cannot move to the pages for more tries once the API refused it."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    for n in range(2):
+        api.post("/api/v1/auth/token/", {"email": f"x{n}@example.com", "password": "no"},
+                 format="json")  # fmt: skip
+    assert api.post("/api/v1/auth/token/", {"email": "y@example.com", "password": "no"},
+                    format="json").status_code == 429  # fmt: skip
+
+    response = client.post(reverse("accounts:register"), NEW)
+
+    _throttled(response)
+    assert not User.objects.filter(email=NEW["email"]).exists()
+    assert (
+        client.get(reverse("accounts:register")).status_code == 200
+    )  # reading is free
