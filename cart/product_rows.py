@@ -100,6 +100,21 @@ def product_rows(ids, *, version: bytes | None = None) -> dict[int, ProductRow]:
     return found
 
 
+def kept_version() -> bytes | None:
+    """The token the rows kept now were read under, while they may still be used (within
+    their lifetime, outside a transaction); else None. A caller that checks this token
+    in the same atomic step as its write (the API's add) may use those rows without
+    reading the token first."""
+    kept = _kept
+    if (
+        kept is None
+        or not _may_keep()
+        or _clock() - kept.born > settings.SHOP_CATALOG_CACHE_SECONDS
+    ):
+        return None
+    return kept.version
+
+
 def _outside_transaction() -> bool:
     """Rows may be kept outside a transaction only (see the module)."""
     return not connection.in_atomic_block

@@ -11,18 +11,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, Throttled
 
 from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
 from cart.pricing import CartTotals, PricingLine, price_lines
-from cart.product_rows import ProductRow, product_rows
+from cart.product_rows import ProductRow, kept_version, product_rows
 from cart.store import (
     CartLine,
+    CartMissing,
     CartSnapshot,
+    CatalogChanged,
     LineChange,
     LineCountLimit,
-    LineQuantityLimit,
     MergeOutcome,
+    StoreLimitError,
+    WindowFull,
     get_store,
 )
 from catalog import cache as catalog_cache
@@ -35,6 +38,7 @@ from shop.exceptions import (
     ShopError,
 )
 from shop.money import ZERO, quantize
+from shop.throttling import Window
 
 CART_TOKEN_HEADER = "HTTP_X_CART_TOKEN"
 HOW_TO_GET_A_CART = (
@@ -249,47 +253,96 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
 
 
 def cart_add_item_read(
-    *,
-    cart: Cart,
-    product_id: int,
-    quantity: int = 1,
-    snapshot: CartSnapshot | None = None,
+    *, cart: Cart, product_id: int, quantity: int = 1, window: Window | None = None
 ) -> CartSummary:
-    """:func:`cart_add_item`, then the cart as :func:`cart_read` gives it, for the API.
+    """:func:`cart_add_item`, then the cart as :func:`cart_read` gives it, for the API:
+    usually one round trip to the store and no query.
 
-    The snapshot taken before the write (``snapshot``, or one taken here) and one query
-    for its products and the added one serve both: the new line is what the store's add
-    wrote (the quantity it returned, the line's kept price). A concurrent write to another
-    line may be missing from this answer; the write-back stays compare-and-set.
+    The store's ``add_and_read`` checks ``window`` (the cart-write throttle's step,
+    deferred by the view), the token cart's existence and the catalog's version, adds,
+    and returns the cart after the add, all in one atomic step. The product's row comes
+    from the rows this process keeps under its last catalog version (``kept_version``);
+    the step writes only if that version is still current, else the row is read again
+    under the current one (at most twice; the last time fresh from the database, with
+    nothing expected). "No such product" is never answered from a version not yet seen
+    current: the row is then read from the database. A refusal before the step (bad
+    input, no such product) still
+    answers in a write's order: 429 when the window is full, then 404 for an unknown
+    token (:func:`cart_add_refused`).
     """
-    quantity = _check_quantity(quantity, minimum=1)
-    _check_product_id(product_id)
-    if snapshot is None:
-        snapshot = (
-            CartSnapshot((), None, None, False)
-            if cart.pending
-            else cart_snapshot(cart=cart)
-        )
+    store = get_store()
+    version_key = catalog_cache.version_key()
+    settled = False  # a reply of the step: window counted, token cart seen
+    try:
+        quantity = _check_quantity(quantity, minimum=1)
+        _check_product_id(product_id)
+        version = kept_version() if version_key is not None else None
+        confirmed = version is None  # a kept version may be out of date
+        for attempt in range(3):
+            try:
+                product = _active_in(
+                    product_rows([product_id], version=version), product_id
+                )
+            except NotFound:
+                if confirmed:
+                    raise
+                # Refuse on rows of a version known to be current only: ask the database.
+                version = None
+                confirmed = True
+                continue
+            cart.persist()
+            try:
+                added = store.add_and_read(
+                    cart.id,
+                    product.id,
+                    quantity,
+                    product.price,
+                    max_quantity=min(product.stock, settings.CART_MAX_LINE_QUANTITY),
+                    max_lines=settings.CART_MAX_LINES,
+                    must_exist=not cart.verified,
+                    version_key=version_key,
+                    expected_version=version,
+                    window=None if settled else window,
+                )
+            except CatalogChanged as exc:
+                settled = True
+                # The current version once; then the database, expecting nothing.
+                version = exc.version if attempt == 0 else None
+                confirmed = True
+                continue
+            break
+    except WindowFull as exc:
+        window.settle(exc.reply)
+        raise Throttled(wait=window.wait()) from None
+    except CartMissing:
+        raise _unknown_token() from None
+    except StoreLimitError as exc:
+        raise _limit_error(exc, product, quantity) from None
+    except ShopError:
+        if not settled:
+            cart_add_refused(cart=cart, window=window)
+        raise
+    cart.verified = True
+    snapshot = added.snapshot
+    if version_key is not None and snapshot.also is None:
+        catalog_cache.start_version()  # none yet: rows are kept from the next read
     products = product_rows(
-        {line.product_id for line in snapshot.lines} | {product_id},
-        version=snapshot.also,
+        [line.product_id for line in snapshot.lines], version=snapshot.also
     )
-    product = _active_in(products, product_id)
-    new_quantity = _add_to_store(cart, product, quantity)
-    lines = [line for line in snapshot.lines if line.product_id != product_id]
-    before = next(
-        (line for line in snapshot.lines if line.product_id == product_id), None
-    )
-    price = before.unit_price if before is not None else quantize(product.price)
-    lines.append(CartLine(product_id, new_quantity, price, False))
-    lines.sort(key=lambda line: line.product_id)
-    after = CartSnapshot(tuple(lines), snapshot.coupon, settings.CART_TTL, True)
-    return cart_read(cart=cart, snapshot=after, products=products)
+    return cart_read(cart=cart, snapshot=snapshot, products=products)
+
+
+def cart_add_refused(*, cart: Cart | None, window: Window | None) -> None:
+    """What an API add refused before its store step still owes, in the step's order:
+    the request counts in the throttle's ``window`` (429 when full), then an unverified
+    token cart must exist (404). Returns when neither applies."""
+    if window is not None and not window.check():
+        raise Throttled(wait=window.wait())
+    if cart is not None and not cart.verified:
+        cart_snapshot(cart=cart)
 
 
 def _add_to_store(cart: Cart, product: ProductRow, quantity: int) -> int:
-    max_quantity = settings.CART_MAX_LINE_QUANTITY
-    cap = min(product.stock, max_quantity)
     cart.persist()
     try:
         return get_store().add(
@@ -297,20 +350,27 @@ def _add_to_store(cart: Cart, product: ProductRow, quantity: int) -> int:
             product.id,
             quantity,
             product.price,
-            max_quantity=cap,
+            max_quantity=min(product.stock, settings.CART_MAX_LINE_QUANTITY),
             max_lines=settings.CART_MAX_LINES,
         )
-    except LineCountLimit:
-        raise _too_many_lines() from None
-    except LineQuantityLimit as exc:
-        if exc.current + quantity > max_quantity and product.stock >= max_quantity:
-            raise LimitExceeded(
-                f"At most {max_quantity} of one product per cart "
-                f"(the cart holds {exc.current}).",
-                code="limit_exceeded",
-                limit=max_quantity,
-            ) from None
-        raise _not_enough(product) from None
+    except StoreLimitError as exc:
+        raise _limit_error(exc, product, quantity) from None
+
+
+def _limit_error(exc: StoreLimitError, product: ProductRow, quantity: int) -> ShopError:
+    """The API's answer to a store refusal: too many lines, the per-line maximum, or
+    not enough stock."""
+    if isinstance(exc, LineCountLimit):
+        return _too_many_lines()
+    max_quantity = settings.CART_MAX_LINE_QUANTITY
+    if exc.current + quantity > max_quantity and product.stock >= max_quantity:
+        return LimitExceeded(
+            f"At most {max_quantity} of one product per cart "
+            f"(the cart holds {exc.current}).",
+            code="limit_exceeded",
+            limit=max_quantity,
+        )
+    return _not_enough(product)
 
 
 def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> int:

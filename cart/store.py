@@ -35,8 +35,10 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
+from redis.exceptions import NoScriptError
 
 from shop.money import quantize
+from shop.throttling import WINDOW_LUA_FN
 
 KEY_PREFIX = "cart:"
 MARKER = "_"
@@ -97,6 +99,36 @@ class LineChange:
     new: CartLine | None  # None removes the line
 
 
+class AddedLine(NamedTuple):
+    """What ``add_and_read`` did: the line's new quantity and the whole cart after it."""
+
+    quantity: int
+    # ``also``: the catalog's version read in the same step (None when none is set).
+    snapshot: CartSnapshot
+
+
+class CartMissing(Exception):
+    """``add_and_read`` of a cart that must exist and does not; nothing was written."""
+
+
+class CatalogChanged(Exception):
+    """``add_and_read``: the catalog's version is not the one expected; nothing was
+    written. ``version``: the current one (None when none is set)."""
+
+    def __init__(self, version: bytes | None):
+        super().__init__("the catalog changed")
+        self.version = version
+
+
+class WindowFull(Exception):
+    """``add_and_read``: the throttle's window refused the request; nothing was written.
+    ``reply``: the window step's own reply, for ``shop.throttling.Window.settle``."""
+
+    def __init__(self, reply):
+        super().__init__("the throttle's window is full")
+        self.reply = reply
+
+
 class StoreLimitError(Exception):
     """A write refused by a limit passed in by the caller; nothing was changed."""
 
@@ -154,31 +186,71 @@ end
 """
 )
 
-# ARGV: product id, quantity to add, unit price, stamp, max quantity (-1: none),
-# max lines (-1: none)
+# add_line(key, pid, qty, price, stamp, max quantity (-1: none), max lines (-1: none)):
+# adds qty to the line (created at price; an existing line keeps its price).
 # Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
-_LUA_ADD = (
+_LUA_ADD_FN = (
     _LUA_COUNT_FN
     + """
-local key, pid = KEYS[1], ARGV[1]
-local qty, price, st = tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local maxq, maxlines = tonumber(ARGV[5]), tonumber(ARGV[6])
-local cur = redis.call('HGET', key, pid)
-local curq = 0
-if cur then
-  local a = string.find(cur, ':', 1, true)
-  curq = tonumber(string.sub(cur, 1, a - 1))
-  local b = string.find(cur, ':', a + 1, true)
-  if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
-elseif maxlines >= 0 then
-  local n = line_count(key)
-  if n >= maxlines then return {-2, n} end
+local function add_line(key, pid, qty, price, st, maxq, maxlines)
+  local cur = redis.call('HGET', key, pid)
+  local curq = 0
+  if cur then
+    local a = string.find(cur, ':', 1, true)
+    curq = tonumber(string.sub(cur, 1, a - 1))
+    local b = string.find(cur, ':', a + 1, true)
+    if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
+  elseif maxlines >= 0 then
+    local n = line_count(key)
+    if n >= maxlines then return {-2, n} end
+  end
+  local newq = curq + qty
+  if maxq >= 0 and newq > maxq then return {-1, curq} end
+  redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', st)
+  redis.call('EXPIRE', key, ttl_of(st))
+  return {1, newq}
 end
-local newq = curq + qty
-if maxq >= 0 and newq > maxq then return {-1, curq} end
-redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', st)
-redis.call('EXPIRE', key, ttl_of(st))
-return {1, newq}
+"""
+)
+
+# ARGV: product id, quantity to add, unit price, stamp, max quantity, max lines
+_LUA_ADD = (
+    _LUA_ADD_FN
+    + """
+return add_line(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]),
+                tonumber(ARGV[6]))
+"""
+)
+
+# The API's add: every check of the write, the write and the read of the cart after it in
+# one step. KEYS: the cart, the catalog's version key, a throttle's window (an unused one
+# repeats the cart's key). ARGV: the six of _LUA_ADD, then: must the cart exist (0|1),
+# the version expected ('' expects none; read when KEYS[2] is not the cart's key), the
+# window's four arguments (now, duration, limit, member; none without a window).
+# Checked in this order, nothing written by a refusal but the window's own count:
+# {-3, count, oldest} the window is full | {-4} no such cart | {-5, version} the catalog's
+# version is not the one expected | add_line's {-1, ...} and {-2, ...} |
+# {1, new quantity, version, field, value, field, value, ...} (HGETALL after the write).
+_LUA_ADD_READ = (
+    WINDOW_LUA_FN
+    + _LUA_ADD_FN
+    + """
+local key = KEYS[1]
+if KEYS[3] ~= key then
+  local w = window(KEYS[3], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12])
+  if w[1] == 0 then return {-3, w[2], w[3]} end
+end
+if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
+local version = ''
+if KEYS[2] ~= key then version = redis.call('GET', KEYS[2]) or '' end
+if ARGV[8] ~= '' and ARGV[8] ~= version then return {-5, version} end
+local r = add_line(key, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]),
+                   tonumber(ARGV[6]))
+if r[1] < 0 then return r end
+local out = {1, r[2], version}
+local flat = redis.call('HGETALL', key)
+for i = 1, #flat do out[i + 3] = flat[i] end
+return out
 """
 )
 
@@ -388,6 +460,7 @@ class RedisCartStore:
         self.client = client
         register = client.register_script
         self._add = register(_LUA_ADD)
+        self._add_read = register(_LUA_ADD_READ)
         self._set = register(_LUA_SET)
         self._remove = register(_LUA_REMOVE)
         self._set_coupon = register(_LUA_SET_COUPON)
@@ -427,6 +500,65 @@ class RedisCartStore:
             ],
         )
         return _check(status, value)
+
+    def add_and_read(
+        self,
+        cart_id: str,
+        product_id: int,
+        quantity: int,
+        unit_price: Decimal,
+        *,
+        max_quantity: int | None = None,
+        max_lines: int | None = None,
+        must_exist: bool = False,
+        version_key: str | None = None,
+        expected_version: bytes | None = None,
+        window=None,
+    ) -> AddedLine:
+        """``add``, and the cart after it, in one atomic step (one round trip).
+
+        Before writing it checks, in this order: ``window`` (a throttle's sliding window,
+        ``shop.throttling.Window``: raises WindowFull), that the cart exists when
+        ``must_exist`` (CartMissing), that the value at ``version_key`` is
+        ``expected_version`` when one is given (CatalogChanged), then ``add``'s limits.
+        The snapshot's ``also`` is the value at ``version_key`` (None when unset).
+        """
+        key = KEY_PREFIX + cart_id
+        args = [
+            product_id,
+            int(quantity),
+            _price(unit_price),
+            _stamp(_ttl()),
+            -1 if max_quantity is None else max_quantity,
+            -1 if max_lines is None else max_lines,
+            1 if must_exist else 0,
+            expected_version or b"",
+        ]
+        if window is not None:
+            args += window.args
+        reply = self._evalsha(
+            self._add_read,
+            [key, version_key or key, key if window is None else window.key],
+            args,
+        )
+        status = reply[0]
+        if status == 1:
+            flat = iter(reply[3:])
+            lines, coupon, stamp = _parse_fields(zip(flat, flat, strict=True))
+            version = reply[2]
+            ttl = _seconds_left(stamp) if stamp is not None else _ttl()
+            snapshot = tuple.__new__(
+                CartSnapshot, (tuple(lines), coupon, ttl, True, version or None)
+            )
+            return AddedLine(int(reply[1]), snapshot)
+        if status == -3:
+            raise WindowFull((0, reply[1], reply[2]))
+        if status == -4:
+            raise CartMissing(cart_id)
+        if status == -5:
+            raise CatalogChanged(reply[1] or None)
+        _check(status, reply[1])
+        raise AssertionError(f"unexpected reply {reply!r}")  # pragma: no cover
 
     def set(
         self,
@@ -581,6 +713,19 @@ class RedisCartStore:
         finally:
             pool.release(connection)
 
+    def _evalsha(self, script, keys: list, args: list) -> list:
+        """A registered script run in one ``_round_trip`` (its raw reply, bytes): the
+        API's add is the one hot write, and redis-py's command layers cost it about as
+        much as its Lua (profiled). A Redis that lost the script (restarted, flushed)
+        answers NOSCRIPT: it is loaded again and run once more."""
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            [reply] = self._round_trip(command)
+        except NoScriptError:
+            self.client.script_load(script.script)
+            [reply] = self._round_trip(command)
+        return reply
+
     def count(self, cart_id: str) -> int:
         return int(self._count(keys=[KEY_PREFIX + cart_id]))
 
@@ -718,7 +863,7 @@ class LocalCartStore:
     """
 
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._data: dict[str, tuple[dict[str, str], float]] = {}
 
     def clear(self) -> None:
@@ -784,6 +929,39 @@ class LocalCartStore:
             fields[field] = f"{new}:{price}"
             self._write(cart_id, fields)
             return new
+
+    def add_and_read(
+        self,
+        cart_id,
+        product_id,
+        quantity,
+        unit_price,
+        *,
+        max_quantity=None,
+        max_lines=None,
+        must_exist=False,
+        version_key=None,
+        expected_version=None,
+        window=None,
+    ) -> AddedLine:
+        # No Redis here: no catalog version is ever set, and throttles are DRF's own (a
+        # window is never deferred to this store).
+        if window is not None:
+            raise ValueError("the in-process store checks no throttle window")
+        with self._lock:  # re-entrant: the add and the read are one step
+            if must_exist and self._hash(cart_id) is None:
+                raise CartMissing(cart_id)
+            if expected_version:
+                raise CatalogChanged(None)
+            new = self.add(
+                cart_id,
+                product_id,
+                quantity,
+                unit_price,
+                max_quantity=max_quantity,
+                max_lines=max_lines,
+            )
+            return AddedLine(new, self.snapshot(cart_id))
 
     def set(self, cart_id, product_id, quantity, unit_price, *, max_lines=None):
         field = str(product_id)

@@ -12,6 +12,7 @@ As the cache, it fails open when Redis does not answer.
 import logging
 import math
 import secrets
+from typing import NamedTuple
 
 from django.core.cache import cache
 from redis.exceptions import RedisError
@@ -19,20 +20,28 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the window. ARGV: now, duration (s), limit, a unique member.
-# Returns {1, count, 0} when allowed (and recorded), {0, count, oldest} when refused.
-_LUA_WINDOW = """
-local key, now, duration, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - duration)
-local n = redis.call('ZCARD', key)
-if n >= limit then
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return {0, n, oldest[2]}
+# window(key, now, duration, limit, member): the sliding window's step, a Lua function that
+# other scripts include to check a window in their own atomic step (the cart's add).
+# Returns {1, count, '0'} when allowed (and recorded), {0, count, oldest} when refused.
+WINDOW_LUA_FN = """
+local function window(key, now, duration, limit, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - duration)
+  local n = redis.call('ZCARD', key)
+  if n >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return {0, n, oldest[2]}
+  end
+  redis.call('ZADD', key, now, member)
+  redis.call('EXPIRE', key, math.ceil(duration))
+  return {1, n + 1, '0'}
 end
-redis.call('ZADD', key, now, ARGV[4])
-redis.call('EXPIRE', key, math.ceil(duration))
-return {1, n + 1, '0'}
 """
+
+# KEYS[1]: the window. ARGV: now, duration (s), limit, a unique member.
+_LUA_WINDOW = (
+    WINDOW_LUA_FN
+    + "return window(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])"
+)
 
 _scripts: dict[int, object] = {}
 
@@ -58,23 +67,66 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         script = _window_script()
         if script is None:
             return super().allow_request(request, view)
+        window = self._window(request, view)
+        return True if window is None else window.check()
+
+    def deferred(self, request, view) -> "Window | None":
+        """This request's window step, for a caller that runs it inside its own Redis
+        script (one round trip for both) and hands the reply to ``Window.settle``.
+        None when there is nothing to defer: no rate, no key, or no django-redis (then
+        ``allow_request`` decides as usual)."""
+        if self.rate is None or _window_script() is None:
+            return None
+        return self._window(request, view)
+
+    def _window(self, request, view) -> "Window | None":
         self.key = self.get_cache_key(request, view)
         if self.key is None:
-            return True
+            return None
         self.now = self.timer()
-        member = f"{self.now!r}:{secrets.token_hex(4)}"
+        return Window(
+            self,
+            # Its own key: never the pickled history SimpleRateThrottle would keep.
+            cache.make_key(f"{self.key}:window"),
+            [
+                repr(self.now),
+                self.duration,
+                self.num_requests,
+                f"{self.now!r}:{secrets.token_hex(4)}",
+            ],
+        )
+
+
+class Window(NamedTuple):
+    """One request's sliding-window step: the Redis key and the script's arguments
+    (now, duration, limit, a unique member) of ``WINDOW_LUA_FN``."""
+
+    throttle: SlidingWindowThrottle
+    key: str
+    args: list
+
+    def check(self) -> bool:
+        """Run this step on its own (the throttle's script): whether it allowed the
+        request. Fails open, as the cache does, when Redis does not answer."""
         try:
-            allowed, count, oldest = script(
-                # Its own key: never the pickled history SimpleRateThrottle would keep.
-                keys=[cache.make_key(f"{self.key}:window")],
-                args=[repr(self.now), self.duration, self.num_requests, member],
-            )
+            reply = _window_script()(keys=[self.key], args=self.args)
         except RedisError as exc:
-            logger.warning("throttle %s not checked, Redis error: %r", self.scope, exc)
+            logger.warning(
+                "throttle %s not checked, Redis error: %r", self.throttle.scope, exc
+            )
             return True
-        # What SimpleRateThrottle.wait() reads: the window's size and its oldest entry.
-        self.history = [float(oldest)] * int(count) if not allowed else []
+        return self.settle(reply)
+
+    def settle(self, reply) -> bool:
+        """Whether the step allowed the request, from the script's reply; a refusal
+        leaves what ``SimpleRateThrottle.wait()`` reads: the window's size and its
+        oldest entry."""
+        allowed, count, oldest = reply
+        self.throttle.history = [float(oldest)] * int(count) if not allowed else []
         return bool(allowed)
+
+    def wait(self) -> float | None:
+        return self.throttle.wait()
 
 
 class ScopedSlidingWindowThrottle(ScopedRateThrottle, SlidingWindowThrottle):

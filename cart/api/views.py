@@ -3,6 +3,7 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -16,6 +17,7 @@ from cart.api.serializers import (
     CartMergeSerializer,
     CartSerializer,
     NewCartSerializer,
+    add_item_data,
 )
 from cart.cart import Cart
 from shop.throttling import SlidingWindowThrottle
@@ -143,6 +145,17 @@ class CartDetailView(CartAPIView):
 
 
 class CartItemsView(CartAPIView):
+    window = None  # the throttle's step of this POST, run by the add's own store step
+
+    def check_throttles(self, request):
+        # An add checks its throttle inside the store's step (one round trip for both,
+        # cart.services.cart_add_item_read), in the same order: before anything else.
+        if request.method == "POST":
+            self.window = CartWriteThrottle().deferred(request, self)
+            if self.window is not None:
+                return
+        super().check_throttles(request)
+
     @extend_schema(
         summary="Add a product (adds to the quantity already there)",
         parameters=[CART_TOKEN],
@@ -151,15 +164,17 @@ class CartItemsView(CartAPIView):
         tags=["cart"],
     )
     def post(self, request):
-        cart = self.cart(verify=False)
-        # Taken before the body is parsed, so an unknown token is 404 whatever the body.
-        snapshot = services.cart_snapshot(cart=cart)
-        serializer = CartItemAddSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        cart = None
+        try:
+            cart = self.cart(verify=False)
+            data = add_item_data(request.data)
+        except APIException:
+            # Refused before the store's step: the throttle (429) and an unknown token
+            # (404) still come first, whatever the body.
+            services.cart_add_refused(cart=cart, window=self.window)
+            raise
         return self.respond(
-            services.cart_add_item_read(
-                cart=cart, snapshot=snapshot, **serializer.validated_data
-            )
+            services.cart_add_item_read(cart=cart, window=self.window, **data)
         )
 
 

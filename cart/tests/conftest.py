@@ -23,12 +23,7 @@ def _commands(packed) -> list[list[bytes]]:
     return commands
 
 
-@pytest.fixture
-def cart_commands(monkeypatch, settings):
-    """The Redis round trips that touch a cart key, as sent on the wire: one command by
-    its name ("HGETALL"), several sent together joined by "+" ("HGETALL+GET"). Round
-    trips that touch no cart key (the throttle's, the catalog cache's) are not counted.
-    Counted where every round trip leaves for its socket, so no way of sending escapes."""
+def _count_round_trips(monkeypatch, settings, *, cart_only: bool) -> list[str]:
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: counts real Redis commands")
     seen = []
@@ -37,9 +32,26 @@ def cart_commands(monkeypatch, settings):
     def counting(self, command, *args, **kwargs):
         packed = [command] if isinstance(command, bytes | str) else list(command)
         commands = _commands(c.encode() if isinstance(c, str) else c for c in packed)
-        if any(arg.startswith(b"cart:") for cmd in commands for arg in cmd):
+        if not cart_only or any(
+            arg.startswith(b"cart:") for cmd in commands for arg in cmd
+        ):
             seen.append("+".join(cmd[0].decode().upper() for cmd in commands))
         return send(self, packed, *args, **kwargs)
 
     monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
     return seen
+
+
+@pytest.fixture
+def cart_commands(monkeypatch, settings):
+    """The Redis round trips that touch a cart key, as sent on the wire: one command by
+    its name ("HGETALL"), several sent together joined by "+" ("HGETALL+GET"). Round
+    trips that touch no cart key (the throttle's, the catalog cache's) are not counted.
+    Counted where every round trip leaves for its socket, so no way of sending escapes."""
+    return _count_round_trips(monkeypatch, settings, cart_only=True)
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch, settings):
+    """Every Redis round trip, named as in ``cart_commands`` (throttles' included)."""
+    return _count_round_trips(monkeypatch, settings, cart_only=False)

@@ -8,6 +8,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from cart import store as store_module
+from cart.cart import new_token
 from cart.store import RedisCartStore, get_store
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
@@ -329,6 +330,58 @@ def test_writes_are_throttled(anon, product, settings):
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
     assert anon.get("/api/v1/cart/").status_code == 200
+
+
+def _cart_write_rate(settings, rate):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "cart_write": rate,
+        },
+    }
+
+
+def test_an_add_refused_before_its_write_still_counts_and_429_comes_first(
+    anon, product, settings
+):
+    """The add checks its throttle inside the store's step; an add refused before that
+    step (bad body, unknown product, unknown token) is counted all the same, and a full
+    window answers 429 before any other refusal."""
+    _cart_write_rate(settings, "3/min")
+    # The fixture's POST carts/ was the first write from this client.
+    assert add(anon, "x").status_code == 400
+    assert add(anon, 10**12).status_code == 404
+    for body in ({"product_id": "x"}, {"product_id": product.pk}):
+        response = anon.post("/api/v1/cart/items/", body, format="json")
+        assert response.status_code == 429
+        assert response.json()["code"] == "throttled"
+        assert int(response["Retry-After"]) > 0
+    response = anon.post(
+        "/api/v1/cart/items/",
+        {"product_id": product.pk},
+        format="json",
+        HTTP_X_CART_TOKEN=new_token(),
+    )
+    assert response.status_code == 429
+    assert anon.get("/api/v1/cart/").json()["items"] == []
+
+
+def test_an_add_retried_on_a_new_catalog_version_counts_once(anon, product, settings):
+    """A step refused for an old catalog version has counted the request: its second
+    step does not count it again."""
+    if not settings.REDIS_URL:
+        pytest.skip("no catalog version without Redis")
+    _cart_write_rate(settings, "3/min")
+    assert add(anon, product.pk).status_code == 200  # rows kept under this version
+    product.price = Decimal("11.00")
+    product.save()
+
+    response = add(anon, product.pk)
+
+    assert response.status_code == 200
+    assert response.json()["items"][0]["quantity"] == 2
+    assert add(anon, product.pk).status_code == 429
 
 
 def test_redis_down_is_503(anon, product, monkeypatch):

@@ -46,17 +46,19 @@ def test_view_costs_one_round_trip_and_one_query(
     assert cart_commands == ["HGETALL+GET"]
 
 
-def test_add_costs_two_round_trips_and_one_query(
-    api_client, cart_commands, django_assert_num_queries
+def test_add_costs_one_round_trip_and_no_query_once_rows_are_kept(
+    api_client, redis_round_trips, django_assert_num_queries
 ):
-    """POST cart/items/: the snapshot (with the catalog's token), the atomic add, and
-    one query for every product."""
+    """POST cart/items/ on a catalog that has not changed since the process read its
+    rows: one Redis round trip in all (the throttle's window, the token's existence, the
+    catalog's version, the add and the read of the cart after it) and no query."""
     lines = [(ProductFactory(), 1) for _ in range(5)]
-    token = token_cart(lines)
     added = ProductFactory(stock=3)
-    cart_commands.clear()
+    token = token_cart([*lines, (added, 1)])
+    api_client.get("/api/v1/cart/", HTTP_X_CART_TOKEN=token)  # keeps the rows
+    redis_round_trips.clear()
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         response = api_client.post(
             "/api/v1/cart/items/",
             {"product_id": added.pk, "quantity": 2},
@@ -66,7 +68,33 @@ def test_add_costs_two_round_trips_and_one_query(
 
     assert response.status_code == 200
     assert response.json()["count"] == 6
-    assert cart_commands == ["HGETALL+GET", "EVALSHA"]
+    assert response.json()["quantity"] == 8
+    assert redis_round_trips == ["EVALSHA"]
+
+
+def test_add_with_nothing_kept_costs_one_round_trip_and_two_queries(
+    api_client, redis_round_trips, django_assert_num_queries
+):
+    """A process with no rows kept reads the product from the database before the step
+    (nothing expected of the catalog's version), then the cart's products under the
+    version the step read."""
+    lines = [(ProductFactory(), 1) for _ in range(5)]
+    token = token_cart(lines)
+    added = ProductFactory(stock=3)
+    product_rows.forget()
+    redis_round_trips.clear()
+
+    with django_assert_num_queries(2):
+        response = api_client.post(
+            "/api/v1/cart/items/",
+            {"product_id": added.pk, "quantity": 2},
+            format="json",
+            HTTP_X_CART_TOKEN=token,
+        )
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 6
+    assert redis_round_trips == ["EVALSHA"]
 
 
 def test_view_of_an_unknown_token_is_404_after_one_round_trip(

@@ -286,6 +286,36 @@ def test_the_snapshot_with_a_token_is_the_same_on_any_client(
     client.close()
 
 
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("decode", [False, True])
+def test_the_add_and_read_is_the_same_on_any_client(settings, protocol, decode):
+    """The add's one step answers alike on RESP2 and RESP3, decoding or not, and the
+    version as raw bytes (a pickled value is not text)."""
+    import pickle
+
+    import redis
+
+    from cart.store import RedisCartStore
+
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, protocol=protocol, decode_responses=decode
+    )
+    store, reference = RedisCartStore(client), get_store()
+    token = pickle.dumps("a-version")
+    reference.client.set("test:token", token)
+    reference.add("anon:resp2", 1, 1, Decimal("1.50"))
+    reference.set_coupon("anon:resp2", "SAVE")
+
+    added = store.add_and_read(
+        "anon:resp2", 2, 3, Decimal("2.25"), version_key="test:token",
+        expected_version=token,
+    )  # fmt: skip
+
+    assert added.quantity == 3
+    assert added.snapshot == reference.snapshot("anon:resp2")._replace(also=token)
+    client.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rows_are_kept_only_outside_transactions_and_renewed_on_commit(monkeypatch):
     """With the real on-commit token and the real rule: a read inside a transaction
@@ -324,3 +354,65 @@ def test_rows_are_kept_only_outside_transactions_and_renewed_on_commit(monkeypat
         assert price() == Decimal("99.00")
         raise RuntimeError("rolled back")
     assert price() == Decimal("11.00")
+
+
+def test_an_add_after_a_price_change_writes_the_new_price(shopper, cart_commands):
+    """The add's step writes only under the catalog version its kept row was read
+    under: after a price change that version is gone, the step refuses, and the row is
+    read again (a second step) so the line gets the new price."""
+    product = ProductFactory(price=Decimal("10.00"), stock=5)
+    other = ProductFactory(stock=5)
+    add(shopper, other)
+    view(shopper)  # keeps both rows under the current version
+    assert product_rows.kept_version() is not None
+    product.price = Decimal("7.25")
+    product.save()
+    cart_commands.clear()
+
+    body = add(shopper, product)
+
+    assert cart_commands == ["EVALSHA", "EVALSHA"]
+    [line] = [i for i in body["items"] if i["product_id"] == product.pk]
+    assert line["unit_price"] == "7.25"
+    assert line["price_changed"] is False
+    token = shopper._credentials["HTTP_X_CART_TOKEN"]
+    stored = get_store().get(f"anon:{token}", product.pk)
+    assert stored.unit_price == Decimal("7.25")
+
+
+def test_an_add_of_a_product_archived_since_the_rows_were_kept_is_404(shopper):
+    """Kept rows say active, the catalog says archived: the step refuses the old
+    version and the current row refuses the product; the cart is left as it was."""
+    product, other = ProductFactory(stock=5), ProductFactory(stock=5)
+    add(shopper, other)
+    view(shopper)
+    product.is_active = False
+    product.save()
+
+    response = shopper.post(
+        "/api/v1/cart/items/", {"product_id": product.pk}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "product_not_found"
+    assert [i["product_id"] for i in view(shopper)["items"]] == [other.pk]
+
+
+def test_an_add_when_the_catalog_version_is_gone(shopper):
+    """With no version in Redis (emptied), the add reads its row from the database and
+    expects nothing; the next read starts a version again."""
+    from django_redis import get_redis_connection
+
+    from catalog import cache as catalog_cache
+
+    product = ProductFactory(price=Decimal("3.00"), stock=5)
+    add(shopper, product)
+    view(shopper)
+    redis_client = get_redis_connection("default")
+    redis_client.delete(catalog_cache.version_key())
+
+    body = add(shopper, product, 2)
+
+    assert body["items"][0]["quantity"] == 3
+    assert redis_client.get(catalog_cache.version_key()) is not None
+    assert view(shopper)["items"][0]["quantity"] == 3

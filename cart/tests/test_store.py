@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 
 from cart.store import (
     CartLine,
+    CartMissing,
+    CatalogChanged,
     LineChange,
     LineCountLimit,
     LineQuantityLimit,
     LocalCartStore,
     MergedLine,
     RedisCartStore,
+    WindowFull,
     get_store,
 )
 
@@ -66,6 +69,109 @@ def test_add_respects_the_line_limit(store):
     assert exc.value.count == 2
     assert store.add("c1", 2, 1, P, max_lines=2) == 2
     assert store.count("c1") == 2
+
+
+def test_add_and_read_returns_the_cart_after_the_add(store):
+    """One step: the line's new quantity and a snapshot equal to a read made after it;
+    limits refuse as ``add`` does, writing nothing."""
+    store.add("c1", 3, 1, P)
+    store.set_coupon("c1", "SAVE")
+
+    added = store.add_and_read("c1", 7, 2, P, max_quantity=5, max_lines=3)
+
+    assert added.quantity == 2
+    assert added.snapshot == store.snapshot("c1")
+    assert [line.product_id for line in added.snapshot.lines] == [3, 7]
+    assert added.snapshot.coupon == "SAVE"
+    assert added.snapshot.also is None
+    with pytest.raises(LineQuantityLimit) as exc:
+        store.add_and_read("c1", 7, 4, P, max_quantity=5)
+    assert exc.value.current == 2
+    with pytest.raises(LineCountLimit):
+        store.add_and_read("c1", 8, 1, P, max_lines=2)
+    assert store.snapshot("c1") == added.snapshot
+
+
+def test_add_and_read_of_a_cart_that_must_exist(store):
+    """``must_exist``: a missing cart is refused and not created; without it the add
+    creates the cart."""
+    with pytest.raises(CartMissing):
+        store.add_and_read("gone", 7, 1, P, must_exist=True)
+    assert store.exists("gone") is False
+
+    assert store.add_and_read("gone", 7, 1, P).snapshot.exists is True
+
+
+def test_redis_add_and_read_writes_only_under_the_expected_version(redis_store):
+    """The value at ``version_key`` is read in the step and returned; an expected value
+    that is not the current one refuses the add (nothing written) and names the
+    current one, or None when the key is unset."""
+    store = redis_store
+    store.client.set("test:version", b"v2")
+
+    with pytest.raises(CatalogChanged) as exc:
+        store.add_and_read(
+            "c1", 7, 1, P, version_key="test:version", expected_version=b"v1"
+        )
+    assert exc.value.version == b"v2"
+    assert store.exists("c1") is False
+
+    added = store.add_and_read(
+        "c1", 7, 1, P, version_key="test:version", expected_version=b"v2"
+    )
+    assert (added.quantity, added.snapshot.also) == (1, b"v2")
+    assert store.add_and_read("c1", 7, 1, P, version_key="test:version").quantity == 2
+
+    store.client.delete("test:version")
+    with pytest.raises(CatalogChanged) as exc:
+        store.add_and_read(
+            "c1", 7, 1, P, version_key="test:version", expected_version=b"v2"
+        )
+    assert exc.value.version is None
+    assert store.get("c1", 7).quantity == 2
+
+
+def test_redis_add_and_read_checks_a_throttle_window_first(redis_store):
+    """A full window refuses before anything else (even a missing cart) with the
+    window's own reply; an open one counts the request."""
+    from types import SimpleNamespace
+
+    store = redis_store
+    store.client.delete("test:window")
+
+    def window(now):
+        return SimpleNamespace(key="test:window", args=[now, 60, 2, f"{now}:m"])
+
+    store.add_and_read("c1", 7, 1, P, window=window(1000.0))
+    store.add_and_read("c1", 7, 1, P, window=window(1001.0))
+    with pytest.raises(WindowFull) as exc:
+        store.add_and_read("gone", 7, 1, P, must_exist=True, window=window(1002.0))
+
+    allowed, count, oldest = exc.value.reply
+    assert (allowed, count, float(oldest)) == (0, 2, 1000.0)
+    assert store.get("c1", 7).quantity == 2
+    assert store.client.zcard("test:window") == 2
+    store.client.delete("test:window")
+
+
+def test_redis_add_and_read_after_redis_lost_its_scripts(redis_store):
+    """After SCRIPT FLUSH (a restarted Redis) the step loads its script again."""
+    redis_store.client.script_flush()
+
+    assert redis_store.add_and_read("c1", 7, 2, P).quantity == 2
+    assert redis_store.add_and_read("c1", 7, 1, P).quantity == 3
+
+
+def test_local_add_and_read_knows_no_version_and_no_window():
+    """The in-process store has no catalog version (any expected one has changed) and
+    never checks a throttle window (throttles are DRF's own there)."""
+    store = LocalCartStore()
+    with pytest.raises(CatalogChanged) as exc:
+        store.add_and_read("c1", 7, 1, P, expected_version=b"v1")
+    assert exc.value.version is None
+    with pytest.raises(ValueError):
+        store.add_and_read("c1", 7, 1, P, window=object())
+    assert store.exists("c1") is False
 
 
 def test_set_sets_keeps_price_and_zero_removes(store):
