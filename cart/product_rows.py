@@ -11,9 +11,11 @@ so on a catalog that is not changing a cart read costs no query at all; after an
 the first read fetches again.
 
 What this admits, and its bounds:
-- The API's add uses kept rows for the product's state, the price written into the line
-  and the stock cap, as fresh as the token: a write commits a moment before its new token is
-  set, and a read in that moment sees the rows as they were before it.
+- The API's add takes the product's state, the price written into the line and the stock
+  cap from kept rows without reading the token first: its store step writes only if the
+  token it was kept under is still current (``kept_version``), else the row is read again.
+  So it is as fresh as the token: a write commits a moment before its new token is set,
+  and a step in that moment still sees the old one.
 - A write the token does not see (raw SQL; a token write lost while Redis failed, which
   the cache ignores) goes unseen for at most ``SHOP_CATALOG_CACHE_SECONDS``, the lifetime
   of kept rows (the same setting bounds the catalog JSON cache).

@@ -7,6 +7,10 @@ same sliding window (the timestamps of the last ``duration`` seconds, at most
 ``num_requests`` of them) as a Redis sorted set, trimmed, counted and appended by one Lua
 script, atomically. Without django-redis (the in-process cache) it is SimpleRateThrottle.
 As the cache, it fails open when Redis does not answer.
+
+The step is also a Lua function (``WINDOW_LUA_FN``) that another script can run first in
+its own atomic step: the API's add to cart defers its throttle (``deferred``) into the
+cart store's add, so the check and the write are one round trip.
 """
 
 import logging
