@@ -93,6 +93,10 @@ def main() -> None:
     caps = {1: 1000, 2: 1000, 3: 1000}
     ops = {
         "PING (raw round trip)": (client.ping, None),
+        # The store sends its commands on the client's pooled connections without
+        # redis-py's command layers (RedisCartStore._round_trip): a PING sent the same
+        # way is the stricter baseline, reported next to the target's.
+        "PING, the store's way": (lambda: store._round_trip(("PING",)), None),
         "add (EVALSHA)": (
             lambda: store.add(add_id, 7, 1, PRICE, max_quantity=10**9, max_lines=100),
             None,
@@ -128,6 +132,7 @@ def main() -> None:
         name: sorted(values)[len(values) // 2] for name, values in results.items()
     }
     ping = medians["PING (raw round trip)"]
+    lean = medians["PING, the store's way"]
     print(
         f"# cart store benchmark, {time.strftime('%Y-%m-%d %H:%M')}, "
         f"{platform.node()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, "
@@ -135,14 +140,17 @@ def main() -> None:
         f"{args.seconds:g}s"
     )
     print()
-    print("| operation | ops/s | µs/op | cost in PING round trips | within 1.5x |")
-    print("|---|---:|---:|---:|---|")
+    print(
+        "| operation | ops/s | µs/op | cost in PING round trips | within 1.5x "
+        "| cost in the store's PINGs |"
+    )
+    print("|---|---:|---:|---:|---|---:|")
     for name, ops_per_second in medians.items():
         ratio = ping / ops_per_second
         ok = "-" if name.startswith("PING") else ("yes" if ratio <= 1.5 else "NO")
         print(
             f"| {name} | {ops_per_second:,.0f} | {1e6 / ops_per_second:,.1f} | "
-            f"{ratio:.2f} | {ok} |"
+            f"{ratio:.2f} | {ok} | {lean / ops_per_second:.2f} |"
         )
 
 
