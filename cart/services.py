@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from redis.exceptions import RedisError
 from rest_framework.exceptions import NotAuthenticated, Throttled
 
 from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
@@ -266,9 +267,9 @@ def cart_add_item_read(
     under the current one (at most twice; the last time fresh from the database, with
     nothing expected). "No such product" is never answered from a version not yet seen
     current: the row is then read from the database. A refusal before the step (bad
-    input, no such product) still
-    answers in a write's order: 429 when the window is full, then 404 for an unknown
-    token (:func:`cart_add_refused`).
+    input, no such product, the database down) still counts, and answers in a write's
+    order: 429 when the window is full, then 404 for an unknown token
+    (:func:`cart_add_refused`).
     """
     store = get_store()
     version_key = catalog_cache.version_key()
@@ -318,8 +319,10 @@ def cart_add_item_read(
         raise _unknown_token() from None
     except StoreLimitError as exc:
         raise _limit_error(exc, product, quantity) from None
-    except ShopError:
-        if not settled:
+    except RedisError:
+        raise  # the step itself failed (503): whether it counted is unknown
+    except Exception:
+        if not settled:  # refused before any step replied (bad input, database down)
             cart_add_refused(cart=cart, window=window)
         raise
     cart.verified = True
@@ -330,6 +333,12 @@ def cart_add_item_read(
         [line.product_id for line in snapshot.lines], version=snapshot.also
     )
     return cart_read(cart=cart, snapshot=snapshot, products=products)
+
+
+def store_checks_windows() -> bool:
+    """Whether the cart store can run a throttle's window inside its add's step (the
+    Redis store; the in-process one has no Redis, and throttles there are DRF's own)."""
+    return get_store().checks_windows
 
 
 def cart_add_refused(*, cart: Cart | None, window: Window | None) -> None:

@@ -108,12 +108,14 @@ class AddedLine(NamedTuple):
 
 
 class CartMissing(Exception):
-    """``add_and_read`` of a cart that must exist and does not; nothing was written."""
+    """``add_and_read`` of a cart that must exist and does not: the cart was not
+    written (a window passed in has counted the request)."""
 
 
 class CatalogChanged(Exception):
-    """``add_and_read``: the catalog's version is not the one expected; nothing was
-    written. ``version``: the current one (None when none is set)."""
+    """``add_and_read``: the catalog's version is not the one expected, so the cart was
+    not written (a window passed in has counted the request). ``version``: the current
+    one (None when none is set)."""
 
     def __init__(self, version: bytes | None):
         super().__init__("the catalog changed")
@@ -455,6 +457,8 @@ def _s(value) -> str:
 
 class RedisCartStore:
     """The cart store on Redis (django-redis's connection, short socket timeouts)."""
+
+    checks_windows = True  # add_and_read runs a throttle's window in its step
 
     def __init__(self, client):
         self.client = client
@@ -827,20 +831,6 @@ def _parse_line(field: bytes, raw: bytes) -> CartLine:
     return line
 
 
-def _as_bytes(pairs) -> list[tuple[bytes, bytes]]:
-    """A decoding client's ``str`` pairs as the bytes the parse expects."""
-    return [
-        (field.encode(), raw.encode()) if isinstance(field, str) else (field, raw)
-        for field, raw in pairs
-    ]
-
-
-def _lines_from_flat(flat: list) -> tuple[list[CartLine], str | None]:
-    """Lines and coupon of HGETALL's flat reply ``[field, value, field, value, ...]``."""
-    pairs = iter(flat)
-    return _parse_fields(_as_bytes(zip(pairs, pairs, strict=True)))[:2]
-
-
 def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
     lines, coupon = [], None
     for field, raw in items:
@@ -871,6 +861,8 @@ class LocalCartStore:
 
     Values are encoded exactly as in Redis, so both stores share one format and behaviour.
     """
+
+    checks_windows = False  # no Redis: throttles are DRF's own (the in-process cache)
 
     def __init__(self):
         self._lock = threading.RLock()

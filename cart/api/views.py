@@ -3,7 +3,6 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -149,8 +148,9 @@ class CartItemsView(CartAPIView):
 
     def check_throttles(self, request):
         # An add checks its throttle inside the store's step (one round trip for both,
-        # cart.services.cart_add_item_read), in the same order: before anything else.
-        if request.method == "POST":
+        # cart.services.cart_add_item_read), or, when refused before that step, first
+        # thing after it (cart_add_refused): either way before any other answer.
+        if request.method == "POST" and services.store_checks_windows():
             self.window = CartWriteThrottle().deferred(request, self)
             if self.window is not None:
                 return
@@ -168,9 +168,10 @@ class CartItemsView(CartAPIView):
         try:
             cart = self.cart(verify=False)
             data = add_item_data(request.data)
-        except APIException:
-            # Refused before the store's step: the throttle (429) and an unknown token
-            # (404) still come first, whatever the body.
+        except Exception:
+            # Refused before the store's step (no or bad token, a body too big, not JSON
+            # or invalid): the request still counts, and the throttle (429) and an
+            # unknown token (404) still come first, whatever the body.
             services.cart_add_refused(cart=cart, window=self.window)
             raise
         return self.respond(

@@ -30,11 +30,12 @@ def anon(api_client):
     return api_client
 
 
-def add(client, product_id, quantity=1):
+def add(client, product_id, quantity=1, **extra):
     return client.post(
         "/api/v1/cart/items/",
         {"product_id": product_id, "quantity": quantity},
         format="json",
+        **extra,
     )
 
 
@@ -365,6 +366,29 @@ def test_an_add_refused_before_its_write_still_counts_and_429_comes_first(
     )
     assert response.status_code == 429
     assert anon.get("/api/v1/cart/").json()["items"] == []
+
+
+def test_an_add_with_a_malformed_token_or_a_body_too_big_still_counts(
+    api_client, product, settings
+):
+    """Refusals raised before the add's own checks (a malformed token: 404; a body over
+    the size limit: 413) count against the throttle too, and a full window answers 429
+    before them."""
+    _cart_write_rate(settings, "3/min")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    token = api_client.post("/api/v1/carts/").json()["token"]  # the first write
+    malformed = {"HTTP_X_CART_TOKEN": "not-a-token"}
+    big = {"product_id": product.pk, "note": "x" * 200}
+
+    assert add(api_client, product.pk, **malformed).status_code == 404
+    assert api_client.post("/api/v1/cart/items/", big, format="json",
+                           HTTP_X_CART_TOKEN=token).status_code == 413  # fmt: skip
+
+    assert add(api_client, product.pk, **malformed).status_code == 429
+    response = api_client.post(
+        "/api/v1/cart/items/", big, format="json", HTTP_X_CART_TOKEN=token
+    )
+    assert response.status_code == 429
 
 
 def test_an_add_retried_on_a_new_catalog_version_counts_once(anon, product, settings):

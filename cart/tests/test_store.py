@@ -432,16 +432,25 @@ def test_snapshot_parses_many_lines_sorted_with_flags_and_coupon(store):
     assert store.lines("c1") == list(snap.lines)
 
 
-def test_snapshot_parser_accepts_decoded_replies():
-    """The flat HGETALL parser gives the same lines from bytes and from str replies (a
-    client configured to decode responses)."""
-    from cart.store import _lines_from_flat
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("decode", [False, True])
+def test_redis_snapshot_is_the_same_on_any_client(redis_store, protocol, decode):
+    """Replies are read raw (bytes) whatever the client decodes, on RESP2 or RESP3."""
+    import redis
 
-    flat = [b"_", b"1", b"9", b"2:1.50:o", b"_c", b"X", b"4", b"1:19.99"]
-    expected = ([CartLine(4, 1, P), CartLine(9, 2, Decimal("1.50"), True)], "X")
-    assert _lines_from_flat(flat) == expected
-    assert _lines_from_flat([item.decode() for item in flat]) == expected
-    assert _lines_from_flat([]) == ([], None)
+    client = redis.Redis.from_url(
+        django_settings.REDIS_URL, protocol=protocol, decode_responses=decode
+    )
+    redis_store.add("c1", 9, 2, Decimal("1.50"))
+    redis_store.add("c1", 4, 1, P)
+    redis_store.set_coupon("c1", "X")
+
+    snapshot = RedisCartStore(client).snapshot("c1")
+
+    assert snapshot == redis_store.snapshot("c1")
+    assert snapshot.lines == (CartLine(4, 1, P), CartLine(9, 2, Decimal("1.50")))
+    assert snapshot.coupon == "X"
+    client.close()
 
 
 def test_cart_line_is_immutable_and_named():
@@ -583,11 +592,11 @@ def test_redis_snapshot_falls_back_to_ttl_without_a_stamp(redis_store):
 def test_parsed_prices_keep_their_exact_representation_when_reused():
     """Prices parsed once are reused by later parses, each stored string keeping its own
     exact Decimal (\"1.5\" and \"1.50\" stay distinct representations)."""
-    from cart.store import _lines_from_flat
+    from cart.store import _parse_fields
 
-    flat = [b"1", b"1:1.50", b"2", b"3:1.5", b"3", b"2:0.10:o"]
+    pairs = [(b"1", b"1:1.50"), (b"2", b"3:1.5"), (b"3", b"2:0.10:o")]
     for _ in range(2):
-        lines, _coupon = _lines_from_flat(flat)
+        lines, _coupon, _stamp = _parse_fields(pairs)
         assert [str(line.unit_price) for line in lines] == ["1.50", "1.5", "0.10"]
         assert lines == [
             CartLine(1, 1, Decimal("1.50")),
