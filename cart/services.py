@@ -414,13 +414,19 @@ def cart_remove_item(*, cart: Cart, product_id: int) -> None:
 
 def cart_apply_coupon(*, cart: Cart, code: str) -> str:
     """Put a coupon on the cart after validating it against the cart as read now."""
-    from coupons.services import coupon_find, coupon_validate
+    from coupons.services import NOT_APPLICABLE, coupon_find, coupon_validate
 
     coupon = coupon_find(code=code)
     summary = cart_read(cart=cart)
     coupon_validate(coupon=coupon, lines=_pricing_lines_of(summary), user=cart.user)
     cart.persist()
-    get_store().set_coupon(cart.id, coupon.code)
+    # Only onto the cart just read: one destroyed meanwhile (a checkout, a clear) is not
+    # brought back holding nothing but a coupon.
+    if not get_store().set_coupon(cart.id, coupon.code, must_exist=True):
+        raise CouponInvalid(
+            f"Add items to your cart to use the coupon {coupon.code}.",
+            code=NOT_APPLICABLE,
+        )
     return coupon.code
 
 

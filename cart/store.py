@@ -294,7 +294,7 @@ return removed
 """
 )
 
-# ARGV: code ('' removes), stamp
+# ARGV: code ('' removes), stamp, must the cart exist (0|1). Returns 1 if written.
 _LUA_SET_COUPON = (
     _LUA_STAMP_FN
     + """
@@ -303,6 +303,7 @@ if ARGV[1] == '' then
   if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
   redis.call('HDEL', KEYS[1], '_c')
 else
+  if ARGV[3] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
   redis.call('HSET', KEYS[1], '_c', ARGV[1])
 end
 redis.call('HSET', KEYS[1], '_', '1', '_e', ARGV[2])
@@ -597,11 +598,18 @@ class RedisCartStore:
             )
         )
 
-    def set_coupon(self, cart_id: str, code: str | None) -> None:
+    def set_coupon(
+        self, cart_id: str, code: str | None, *, must_exist: bool = False
+    ) -> bool:
         """Put ``code`` on the cart, or take its coupon off (None), which never creates
-        a cart that does not exist."""
-        self._evalsha(
-            self._set_coupon, [KEY_PREFIX + cart_id], [code or "", _stamp(_ttl())]
+        a cart that does not exist; with ``must_exist`` putting one on does not either.
+        Whether the cart was written."""
+        return bool(
+            self._evalsha(
+                self._set_coupon,
+                [KEY_PREFIX + cart_id],
+                [code or "", _stamp(_ttl()), 1 if must_exist else 0],
+            )
         )
 
     def set_ttl(self, cart_id: str, seconds: int) -> bool:
@@ -991,16 +999,17 @@ class LocalCartStore:
             self._write(cart_id, fields)
             return removed
 
-    def set_coupon(self, cart_id, code) -> None:
+    def set_coupon(self, cart_id, code, *, must_exist=False) -> bool:
         with self._lock:
-            if not code and self._hash(cart_id) is None:
-                return  # taking a coupon off never creates a cart
+            if (not code or must_exist) and self._hash(cart_id) is None:
+                return False  # taking a coupon off never creates a cart
             fields = self._hash(cart_id) or {}
             if code:
                 fields[COUPON] = code
             else:
                 fields.pop(COUPON, None)
             self._write(cart_id, fields)
+            return True
 
     def set_ttl(self, cart_id, seconds) -> bool:
         with self._lock:

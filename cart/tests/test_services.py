@@ -230,3 +230,28 @@ def test_merge_service_reports_what_changed(customer):
     }
     assert get_store().exists(source.id) is False
     assert services.cart_merge(source=source, target=target).merged is False
+
+
+def test_a_coupon_is_not_put_on_a_cart_destroyed_after_it_was_read(cart, monkeypatch):
+    """A checkout (or a clear) that destroys the cart between the coupon's check and its
+    write: the coupon no longer applies to anything, and no cart holding only a coupon
+    comes back."""
+    from shop.exceptions import CouponInvalid
+
+    product = ProductFactory(price=Decimal("50.00"), stock=5)
+    Coupon.objects.create(code="RACE", name="Race", percent_off=Decimal("10"))
+    services.cart_add_item(cart=cart, product_id=product.pk, quantity=1)
+    read = services.cart_read
+
+    def read_then_destroyed(**kwargs):
+        summary = read(**kwargs)
+        get_store().destroy(cart.id)
+        return summary
+
+    monkeypatch.setattr(services, "cart_read", read_then_destroyed)
+
+    with pytest.raises(CouponInvalid) as exc:
+        services.cart_apply_coupon(cart=cart, code="RACE")
+
+    assert exc.value.code == "coupon_not_applicable"
+    assert get_store().exists(cart.id) is False

@@ -664,6 +664,17 @@ def test_merge_in_redis_equals_the_in_process_store(
     assert run(redis_store) == run(LocalCartStore())
 
 
+def test_a_coupon_that_must_find_its_cart_never_creates_one(store):
+    """``must_exist``: putting a coupon on a missing cart writes nothing; on a cart that
+    exists it is written as usual."""
+    assert store.set_coupon("gone", "SAVE", must_exist=True) is False
+    assert store.exists("gone") is False
+
+    store.add("c1", 1, 1, P)
+    assert store.set_coupon("c1", "SAVE", must_exist=True) is True
+    assert store.get_coupon("c1") == "SAVE"
+
+
 def test_taking_a_coupon_off_never_creates_a_cart(store):
     """A cart destroyed (say by a checkout) just before its coupon is taken off stays
     gone: its token does not become valid again."""
