@@ -320,7 +320,7 @@ def cart_add_item_read(
     except StoreLimitError as exc:
         raise _limit_error(exc, product, quantity) from None
     except RedisError:
-        raise  # the step itself failed (503): whether it counted is unknown
+        raise  # the step itself failed (an outage is a 503): whether it counted is unknown
     except Exception:
         if not settled:  # refused before any step replied (bad input, database down)
             cart_add_refused(cart=cart, window=window)
@@ -423,6 +423,8 @@ def cart_apply_coupon(*, cart: Cart, code: str) -> str:
     # Only onto the cart just read: one destroyed meanwhile (a checkout, a clear) is not
     # brought back holding nothing but a coupon.
     if not get_store().set_coupon(cart.id, coupon.code, must_exist=True):
+        if cart.user is None and cart.session is None:
+            raise _unknown_token()  # an API token's cart is gone, as for any write
         raise CouponInvalid(
             f"Add items to your cart to use the coupon {coupon.code}.",
             code=NOT_APPLICABLE,

@@ -1002,7 +1002,7 @@ class LocalCartStore:
     def set_coupon(self, cart_id, code, *, must_exist=False) -> bool:
         with self._lock:
             if (not code or must_exist) and self._hash(cart_id) is None:
-                return False  # taking a coupon off never creates a cart
+                return False  # taking a coupon off (or must_exist) never creates one
             fields = self._hash(cart_id) or {}
             if code:
                 fields[COUPON] = code

@@ -148,8 +148,8 @@ class CartItemsView(CartAPIView):
 
     def check_throttles(self, request):
         # An add checks its throttle inside the store's step (one round trip for both,
-        # cart.services.cart_add_item_read), or, when refused before that step, first
-        # thing after it (cart_add_refused): either way before any other answer.
+        # cart.services.cart_add_item_read); an add refused before that step checks it
+        # then (cart_add_refused), before giving its own answer.
         if request.method == "POST" and services.store_checks_windows():
             self.window = CartWriteThrottle().deferred(request, self)
             if self.window is not None:

@@ -472,3 +472,29 @@ def test_schema_documents_the_cart_api(api_client):
     assert {"200", "401", "404", "503"} <= set(
         paths["/api/v1/cart/"]["get"]["responses"]
     )
+
+
+def test_a_coupon_for_a_token_cart_destroyed_meanwhile_is_404(
+    anon, product, monkeypatch
+):
+    """The cart is destroyed (a checkout) between the coupon's check and its write: the
+    token's cart is gone, as any other write on it would answer, and is not brought back."""
+    from cart import services
+    from coupons.models import Coupon
+
+    Coupon.objects.create(code="RACE", name="Race", percent_off=Decimal("10"))
+    assert add(anon, product.pk).status_code == 200
+    read = services.cart_read
+
+    def read_then_destroyed(**kwargs):
+        summary = read(**kwargs)
+        get_store().destroy(f"anon:{anon.token}")
+        return summary
+
+    monkeypatch.setattr(services, "cart_read", read_then_destroyed)
+
+    response = anon.put("/api/v1/cart/coupon/", {"code": "RACE"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "cart_not_found"
+    assert get_store().exists(f"anon:{anon.token}") is False
