@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
+from redis.exceptions import ReadOnlyError as RedisReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -21,9 +23,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
+# Redis refusing writes (a replica promoted late in a failover, maxmemory reached) is as
+# much an outage for a cart as Redis being unreachable.
 OUTAGE_ERRORS = (
     RedisConnectionError,
     RedisTimeoutError,
+    RedisReadOnlyError,
+    RedisOutOfMemoryError,
     OperationalError,
     InterfaceError,
 )

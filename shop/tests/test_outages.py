@@ -137,6 +137,44 @@ def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "ReadOnlyError:You can't write against a read only replica.",
+        "OutOfMemoryError:OOM command not allowed when used memory > 'maxmemory'.",
+    ],
+)
+def test_redis_refusing_writes_is_an_outage_too(
+    refusal, client, product, customer, monkeypatch, settings
+):
+    """A Redis that answers but refuses writes (a replica during a failover, maxmemory
+    reached) gives the same 503s as one that is down, not a 500."""
+    import redis.exceptions
+
+    from cart.store import RedisCartStore
+
+    if not settings.REDIS_URL:
+        pytest.skip("the Redis store's replies")
+    name, message = refusal.split(":", 1)
+    error = getattr(redis.exceptions, name)
+
+    def refuse(self, *commands):
+        raise error(message)
+
+    monkeypatch.setattr(RedisCartStore, "_round_trip", refuse)
+    api = client_for(customer)
+    _is_outage_json(
+        api.post("/api/v1/cart/items/", {"product_id": product.pk}, format="json")
+    )
+    _is_outage_json(api.get("/api/v1/cart/"))
+    signed_in = Client()
+    signed_in.force_login(customer)
+    _is_outage_page(
+        signed_in.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+    )
+
+
+@pytest.mark.django_db
 def test_catalog_and_orders_are_still_served_when_redis_is_down(
     redis_down, client, product, customer
 ):
