@@ -298,8 +298,7 @@ def cart_add_item_read(
                     product.id,
                     quantity,
                     product.price,
-                    max_quantity=min(product.stock, settings.CART_MAX_LINE_QUANTITY),
-                    max_lines=settings.CART_MAX_LINES,
+                    **_add_limits(product),
                     must_exist=not cart.verified,
                     version_key=version_key,
                     expected_version=version,
@@ -355,15 +354,19 @@ def _add_to_store(cart: Cart, product: ProductRow, quantity: int) -> int:
     cart.persist()
     try:
         return get_store().add(
-            cart.id,
-            product.id,
-            quantity,
-            product.price,
-            max_quantity=min(product.stock, settings.CART_MAX_LINE_QUANTITY),
-            max_lines=settings.CART_MAX_LINES,
+            cart.id, product.id, quantity, product.price, **_add_limits(product)
         )
     except StoreLimitError as exc:
         raise _limit_error(exc, product, quantity) from None
+
+
+def _add_limits(product: ProductRow) -> dict:
+    """The limits every add passes to the store: a line holds at most the stock left and
+    CART_MAX_LINE_QUANTITY; a cart at most CART_MAX_LINES products."""
+    return {
+        "max_quantity": min(product.stock, settings.CART_MAX_LINE_QUANTITY),
+        "max_lines": settings.CART_MAX_LINES,
+    }
 
 
 def _limit_error(exc: StoreLimitError, product: ProductRow, quantity: int) -> ShopError:

@@ -498,14 +498,7 @@ class RedisCartStore:
         status, value = self._evalsha(
             self._add,
             [KEY_PREFIX + cart_id],
-            [
-                product_id,
-                int(quantity),
-                _price(unit_price),
-                _stamp(_ttl()),
-                -1 if max_quantity is None else max_quantity,
-                -1 if max_lines is None else max_lines,
-            ],
+            _add_args(product_id, quantity, unit_price, max_quantity, max_lines),
         )
         return _check(status, value)
 
@@ -533,12 +526,7 @@ class RedisCartStore:
         """
         key = KEY_PREFIX + cart_id
         args = [
-            product_id,
-            int(quantity),
-            _price(unit_price),
-            _stamp(_ttl()),
-            -1 if max_quantity is None else max_quantity,
-            -1 if max_lines is None else max_lines,
+            *_add_args(product_id, quantity, unit_price, max_quantity, max_lines),
             1 if must_exist else 0,
             expected_version or b"",
         ]
@@ -768,6 +756,18 @@ class RedisCartStore:
 
     def ping(self) -> bool:
         return bool(self.client.ping())
+
+
+def _add_args(product_id, quantity, unit_price, max_quantity, max_lines) -> list:
+    """ARGV of an add (``add_line`` in Lua): -1 stands for no limit."""
+    return [
+        product_id,
+        int(quantity),
+        _price(unit_price),
+        _stamp(_ttl()),
+        -1 if max_quantity is None else max_quantity,
+        -1 if max_lines is None else max_lines,
+    ]
 
 
 def _check(status: int, value: int) -> int:
