@@ -14,6 +14,7 @@ from catalog.cache import catalog_changed
 from catalog.models import Category, Product, StockMovement
 from catalog.selectors import category_lineage_map
 from shop.exceptions import Conflict, InsufficientStock, NotFound, ShopError
+from shop.statements import lock_by_pk
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,7 @@ def _stock_apply(changes, reason, user, order, note, ceiling, locked):
     if locked is not None and all(pk in locked for pk in ids):
         locked = {pk: locked[pk] for pk in ids}
     else:
-        locked = {
-            p.pk: p
-            for p in Product.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-        }
+        locked = lock_by_pk(Product, ids)
     missing = [pk for pk in ids if pk not in locked]
     if missing:
         raise NotFound(f"Product {missing[0]} does not exist.")

@@ -33,6 +33,7 @@ from shop.exceptions import (
     InsufficientStock,
     InvalidTransition,
 )
+from shop.statements import insert_with_children, lock_by_pk
 
 logger = logging.getLogger(__name__)
 
@@ -165,11 +166,8 @@ def _place(
     coupon_code = snapshot.coupon
 
     # Locked in primary-key order (as stock_apply does), so concurrent checkouts never deadlock.
-    ids = sorted({line.product_id for line in lines})
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    ids = [line.product_id for line in lines]
+    products = lock_by_pk(Product, ids)
     problems = _line_problems(lines, products)
     # Category lineage only matters for a coupon's scope: that query only then.
     lineage = category_lineage_map() if coupon_code else {}
@@ -200,7 +198,7 @@ def _place(
     totals: CartTotals = price_lines(
         pricing_lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE
     )
-    order = Order.objects.create(
+    order = Order(
         user=user,
         email=email,
         status=Order.Status.PENDING,
@@ -213,19 +211,18 @@ def _place(
         shipping_name=shipping_name,
         shipping_address=shipping_address,
     )
-    items = OrderItem.objects.bulk_create(
-        [
-            OrderItem(
-                order=order,
-                product_id=priced.product_id,
-                product_name=products[priced.product_id].name,
-                unit_price=priced.unit_price,
-                quantity=priced.quantity,
-                line_total=priced.line_total,
-            )
-            for priced in totals.lines
-        ]
-    )
+    items = [
+        OrderItem(
+            product_id=priced.product_id,
+            product_name=products[priced.product_id].name,
+            unit_price=priced.unit_price,
+            quantity=priced.quantity,
+            line_total=priced.line_total,
+        )
+        for priced in totals.lines
+    ]
+    # One statement for the order and its items (no model signals: none listen).
+    insert_with_children(order, items, "order")
     try:
         stock_apply(
             changes=[StockChange(line.product_id, -line.quantity) for line in lines],

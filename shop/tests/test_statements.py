@@ -1,0 +1,78 @@
+"""shop.statements: one statement each for a row lock and a parent-with-children insert,
+giving the same rows and instances as the ORM calls they replace."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from orders.models import Order, OrderItem
+from orders.tests.factories import OrderFactory
+from shop.statements import insert_with_children, lock_by_pk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lock_by_pk_gives_the_rows_as_the_orm_reads_them():
+    products = [ProductFactory(price=Decimal("4.50"), stock=i) for i in range(3)]
+    wanted = [products[2].pk, products[0].pk, products[2].pk, 10**9]
+
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            locked = lock_by_pk(Product, wanted)
+
+    assert list(locked) == sorted({products[0].pk, products[2].pk})
+    assert len(queries.captured_queries) == 1
+    if connection.vendor == "postgresql":
+        assert queries.captured_queries[0]["sql"].endswith("FOR UPDATE")
+    for pk, row in locked.items():
+        fresh = Product.objects.get(pk=pk)
+        assert isinstance(row, Product) and not row._state.adding
+        assert {
+            f.attname: getattr(row, f.attname) for f in Product._meta.concrete_fields
+        } == {
+            f.attname: getattr(fresh, f.attname) for f in Product._meta.concrete_fields
+        }
+
+
+def test_insert_with_children_saves_like_save_and_bulk_create():
+    template = OrderFactory.build()
+    products = [ProductFactory() for _ in range(3)]
+    items = [
+        OrderItem(product=p, product_name=f"n{i}", unit_price=Decimal("1.10"),
+                  quantity=i + 1, line_total=Decimal("1.10") * (i + 1))
+        for i, p in enumerate(products)
+    ]  # fmt: skip
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_with_children(template, items, "order")
+
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 1
+    order = Order.objects.get(pk=template.pk)
+    assert not template._state.adding
+    assert order.number == template.number and order.created_at == template.created_at
+    assert order.updated_at == template.updated_at is not None
+    assert order.access_token == template.access_token
+    # Keys in list order, each child pointing at the new parent.
+    assert [i.pk for i in items] == sorted(i.pk for i in items)
+    read = list(OrderItem.objects.filter(order=order).order_by("pk"))
+    assert [(i.pk, i.product_id, i.quantity, i.line_total) for i in read] == [
+        (i.pk, i.product_id, i.quantity, i.line_total) for i in items
+    ]
+    assert all(i.order is template for i in items)
+
+
+def test_insert_with_children_rolls_back_as_one():
+    """A child that breaks a constraint leaves no parent behind."""
+    template = OrderFactory.build()
+    bad = OrderItem(product=None, product_name="x", unit_price=Decimal("1"), quantity=0,
+                    line_total=Decimal("0"))  # fmt: skip
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_with_children(template, [bad], "order")
+
+    assert not Order.objects.filter(number=template.number).exists()
