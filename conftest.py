@@ -1,6 +1,8 @@
-"""Root fixtures: clients for each kind of API user, and a clean Redis per test."""
+"""Root fixtures: clients for each kind of API user, a clean Redis per test, and Redis
+round trips counted on the wire."""
 
 import pytest
+from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -103,3 +105,59 @@ def other_seller_client(other_seller):
 @pytest.fixture
 def staff_client(staff_user):
     return client_for(staff_user)
+
+
+# --- Redis round trips, counted on the wire -----------------------------------------------
+
+
+def _commands(packed) -> list[list[bytes]]:
+    """The commands in what a connection sends (RESP arrays of bulk strings)."""
+    data = b"".join(bytes(chunk) for chunk in packed)
+    commands, pos = [], 0
+    while pos < len(data):
+        end = data.index(b"\r\n", pos)
+        assert data[pos : pos + 1] == b"*"
+        count, pos = int(data[pos + 1 : end]), end + 2
+        args = []
+        for _ in range(count):
+            end = data.index(b"\r\n", pos)
+            assert data[pos : pos + 1] == b"$"
+            length, pos = int(data[pos + 1 : end]), end + 2
+            args.append(data[pos : pos + length])
+            pos += length + 2
+        commands.append(args)
+    return commands
+
+
+def _count_round_trips(monkeypatch, settings, *, cart_only: bool) -> list[str]:
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: counts real Redis commands")
+    seen = []
+    send = AbstractConnection.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        packed = [command] if isinstance(command, bytes | str) else list(command)
+        commands = _commands(c.encode() if isinstance(c, str) else c for c in packed)
+        if not cart_only or any(
+            arg.startswith(b"cart:") for cmd in commands for arg in cmd
+        ):
+            seen.append("+".join(cmd[0].decode().upper() for cmd in commands))
+        return send(self, packed, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return seen
+
+
+@pytest.fixture
+def cart_commands(monkeypatch, settings):
+    """The Redis round trips that touch a cart key, as sent on the wire: one command by
+    its name ("HGETALL"), several sent together joined by "+" ("HGETALL+GET"). Round
+    trips that touch no cart key (the throttle's, the catalog cache's) are not counted.
+    Counted where every round trip leaves for its socket, so no way of sending escapes."""
+    return _count_round_trips(monkeypatch, settings, cart_only=True)
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch, settings):
+    """Every Redis round trip, named as in ``cart_commands`` (throttles' included)."""
+    return _count_round_trips(monkeypatch, settings, cart_only=False)

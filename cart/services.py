@@ -134,8 +134,11 @@ def cart_for_request(request, *, create: bool = False, verify: bool = True) -> C
     return cart_for_token(token=token, verify=verify)
 
 
+CART_NOT_FOUND = "cart_not_found"
+
+
 def _unknown_token() -> NotFound:
-    return NotFound("Unknown or expired cart token.", code="cart_not_found")
+    return NotFound("Unknown or expired cart token.", code=CART_NOT_FOUND)
 
 
 def cart_for_token(*, token: str, verify: bool = True) -> Cart:
@@ -144,11 +147,18 @@ def cart_for_token(*, token: str, verify: bool = True) -> Cart:
     if not is_valid_token(token):
         raise _unknown_token()
     cart = Cart.for_token(token)
-    if not verify:
-        cart.verified = False
-    elif not get_store().exists(cart.id):
-        raise _unknown_token()
+    cart.verified = False
+    if verify:
+        cart_verify(cart)
     return cart
+
+
+def cart_verify(cart: Cart) -> None:
+    """404 for a token cart not yet known to exist that does not (one round trip)."""
+    if not cart.verified:
+        if not get_store().exists(cart.id):
+            raise _unknown_token()
+        cart.verified = True
 
 
 def cart_snapshot(*, cart: Cart) -> CartSnapshot:
@@ -159,11 +169,17 @@ def cart_snapshot(*, cart: Cart) -> CartSnapshot:
     snapshot = get_store().snapshot(cart.id, also=key)
     if key is not None and snapshot.also is None:
         catalog_cache.start_version()  # none yet: rows are kept from the next read
+    cart_require(cart, snapshot)
+    return snapshot
+
+
+def cart_require(cart: Cart, snapshot: CartSnapshot) -> None:
+    """404 for a token cart not yet known to exist whose snapshot found nothing (unknown
+    or expired): the existence check read with the lines, not in a round trip of its own."""
     if not cart.verified:
         if not snapshot.exists:
             raise _unknown_token()
         cart.verified = True
-    return snapshot
 
 
 def cart_for_page(request) -> Cart:

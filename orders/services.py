@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cart import store as cart_store
 from cart.pricing import CartTotals, PricingLine, price_lines
+from cart.services import cart_require
 from catalog.models import Product, StockMovement
 from catalog.selectors import category_lineage_map
 from catalog.services import StockChange, stock_apply
@@ -160,6 +161,7 @@ def _place(
 
     # Lines and coupon in one atomic read of the store.
     snapshot = cart_store.get_store().snapshot(cart.id)
+    cart_require(cart, snapshot)
     lines = [line for line in snapshot.lines if line.quantity > 0]
     if not lines:
         raise EmptyCart("The cart is empty: add products before checking out.")

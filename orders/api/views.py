@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from cart.cart import Cart, is_valid_token
-from cart.services import cart_for_request
+from cart.services import CART_NOT_FOUND, cart_for_request, cart_verify
 from orders import selectors, services
 from orders.api.serializers import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -165,24 +165,32 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request, *args, **kwargs):
         key = _idempotency_key(request)
         try:
-            cart = cart_for_request(request)
-        except NotFound:
+            # A token cart's existence is read with its lines, under the checkout's lock.
+            cart = cart_for_request(request, verify=False)
+            body = CheckoutSerializer(data=request.data, context={"request": request})
+            if not body.is_valid():
+                # An unknown cart answers 404 before a bad body's 400, as it always has.
+                cart_verify(cart)
+                raise exceptions.ValidationError(body.errors)
+            placed = services.order_place(
+                cart=cart,
+                user=request.user,
+                idempotency_key=key,
+                **body.validated_data,
+            )
+        except NotFound as exc:
             # A guest's cart is destroyed by a successful checkout: a retry with the same
             # key must still get its order back, so look the key up by the token's owner.
-            replayed = key and self._replayed_order(request, key)
+            replayed = (
+                exc.code == CART_NOT_FOUND
+                and key
+                and self._replayed_order(request, key)
+            )
             if not replayed:
                 raise
             return Response(
                 PlacedOrderSerializer(replayed).data, status=status.HTTP_201_CREATED
             )
-        body = CheckoutSerializer(data=request.data, context={"request": request})
-        body.is_valid(raise_exception=True)
-        placed = services.order_place(
-            cart=cart,
-            user=request.user,
-            idempotency_key=key,
-            **body.validated_data,
-        )
         if placed.created:
             # Rendered from the order and items just written: not read back.
             data = placed_order_data(placed.order, placed.items)

@@ -189,3 +189,44 @@ def test_checkout_takes_the_owner_lock_once(api_client):
     assert sum("pg_advisory_lock(" in sql for sql in sqls) == 1
     assert sum("pg_advisory_unlock(" in sql for sql in sqls) == 1
     assert not any("pg_advisory_xact_lock" in sql for sql in sqls)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guest_checkout_reads_the_cart_once_and_writes_it_once(
+    api_client, redis_round_trips
+):
+    """A token cart's existence is read with its lines (no EXISTS of its own): the
+    throttle's window, the snapshot, the catalog's new version, the cart emptied."""
+    cart = cart_with([(ProductFactory(stock=3), 1)])
+    redis_round_trips.clear()
+
+    response = checkout(api_client, cart, email="g@example.com")
+
+    assert response.status_code == 201
+    assert redis_round_trips == ["EVALSHA", "HGETALL", "SET", "DEL"]
+
+
+def test_unknown_cart_token_is_404_before_a_bad_body(api_client):
+    """The existence check moved into the snapshot; a bad body still answers 404 first
+    for an unknown token, and 400 for a known one."""
+    unknown = api_client.post(
+        "/api/v1/orders/", {"email": "x"}, format="json", HTTP_X_CART_TOKEN="x" * 32
+    )
+    cart = cart_with([(ProductFactory(stock=3), 1)])
+    known = checkout(api_client, cart, email="not an email")
+
+    assert unknown.status_code == 404 and unknown.json()["code"] == "cart_not_found"
+    assert known.status_code == 400 and list(known.json()) == ["email"]
+    assert Order.objects.count() == 0
+
+
+def test_unknown_cart_token_with_valid_body_writes_nothing(api_client):
+    response = api_client.post(
+        "/api/v1/orders/",
+        {"email": "g@example.com", **ADDRESS},
+        format="json",
+        HTTP_X_CART_TOKEN="y" * 32,
+    )
+
+    assert response.status_code == 404 and response.json()["code"] == "cart_not_found"
+    assert Order.objects.count() == 0 and StockMovement.objects.count() == 0
