@@ -146,14 +146,17 @@ def prepare(n_checkout_carts: int) -> dict:
 
 
 def start_gunicorn(
-    port: int, workers: int, extra_env: dict | None = None
+    port: int, workers: int, extra_env: dict | None = None, ablate: str = ""
 ) -> subprocess.Popen:
+    # bench/ablate.py switches parts of checkout off (--ablate): what they cost.
+    config = ["-c", str(BASE_DIR / "bench" / "ablate.py")] if ablate else []
     proc = subprocess.Popen(
         [
             PY,
             "-m",
             "gunicorn",
             "shop.wsgi",
+            *config,
             "-w",
             str(workers),
             "-b",
@@ -163,7 +166,7 @@ def start_gunicorn(
             "--access-logfile",
             "/dev/null",
         ],
-        env={**os.environ, **ENV, **(extra_env or {})},
+        env={**os.environ, **ENV, **(extra_env or {}), "BENCH_ABLATE": ablate},
         cwd=BASE_DIR,
         start_new_session=True,
     )
@@ -428,6 +431,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scale-out", action="store_true")
     parser.add_argument(
+        "--ablate",
+        default="",
+        help="comma-separated parts of checkout to switch off (bench/ablate.py): "
+        "mail, lock, throttle, version; for measuring what they cost, never a result",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated words: run only the endpoints whose name holds one",
@@ -436,7 +445,7 @@ def main() -> None:
 
     print("preparing database, data and carts ...", flush=True)
     data = prepare(n_checkout_carts=700 * args.duration * args.runs)
-    server = start_gunicorn(args.port, args.workers)
+    server = start_gunicorn(args.port, args.workers, ablate=args.ablate)
     # Idle (asleep in accept) except while its own rows run.
     twin = start_gunicorn(
         args.port + 2, args.workers, {"SHOP_CATALOG_CACHE_SECONDS": "0"}
@@ -457,7 +466,9 @@ def main() -> None:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(
         f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
-        f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs})\n"
+        f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs}"
+        + (f"; ABLATED, switched off: {args.ablate}" if args.ablate else "")
+        + ")\n"
     )
     print(
         "| endpoint | req/s | p50 ms | p99 ms | adjacent ceiling req/s | share of ceiling "

@@ -1,0 +1,42 @@
+"""A gunicorn config for ``bench/http.py --ablate``: switches parts of checkout OFF.
+
+Never for production. It answers one question with numbers: how far would checkout get
+if it did less? Each word of ``BENCH_ABLATE`` (comma-separated) removes one part, in every
+worker, after the app is loaded:
+
+- ``mail``: no order confirmation is rendered or sent;
+- ``lock``: no owner lock (neither the session lock nor the transaction-level one), so
+  a double submit could order a cart twice;
+- ``throttle``: the checkout throttle is not checked (one Redis round trip);
+- ``version``: stock changes do not replace the catalog cache's token (one Redis round
+  trip), so cached product pages would show old stock.
+"""
+
+import contextlib
+import os
+
+PARTS = {"mail", "lock", "throttle", "version"}
+
+
+def post_worker_init(worker):
+    parts = {p.strip() for p in os.environ.get("BENCH_ABLATE", "").split(",") if p}
+    unknown = parts - PARTS
+    if unknown:
+        raise SystemExit(f"BENCH_ABLATE: unknown parts {sorted(unknown)}")
+    from catalog import services as catalog_services
+    from orders import services as order_services
+    from orders.api.views import OrderViewSet
+
+    if "mail" in parts:
+        order_services.order_send_confirmation = lambda **kwargs: None
+    if "lock" in parts:
+
+        @contextlib.contextmanager
+        def no_lock(owner):
+            yield True  # "already locked": _place takes no lock of its own either
+
+        order_services._checkout_session_lock = no_lock
+    if "throttle" in parts:
+        OrderViewSet.get_throttles = lambda self: []
+    if "version" in parts:
+        catalog_services.catalog_changed = lambda: None
