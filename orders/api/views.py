@@ -167,7 +167,14 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         try:
             # A token cart's existence is read with its lines, under the checkout's lock.
             cart = cart_for_request(request, verify=False)
-            body = CheckoutSerializer(data=request.data, context={"request": request})
+            try:
+                data = request.data
+            except Exception:
+                cart_verify(
+                    cart
+                )  # an unknown cart answers 404 before an unreadable body
+                raise
+            body = CheckoutSerializer(data=data, context={"request": request})
             if not body.is_valid():
                 # An unknown cart answers 404 before a bad body's 400, as it always has.
                 cart_verify(cart)

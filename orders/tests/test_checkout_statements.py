@@ -230,3 +230,25 @@ def test_unknown_cart_token_with_valid_body_writes_nothing(api_client):
 
     assert response.status_code == 404 and response.json()["code"] == "cart_not_found"
     assert Order.objects.count() == 0 and StockMovement.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{", "application/json"), ("email=a", "text/plain")],
+)
+def test_unknown_cart_token_is_404_before_an_unreadable_body(
+    api_client, body, content_type
+):
+    """Malformed JSON (400) or an unsupported type (415) of a body: an unknown token's
+    404 still comes first; a known cart's request gets the body's own answer."""
+    unknown = api_client.generic(
+        "POST", "/api/v1/orders/", body, content_type, HTTP_X_CART_TOKEN="z" * 32
+    )
+    cart = cart_with([(ProductFactory(stock=3), 1)])
+    known = api_client.generic(
+        "POST", "/api/v1/orders/", body, content_type, HTTP_X_CART_TOKEN=cart.token
+    )
+
+    assert unknown.status_code == 404 and unknown.json()["code"] == "cart_not_found"
+    assert known.status_code in (400, 415)
+    assert Order.objects.count() == 0
