@@ -12,41 +12,54 @@ saves (the callers say so).
 """
 
 import functools
+import re
 
 from django.db import connection
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
+
+_TYPMOD = re.compile(r"\(.*\)")  # varchar(200) -> varchar, numeric(12, 2) -> numeric
 
 
 def lock_by_pk(model: type[Model], pks) -> dict:
     """The rows with these primary keys, locked FOR UPDATE in primary-key order (the
     order every locker of them uses, so two lockers never deadlock), by primary key."""
     pks = sorted(set(pks))
-    if connection.vendor != "postgresql":
+    fields = model._meta.concrete_fields
+    # Values are taken as the driver gives them: a field that converts what it reads
+    # (from_db_value: JSONField, custom fields) goes through the ORM.
+    if connection.vendor != "postgresql" or any(
+        hasattr(f, "from_db_value") for f in fields
+    ):
         rows = model._default_manager.select_for_update().filter(pk__in=pks)
         return {row.pk: row for row in rows.order_by("pk")}
-    sql, names = _lock_sql(model)
+    if not connection.in_atomic_block:  # as select_for_update() refuses it
+        raise TransactionManagementError(
+            "lock_by_pk cannot be used outside of a transaction."
+        )
+    sql = _lock_sql(model)
+    names, at = [f.attname for f in fields], fields.index(model._meta.pk)
     db = connection.alias
     with connection.cursor() as cursor:
         cursor.execute(sql, [pks])
         return {
-            row[0]: model.from_db(db, names, row) for row in cursor.fetchall()
+            row[at]: model.from_db(db, names, row) for row in cursor.fetchall()
         }  # fmt: skip
 
 
 @functools.cache
-def _lock_sql(model) -> tuple[str, list[str]]:
+def _lock_sql(model) -> str:
+    # Every column, in the order of concrete_fields: the order Model.from_db expects.
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    fields = [model._meta.pk] + [
-        f for f in model._meta.concrete_fields if not f.primary_key
-    ]
-    columns = ", ".join(f"{table}.{quote(f.column)}" for f in fields)
+    columns = ", ".join(
+        f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields
+    )
     pk = f"{table}.{quote(model._meta.pk.column)}"
-    sql = (
+    return (
         f"SELECT {columns} FROM {table} WHERE {pk} = ANY(%s) "  # noqa: S608
         f"ORDER BY {pk} ASC FOR UPDATE"
     )
-    return sql, [f.attname for f in fields]
 
 
 def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> None:
@@ -95,7 +108,12 @@ def _insert_sql(parent_model, child_model, fk_name):
     ]
     parent_pk = quote(parent_model._meta.pk.column)
     child_pk = quote(child_model._meta.pk.column)
-    arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in child_fields)
+    # Arrays of the base types, without length or precision: an explicit cast to
+    # varchar(200) would cut a longer string, where the column's own (assignment) cast
+    # refuses it as an ORM INSERT does.
+    arrays = ", ".join(
+        f"%s::{_TYPMOD.sub('', f.cast_db_type(connection))}[]" for f in child_fields
+    )
     names = ", ".join(f"v{i}" for i in range(len(child_fields)))
     sql = (
         f"WITH parent AS (INSERT INTO {quote(parent_model._meta.db_table)} "  # noqa: S608

@@ -4,7 +4,8 @@ giving the same rows and instances as the ORM calls they replace."""
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product
@@ -76,3 +77,28 @@ def test_insert_with_children_rolls_back_as_one():
         insert_with_children(template, [bad], "order")
 
     assert not Order.objects.filter(number=template.number).exists()
+
+
+def test_insert_with_children_refuses_a_value_too_long_as_the_orm_does():
+    """No silent cut: a child's string longer than its column is an error, not 200
+    characters stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce a column's length")
+    template = OrderFactory.build()
+    long_name = OrderItem(product=None, product_name="x" * 201, unit_price=Decimal("1"),
+                          quantity=1, line_total=Decimal("1"))  # fmt: skip
+
+    with pytest.raises(DataError), transaction.atomic():
+        insert_with_children(template, [long_name], "order")
+
+    assert not Order.objects.filter(number=template.number).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lock_by_pk_refuses_to_run_outside_a_transaction():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: the ORM ignores FOR UPDATE there")
+    product = ProductFactory()
+
+    with pytest.raises(TransactionManagementError):
+        lock_by_pk(Product, [product.pk])
