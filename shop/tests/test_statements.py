@@ -5,14 +5,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models.functions import Now
 from django.db.transaction import TransactionManagementError
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Order, OrderItem
 from orders.tests.factories import OrderFactory
-from shop.statements import insert_with_children, lock_by_pk
+from shop.statements import _plain_insert, insert_with_children, lock_by_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,30 @@ def test_lock_by_pk_refuses_to_run_outside_a_transaction():
 
     with pytest.raises(TransactionManagementError):
         lock_by_pk(Product, [product.pk])
+
+
+@isolate_apps("orders")
+def test_models_the_statements_cannot_write_go_through_the_orm():
+    """A field the database generates or defaults has no plain value to insert: such
+    models take the ORM's path (which knows them); the shop's orders do not."""
+    from django.db import models
+
+    class Generated(models.Model):  # noqa: DJ008
+        class Meta:
+            app_label = "orders"
+
+        price = models.IntegerField()
+        doubled = models.GeneratedField(
+            expression=models.F("price") * 2,
+            output_field=models.IntegerField(),
+            db_persist=True,
+        )
+
+    class Defaulted(models.Model):  # noqa: DJ008
+        class Meta:
+            app_label = "orders"
+
+        made = models.DateTimeField(db_default=Now())
+
+    assert not _plain_insert(Generated) and not _plain_insert(Defaulted)
+    assert _plain_insert(Order) and _plain_insert(OrderItem)
