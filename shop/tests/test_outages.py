@@ -147,8 +147,9 @@ def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
 def test_redis_refusing_writes_is_an_outage_too(
     refusal, client, product, customer, monkeypatch, settings
 ):
-    """A Redis that answers but refuses writes (a replica during a failover, maxmemory
-    reached) gives the same 503s as one that is down, not a 500."""
+    """The errors of a Redis that answers but refuses (a replica during a failover,
+    maxmemory reached) give the same 503s as one that is down, not a 500, whichever
+    command gets them (here: every one)."""
     import redis.exceptions
 
     from cart.store import RedisCartStore
@@ -354,3 +355,47 @@ def test_probes_when_the_database_is_unreachable(no_database_server):
     status, _, text = _fetch(no_database_server + "/readyz")
     assert status == 503
     assert json.loads(text)["checks"]["database"] == "down"
+
+
+@pytest.mark.django_db
+def test_a_read_only_redis_still_shows_carts_and_refuses_their_writes(
+    client, product, customer, monkeypatch, settings
+):
+    """As a read-only replica answers: reads served, every write refused (503, the
+    friendly page), nothing half-written."""
+    import redis.exceptions
+
+    from cart.store import RedisCartStore
+
+    if not settings.REDIS_URL:
+        pytest.skip("the Redis store's replies")
+    reads = {"HGETALL", "GET", "MGET", "EXISTS", "TTL", "PING"}
+    real = RedisCartStore._round_trip
+
+    def read_only(self, *commands):
+        names = (c[0].decode() if isinstance(c[0], bytes) else c[0] for c in commands)
+        if any(name.upper() not in reads for name in names):
+            raise redis.exceptions.ReadOnlyError(
+                "You can't write against a read only replica."
+            )
+        return real(self, *commands)
+
+    api = client_for(customer)
+    assert (
+        api.post("/api/v1/cart/items/", {"product_id": product.pk}, format="json")
+    ).status_code == 200
+    monkeypatch.setattr(RedisCartStore, "_round_trip", read_only)
+
+    viewed = api.get("/api/v1/cart/")
+    _is_outage_json(
+        api.post("/api/v1/cart/items/", {"product_id": product.pk}, format="json")
+    )
+    signed_in = Client()
+    signed_in.force_login(customer)
+    _is_outage_page(
+        signed_in.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+    )
+
+    assert viewed.status_code == 200 and viewed.json()["quantity"] == 1
+    monkeypatch.undo()
+    assert api.get("/api/v1/cart/").json()["quantity"] == 1
