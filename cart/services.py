@@ -467,6 +467,17 @@ def cart_clear(*, cart: Cart) -> None:
         get_store().destroy(cart.id)
 
 
+def cart_take_ordered(*, cart: Cart, lines, coupon: str | None) -> None:
+    """Take out of the cart what an order took (``lines``: its lines as the order read
+    them; ``coupon``: the code it used), in one atomic step: a line or a quantity added
+    while the order was being placed stays in the cart. A cart left without lines is
+    forgotten, as :func:`cart_clear` forgets it."""
+    if not cart.pending:
+        get_store().take(
+            cart.id, [(line.product_id, line.quantity) for line in lines], coupon
+        )
+
+
 def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     """Move the source cart's lines into the target in one atomic step; source destroyed.
 

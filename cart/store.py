@@ -294,6 +294,38 @@ return removed
 """
 )
 
+# take: what an order took out of the cart. ARGV[1]: the coupon it used ('' none), then
+# product id, quantity pairs. Each line loses the quantity ordered (gone at 0), the coupon
+# goes if it is still the one used, and a cart left without lines is deleted. Whatever
+# was added meanwhile stays. Returns 0: no cart, 1: cart deleted, 2: cart kept.
+_LUA_TAKE = (
+    _LUA_COUNT_FN
+    + """
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+for i = 2, #ARGV, 2 do
+  local cur = redis.call('HGET', key, ARGV[i])
+  if cur then
+    local sep = string.find(cur, ':', 1, true)
+    local left = tonumber(string.sub(cur, 1, sep - 1)) - tonumber(ARGV[i + 1])
+    if left > 0 then
+      redis.call('HSET', key, ARGV[i], left .. string.sub(cur, sep))
+    else
+      redis.call('HDEL', key, ARGV[i])
+    end
+  end
+end
+if ARGV[1] ~= '' and redis.call('HGET', key, '_c') == ARGV[1] then
+  redis.call('HDEL', key, '_c')
+end
+if line_count(key) == 0 then
+  redis.call('DEL', key)
+  return 1
+end
+return 2
+"""
+)
+
 # ARGV: code ('' removes), stamp, must the cart exist (0|1). Returns 1 if written.
 _LUA_SET_COUPON = (
     _LUA_STAMP_FN
@@ -468,6 +500,7 @@ class RedisCartStore:
         self._add_read = register(_LUA_ADD_READ)
         self._set = register(_LUA_SET)
         self._remove = register(_LUA_REMOVE)
+        self._take = register(_LUA_TAKE)
         self._set_coupon = register(_LUA_SET_COUPON)
         self._quantity = register(_LUA_QUANTITY)
         self._count = register(_LUA_COUNT)
@@ -607,6 +640,15 @@ class RedisCartStore:
 
     def destroy(self, cart_id: str) -> bool:
         return bool(self.client.delete(KEY_PREFIX + cart_id))
+
+    def take(self, cart_id: str, lines, coupon: str | None) -> bool:
+        """Take out what an order took: ``lines`` as (product id, quantity), and
+        ``coupon`` if the cart still has it, in one atomic step; what was added meanwhile
+        stays. A cart left without lines is deleted. Whether the cart still exists."""
+        args = [coupon or ""]
+        for product_id, quantity in lines:
+            args += [product_id, quantity]
+        return int(self._evalsha(self._take, [KEY_PREFIX + cart_id], args)) == 2
 
     def copy(self, src: str, dst: str) -> bool:
         """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
@@ -1027,6 +1069,28 @@ class LocalCartStore:
             exists = self._hash(cart_id) is not None
             self._data.pop(cart_id, None)
             return exists
+
+    def take(self, cart_id, lines, coupon) -> bool:
+        with self._lock:
+            fields = self._hash(cart_id)
+            if fields is None:
+                return False
+            for product_id, quantity in lines:
+                raw = fields.get(str(product_id))
+                if raw is None:
+                    continue
+                held, rest = raw.split(":", 1)
+                left = int(held) - int(quantity)
+                if left > 0:
+                    fields[str(product_id)] = f"{left}:{rest}"
+                else:
+                    del fields[str(product_id)]
+            if coupon and fields.get(COUPON) == coupon:
+                del fields[COUPON]
+            if not self._line_count(fields):
+                del self._data[cart_id]
+                return False
+            return True
 
     def copy(self, src, dst) -> bool:
         with self._lock:

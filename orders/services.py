@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cart import store as cart_store
 from cart.pricing import CartTotals, PricingLine, price_lines
-from cart.services import cart_require
+from cart.services import cart_require, cart_take_ordered
 from catalog.models import Product, StockMovement
 from catalog.selectors import category_lineage_map
 from catalog.services import StockChange, stock_apply
@@ -257,7 +257,11 @@ def _place(
         IdempotencyKey.objects.create(owner=owner, key=idempotency_key, order=order)
 
     items = tuple(items)
-    transaction.on_commit(lambda: _empty_cart(cart), robust=True)
+    # Only what was ordered leaves the cart: a line added while this checkout ran stays.
+    used = coupon_code if coupon else None
+    transaction.on_commit(
+        lambda: cart_take_ordered(cart=cart, lines=lines, coupon=used), robust=True
+    )
     transaction.on_commit(
         lambda: order_send_confirmation(order=order, items=items), robust=True
     )
@@ -322,12 +326,6 @@ def _locked_coupon(
     except CouponInvalid as exc:
         return None, CheckoutProblem(None, exc.code, None, None, exc.detail)
     return coupon, None
-
-
-def _empty_cart(cart) -> None:
-    from cart.services import cart_clear
-
-    cart_clear(cart=cart)
 
 
 def order_send_confirmation(*, order: Order, items=None) -> None:

@@ -280,6 +280,51 @@ def test_destroy(store):
     assert store.destroy("c1") is False
 
 
+def test_take_leaves_what_the_order_did_not_take(store):
+    """take() subtracts each ordered quantity (a line at 0 goes), drops the coupon the
+    order used, and keeps what was added meanwhile, with its price and its TTL."""
+    store.add("c1", 1, 2, P)
+    store.add("c1", 2, 1, P)
+    store.add("c1", 1, 3, P)  # added while the order (of 2) was being placed
+    store.add("c1", 3, 4, Decimal("1.50"))  # a new line meanwhile
+    store.set_coupon("c1", "C")
+    store.set_ttl("c1", 500)
+
+    assert store.take("c1", [(1, 2), (2, 1)], "C") is True
+
+    snapshot = store.snapshot("c1")
+    assert [
+        (line.product_id, line.quantity, line.unit_price) for line in snapshot.lines
+    ] == [
+        (1, 3, P),
+        (3, 4, Decimal("1.50")),
+    ]
+    assert snapshot.coupon is None
+    assert 490 <= snapshot.ttl <= 500
+
+
+def test_take_of_everything_forgets_the_cart(store):
+    """A cart left without lines is gone (its coupon with it), as destroy() leaves it;
+    a coupon put on meanwhile is not the one used, but has nothing left to apply to."""
+    store.add("c1", 1, 2, P)
+    store.set_coupon("c1", "OTHER")
+
+    assert store.take("c1", [(1, 2)], "C") is False
+    assert store.exists("c1") is False
+    assert store.take("c1", [(1, 2)], None) is False  # no cart: nothing to do
+    assert store.exists("c1") is False
+
+
+def test_take_keeps_a_coupon_changed_meanwhile(store):
+    store.add("c1", 1, 1, P)
+    store.add("c1", 2, 1, P)
+    store.set_coupon("c1", "NEW")
+
+    assert store.take("c1", [(1, 1)], "OLD") is True
+    assert store.get_coupon("c1") == "NEW"
+    assert store.take("c1", [(2, 5)], None) is False  # more than held: the line goes
+
+
 def test_copy_replaces_the_target(store):
     """copy() makes dst an exact copy of src (coupon included), src untouched."""
     store.add("src", 1, 2, P)

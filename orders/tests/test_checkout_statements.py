@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from cart.store import get_store
 from catalog.models import Product, StockMovement
 from catalog.services import StockChange, stock_apply
 from catalog.tests.factories import CategoryFactory, ProductFactory
@@ -196,14 +197,16 @@ def test_guest_checkout_reads_the_cart_once_and_writes_it_once(
     api_client, redis_round_trips
 ):
     """A token cart's existence is read with its lines (no EXISTS of its own): the
-    throttle's window, the snapshot, the catalog's new version, the cart emptied."""
+    throttle's window, the snapshot, the catalog's new version, what was ordered taken
+    out of the cart (one script)."""
     cart = cart_with([(ProductFactory(stock=3), 1)])
     redis_round_trips.clear()
 
     response = checkout(api_client, cart, email="g@example.com")
 
     assert response.status_code == 201
-    assert redis_round_trips == ["EVALSHA", "HGETALL", "SET", "DEL"]
+    assert redis_round_trips == ["EVALSHA", "HGETALL", "SET", "EVALSHA"]
+    assert not get_store().exists(cart.id)  # nothing else in it: the cart is gone
 
 
 def test_unknown_cart_token_is_404_before_a_bad_body(api_client):
@@ -255,3 +258,35 @@ def test_unknown_cart_token_is_404_before_an_unreadable_body(
     assert unknown.status_code == 404 and unknown.json()["code"] == "cart_not_found"
     assert known.status_code == status and known.json()["code"] == code
     assert Order.objects.count() == 0
+
+
+def test_a_line_added_while_checking_out_stays_in_the_cart(
+    api_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Another tab adds to the cart after the checkout read it: the order has what was
+    read, and only that leaves the cart; the new line and the extra quantity stay."""
+    from shop import statements
+
+    ordered, added = ProductFactory(stock=9), ProductFactory(stock=9)
+    cart = cart_with([(ordered, 1)])
+    lock = statements.lock_by_pk
+
+    def lock_then_another_tab_adds(model, pks):
+        get_store().add(cart.id, ordered.pk, 2, ordered.price)
+        get_store().add(cart.id, added.pk, 2, added.price)
+        return lock(model, pks)
+
+    monkeypatch.setattr("orders.services.lock_by_pk", lock_then_another_tab_adds)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = checkout(api_client, cart, email="g@example.com")
+
+    assert response.status_code == 201
+    assert [(i["product_id"], i["quantity"]) for i in response.json()["items"]] == [
+        (ordered.pk, 1)
+    ]
+    left = get_store().snapshot(cart.id)
+    assert sorted((line.product_id, line.quantity) for line in left.lines) == [
+        (ordered.pk, 2),
+        (added.pk, 2),
+    ]
