@@ -33,7 +33,8 @@ local function window(key, now, duration, limit, member)
   local n = redis.call('ZCARD', key)
   if n >= limit then
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    return {0, n, oldest[2]}
+    -- An empty window (a limit of 0) has no oldest entry: now, so the wait is a whole window.
+    return {0, n, oldest[2] or tostring(now)}
   end
   redis.call('ZADD', key, now, member)
   redis.call('EXPIRE', key, math.ceil(duration))

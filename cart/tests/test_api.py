@@ -343,6 +343,26 @@ def _cart_write_rate(settings, rate):
     }
 
 
+def test_a_rate_of_zero_refuses_every_write_with_429(
+    customer_client, product, settings
+):
+    """0/min (cart writes frozen during an incident): every write is a 429 with a wait
+    of a whole window, not a 500 (an empty window has no oldest entry)."""
+    _cart_write_rate(settings, "0/min")
+
+    added = customer_client.post(
+        "/api/v1/cart/items/", {"product_id": product.pk}, format="json"
+    )
+    put = customer_client.put(
+        f"/api/v1/cart/items/{product.pk}/", {"quantity": 2}, format="json"
+    )
+
+    assert added.status_code == 429 and added.json()["code"] == "throttled"
+    assert int(added["Retry-After"]) == 60
+    assert put.status_code == 429 and int(put["Retry-After"]) == 60
+    assert customer_client.get("/api/v1/cart/").json()["items"] == []
+
+
 def test_an_add_refused_before_its_write_still_counts_and_429_comes_first(
     anon, product, settings
 ):
