@@ -193,11 +193,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https")
-    if env.bool("DJANGO_BEHIND_PROXY", default=False)
-    else None
-)
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -234,6 +231,10 @@ REST_FRAMEWORK = {
         "cart_write": env.str("SHOP_THROTTLE_CART_WRITE", default="600/min"),
         "checkout": env.str("SHOP_THROTTLE_CHECKOUT", default="30/min"),
     },
+    # Whose address a throttle counts: with 0, the connection's (REMOTE_ADDR); behind
+    # N proxies that append to X-Forwarded-For, the entry the nearest one appended. Left
+    # unset, DRF would key on the whole header, which any client writes as it likes.
+    "NUM_PROXIES": env.int("SHOP_NUM_PROXIES", default=1 if BEHIND_PROXY else 0),
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

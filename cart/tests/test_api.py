@@ -363,6 +363,35 @@ def test_a_rate_of_zero_refuses_every_write_with_429(
     assert customer_client.get("/api/v1/cart/").json()["items"] == []
 
 
+def test_a_client_cannot_leave_its_window_by_writing_x_forwarded_for(
+    api_client, product, settings
+):
+    """An anonymous client is counted by its connection's address (or, behind a proxy,
+    by the address the proxy appended), not by a header it writes itself."""
+    _cart_write_rate(settings, "3/min")
+    token = api_client.post("/api/v1/carts/").json()["token"]  # the first write
+
+    def add_as(forwarded):
+        return api_client.post(
+            "/api/v1/cart/items/",
+            {"product_id": product.pk},
+            format="json",
+            HTTP_X_CART_TOKEN=token,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).status_code
+
+    assert [add_as(f"10.0.0.{n}") for n in range(4)] == [200, 200, 429, 429]
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    # Behind one proxy: what the client wrote comes first, the proxy appends the truth.
+    assert [add_as(f"10.1.0.{n}, 198.51.100.7") for n in range(4)] == [
+        200,
+        200,
+        200,
+        429,
+    ]
+
+
 def test_an_add_refused_before_its_write_still_counts_and_429_comes_first(
     anon, product, settings
 ):
