@@ -43,6 +43,12 @@ class Cart:
         return self.id
 
     @property
+    def is_api_token(self) -> bool:
+        """An API token's cart: made by ``POST /api/v1/carts/`` only, so a write never
+        creates (or brings back) it; a gone one is 404 to every request."""
+        return self.user is None and self.session is None
+
+    @property
     def is_anonymous(self) -> bool:
         return self.user is None
 

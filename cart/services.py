@@ -418,9 +418,13 @@ def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> int:
             quantity,
             product.price,
             max_lines=settings.CART_MAX_LINES,
+            # One destroyed since it was checked (a checkout, a clear) stays gone.
+            must_exist=cart.is_api_token,
         )
     except LineCountLimit:
         raise _too_many_lines() from None
+    except CartMissing:
+        raise _unknown_token() from None
 
 
 def cart_remove_item(*, cart: Cart, product_id: int) -> None:
@@ -442,8 +446,8 @@ def cart_apply_coupon(*, cart: Cart, code: str) -> str:
     # Only onto the cart just read: one destroyed meanwhile (a checkout, a clear) is not
     # brought back holding nothing but a coupon.
     if not get_store().set_coupon(cart.id, coupon.code, must_exist=True):
-        if cart.user is None and cart.session is None:
-            raise _unknown_token()  # an API token's cart is gone, as for any write
+        if cart.is_api_token:
+            raise _unknown_token()  # gone, as for any write
         raise CouponInvalid(
             f"Add items to your cart to use the coupon {coupon.code}.",
             code=NOT_APPLICABLE,

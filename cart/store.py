@@ -263,6 +263,7 @@ _LUA_SET = (
     + """
 local key, pid = KEYS[1], ARGV[1]
 local qty, price, st, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+if ARGV[6] == '1' and redis.call('EXISTS', key) == 0 then return {-4, 0} end
 local cur = redis.call('HGET', key, pid)
 if qty <= 0 then
   redis.call('HDEL', key, pid)
@@ -597,8 +598,10 @@ class RedisCartStore:
         unit_price: Decimal,
         *,
         max_lines: int | None = None,
+        must_exist: bool = False,
     ) -> int:
-        """Set the line's quantity (0 removes); an existing line keeps its price."""
+        """Set the line's quantity (0 removes); an existing line keeps its price. With
+        ``must_exist``, a cart that does not exist is not created: CartMissing."""
         status, value = self._evalsha(
             self._set,
             [KEY_PREFIX + cart_id],
@@ -608,8 +611,11 @@ class RedisCartStore:
                 _price(unit_price),
                 _stamp(_ttl()),
                 -1 if max_lines is None else max_lines,
+                int(must_exist),
             ],
         )
+        if status == -4:
+            raise CartMissing(cart_id)
         return _check(status, value)
 
     def remove(self, cart_id: str, product_id: int) -> bool:
@@ -1015,10 +1021,16 @@ class LocalCartStore:
             )
             return AddedLine(new, self.snapshot(cart_id))
 
-    def set(self, cart_id, product_id, quantity, unit_price, *, max_lines=None):
+    def set(
+        self, cart_id, product_id, quantity, unit_price, *, max_lines=None,
+        must_exist=False,
+    ):  # fmt: skip
         field = str(product_id)
         with self._lock:
-            fields = self._hash(cart_id) or {}
+            fields = self._hash(cart_id)
+            if fields is None and must_exist:
+                raise CartMissing(cart_id)
+            fields = fields or {}
             if int(quantity) <= 0:
                 fields.pop(field, None)
                 self._write(cart_id, fields)

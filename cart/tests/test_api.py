@@ -547,3 +547,29 @@ def test_a_coupon_for_a_token_cart_destroyed_meanwhile_is_404(
     assert response.status_code == 404
     assert response.json()["code"] == "cart_not_found"
     assert get_store().exists(f"anon:{anon.token}") is False
+
+
+def test_setting_a_line_of_a_token_cart_destroyed_meanwhile_is_404(
+    anon, product, monkeypatch
+):
+    """The cart is destroyed (a checkout) between the token's check and the line's
+    write: 404 as for any write on it, and the token's cart does not come back."""
+    from cart import services
+
+    assert add(anon, product.pk).status_code == 200
+    active = services._active_product
+
+    def read_then_destroyed(product_id):
+        found = active(product_id)
+        get_store().destroy(f"anon:{anon.token}")
+        return found
+
+    monkeypatch.setattr(services, "_active_product", read_then_destroyed)
+
+    response = anon.put(
+        f"/api/v1/cart/items/{product.pk}/", {"quantity": 3}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "cart_not_found"
+    assert get_store().exists(f"anon:{anon.token}") is False

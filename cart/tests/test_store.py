@@ -186,6 +186,18 @@ def test_set_sets_keeps_price_and_zero_removes(store):
     assert store.exists("c1") is True  # an emptied cart still exists until destroyed
 
 
+def test_set_that_must_find_the_cart_creates_none(store):
+    """set(must_exist=True) on a cart that is gone writes nothing: CartMissing; on one
+    that exists it sets as always."""
+    with pytest.raises(CartMissing):
+        store.set("gone", 1, 2, P, must_exist=True)
+    assert store.exists("gone") is False
+
+    store.touch("c1")
+    assert store.set("c1", 1, 2, P, must_exist=True) == 2
+    assert store.snapshot("c1").lines[0].quantity == 2
+
+
 def test_set_respects_the_line_limit(store):
     """set() of a new line beyond max_lines is refused."""
     store.set("c1", 1, 1, P, max_lines=1)
