@@ -272,8 +272,11 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> int:
 def cart_add_item_read(
     *, cart: Cart, product_id: int, quantity: int = 1, window: Window | None = None
 ) -> CartSummary:
-    """:func:`cart_add_item`, then the cart as :func:`cart_read` gives it, for the API:
-    usually one round trip to the store and no query.
+    """The API's add: what :func:`cart_add_item` does, then the cart as :func:`cart_read`
+    gives it, usually in one round trip to the store and no query. Its own code path,
+    not a call of :func:`cart_add_item`: the rules both keep live once, in the helpers
+    both call (``_check_quantity``, ``_active_in``, ``_add_limits``, ``_limit_error``),
+    so a new rule of adding goes there, never into one of the two.
 
     The store's ``add_and_read`` checks ``window`` (the cart-write throttle's step,
     deferred by the view), the token cart's existence and the catalog's version, adds,
