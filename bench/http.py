@@ -4,8 +4,10 @@ Measures requests/second and p50/p99 latency with wrk for the hot endpoints and,
 same run, the same server's ceiling (a DRF view returning constant JSON), then reports
 every endpoint as a share of that ceiling. The ceiling is measured again right before
 every endpoint run and each share is taken against those adjacent ceiling runs, so that
-load drifting on a shared machine does not favour or penalise one endpoint. With
-``--scale-out`` it also starts a second gunicorn on another port and shows that both
+load drifting on a shared machine does not favour or penalise one endpoint. Around
+every run it also reads from /proc the CPU time the server, PostgreSQL and Redis spent,
+and reports each endpoint's CPU milliseconds per request: where a request's cost goes.
+With ``--scale-out`` it also starts a second gunicorn on another port and shows that both
 share carts and stock.
 
     .venv/bin/python bench/http.py [--duration 10] [--runs 3] [--workers 3] [--scale-out]
@@ -254,6 +256,7 @@ def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict
     finally:
         os.unlink(fh.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     lat = {}
     for pct, value, unit in LATENCY_RE.findall(out):
         lat[pct] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -263,7 +266,50 @@ def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict
         "p50": lat.get("50"),
         "p99": lat.get("99"),
         "errors": int(errors.group(1)) if errors else 0,
+        "requests": requests,
     }
+
+
+CPU_PARTS = ("app", "postgres", "redis")
+
+
+def cpu_ticks(server_group: int) -> dict[str, int]:
+    """CPU time (user + system, in clock ticks) of the measured server's processes, of
+    PostgreSQL's and of Redis's, read from /proc. wrk, the load, is left out."""
+    ticks = dict.fromkeys(CPU_PARTS, 0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == server_group:  # the process group gunicorn leads
+            part = "app"
+        elif name.startswith("postgres"):
+            part = "postgres"
+        elif name.startswith("redis"):
+            part = "redis"
+        else:
+            continue
+        ticks[part] += int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def measured(url: str, script: str, duration: int, server_group: int) -> dict:
+    """wrk's figures, plus the CPU milliseconds each request cost the server, the
+    database and Redis: the machine is shared, and what a request costs in CPU drifts
+    far less with its neighbours' load than how many requests fit in a second."""
+    before = cpu_ticks(server_group)
+    result = wrk(url, script, duration)
+    after = cpu_ticks(server_group)
+    ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+    for part in CPU_PARTS:
+        result[f"cpu_{part}"] = (
+            (after[part] - before[part]) * ms_per_tick / max(result["requests"], 1)
+        )
+    result["cpu"] = sum(result[f"cpu_{part}"] for part in CPU_PARTS)
+    return result
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -275,7 +321,7 @@ def _chunks(values: list, n: int) -> list[list]:
     return [values[k * size : (k + 1) * size] for k in range(n)]
 
 
-def benchmark(args, data: dict) -> list[tuple[str, dict]]:
+def benchmark(args, data: dict, server_group: int) -> list[tuple[str, dict]]:
     base = f"http://127.0.0.1:{args.port}/api/v1"
     uncached = f"http://127.0.0.1:{args.port + 2}/api/v1"
     pid = data["product_ids"][0]
@@ -343,15 +389,21 @@ def benchmark(args, data: dict) -> list[tuple[str, dict]]:
         scripts = script if isinstance(script, list) else [script] * args.runs
         runs, adjacent = [], []
         for k in range(args.runs):
-            adjacent.append(wrk(ceiling_url, ceiling_script, args.duration))
-            runs.append(wrk(url, scripts[k], args.duration))
+            adjacent.append(
+                measured(ceiling_url, ceiling_script, args.duration, server_group)
+            )
+            # The twin server (cache off) leads a process group of its own.
+            group = server_group if url.startswith(base) else args.twin_group
+            runs.append(measured(url, scripts[k], args.duration, group))
         ceilings += adjacent
         result = median_of(runs)
         result["ceiling"] = statistics.median(r["rps"] for r in adjacent)
+        result["ceiling_cpu"] = statistics.median(r["cpu"] for r in adjacent)
         results.append((name, result))
         print(f"  {name:32s} {result}", flush=True)
     ceiling = median_of(ceilings)
     ceiling["ceiling"] = ceiling["rps"]
+    ceiling["ceiling_cpu"] = ceiling["cpu"]
     return [(ceiling_name, ceiling), *results]
 
 
@@ -457,7 +509,8 @@ def main() -> None:
                 urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/api/v1/products/", timeout=30
                 )
-        results = benchmark(args, data)
+        args.twin_group = twin.pid  # start_new_session: each leads its own group
+        results = benchmark(args, data, server.pid)
         notes = scale_out(args, data) if args.scale_out else []
     finally:
         stop(twin)
@@ -479,6 +532,19 @@ def main() -> None:
         print(
             f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
             f"{r['ceiling']:.0f} | {r['rps'] / r['ceiling']:.2f} | {r['errors']:.0f} |"
+        )
+    print(
+        "\nCPU per request (ms; user + system, read from /proc around each run; wrk not "
+        "counted). CPU share: the adjacent ceiling's CPU per request over the endpoint's; "
+        "it follows the share of ceiling while the machine is the limit, and drifts "
+        "less with what else the machine runs.\n"
+    )
+    print("| endpoint | app | PostgreSQL | Redis | total | CPU share |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results:
+        print(
+            f"| {name} | {r['cpu_app']:.2f} | {r['cpu_postgres']:.2f} | "
+            f"{r['cpu_redis']:.2f} | {r['cpu']:.2f} | {r['ceiling_cpu'] / r['cpu']:.2f} |"
         )
     for note in notes:
         print(f"\n- scale-out: {note}")
