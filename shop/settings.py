@@ -171,9 +171,23 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shop:catalog"
 LOGOUT_REDIRECT_URL = "shop:catalog"
 
+# Mail: order confirmations, sent once a checkout commits (a failure to send is logged,
+# the order stands). DJANGO_EMAIL_URL names a real server, e.g.
+# smtp+tls://user:password@smtp.example.com:587 (user and password URL-encoded;
+# smtp+ssl:// for port 465); without it mail goes to DJANGO_EMAIL_BACKEND (the console).
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
+    try:
+        _email = environ.Env.email_url_config(_email_url)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"DJANGO_EMAIL_URL: {exc}") from None
+    # Parts the URL leaves out (a port, a user) keep Django's defaults.
+    globals().update({k: v for k, v in _email.items() if v not in (None, "")})
+# Seconds a mail server may take to answer: sending happens in the request that placed
+# the order, so a server that hangs must not hold it (Django's default is no limit).
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # Request size limits: abuse stops at the door.

@@ -1,3 +1,4 @@
+import socket
 import threading
 from decimal import Decimal
 
@@ -199,6 +200,26 @@ def test_confirmation_email_sent_after_commit(django_capture_on_commit_callbacks
     assert "2 x Teapot" in message.body and "Total: 24.00 USD" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and order.number in html and "Teapot" in html
+
+
+@pytest.mark.django_db
+def test_a_mail_server_that_never_answers_leaves_the_order_placed(
+    django_capture_on_commit_callbacks, settings, caplog
+):
+    """A mail server that takes the connection and then says nothing costs the request
+    at most EMAIL_TIMEOUT: the send fails, is logged, and the order stands."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never greets
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+        settings.EMAIL_TIMEOUT = 0.2
+        product = ProductFactory(stock=5)
+        with django_capture_on_commit_callbacks(execute=True):
+            placed = place(cart_with([(product, 2)]), email="buyer@example.com")
+    assert placed.created and Order.objects.filter(pk=placed.order.pk).exists()
+    product.refresh_from_db()
+    assert product.stock == 3
+    failures = [r for r in caplog.records if "on_commit" in r.getMessage()]
+    assert len(failures) == 1 and "timed out" in failures[0].getMessage()
 
 
 @pytest.mark.django_db

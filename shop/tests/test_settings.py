@@ -59,15 +59,21 @@ def test_tax_rate_must_be_a_decimal():
     assert "SHOP_TAX_RATE" in result.stderr
 
 
-def _settings_under(env: dict[str, str]) -> dict:
-    """The security settings that ``env`` gives (read by a fresh process)."""
+SECURITY_SETTINGS = [
+    "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+]  # fmt: skip
+EMAIL_SETTINGS = [
+    "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT",
+]  # fmt: skip
+
+
+def _settings_under(env: dict[str, str], names=SECURITY_SETTINGS) -> dict:
+    """The settings ``names`` as ``env`` gives them (read by a fresh process)."""
     import json
 
-    names = [
-        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
-        "SECURE_PROXY_SSL_HEADER",
-    ]  # fmt: skip
     code = (
         "import json; from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
@@ -112,3 +118,51 @@ def test_hsts_and_secure_cookies_are_set_by_the_environment():
         "SECURE_SSL_REDIRECT": False,
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
     }
+
+
+def test_mail_goes_to_the_console_unless_a_server_is_named():
+    """Without DJANGO_EMAIL_URL mail is printed; sending waits at most 10 s by default."""
+    values = _settings_under({"DJANGO_DEBUG": "false"}, EMAIL_SETTINGS)
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["EMAIL_TIMEOUT"] == 10
+
+
+def test_email_url_names_the_mail_server_and_its_login():
+    """DJANGO_EMAIL_URL sets the SMTP server, port, login (URL-decoded) and TLS."""
+    values = _settings_under(
+        {
+            "DJANGO_EMAIL_URL": "smtp+tls://shop%40example.com:p%40ss%2Fw@mail.example.com:587",
+            "DJANGO_EMAIL_TIMEOUT": "4",
+        },
+        EMAIL_SETTINGS,
+    )
+    assert values == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.com",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "shop@example.com",
+        "EMAIL_HOST_PASSWORD": "p@ss/w",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 4,
+    }
+
+
+def test_email_url_without_port_or_login_keeps_djangos_defaults():
+    """What the URL leaves out is Django's default (port 25, no login), never None."""
+    values = _settings_under(
+        {"DJANGO_EMAIL_URL": "smtp://relay.internal"}, EMAIL_SETTINGS
+    )
+    assert values["EMAIL_HOST"] == "relay.internal"
+    assert values["EMAIL_PORT"] == 25
+    assert values["EMAIL_HOST_USER"] == values["EMAIL_HOST_PASSWORD"] == ""
+
+
+def test_malformed_email_url_is_a_clear_start_up_error():
+    """A DJANGO_EMAIL_URL of an unknown kind stops start-up and names the variable."""
+    result = _run_manage(
+        "check",
+        env={"DJANGO_DEBUG": "true", "DJANGO_EMAIL_URL": "http://mail.example.com"},
+    )
+    assert result.returncode != 0
+    assert "DJANGO_EMAIL_URL" in result.stderr
