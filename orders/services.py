@@ -27,6 +27,7 @@ from coupons.models import Coupon
 from orders.models import IdempotencyKey, Order, OrderItem
 from orders.payments import get_gateway
 from orders.selectors import order_for_idempotency_key
+from shop.background import run_beside
 from shop.exceptions import (
     CheckoutConflict,
     CouponInvalid,
@@ -262,8 +263,10 @@ def _place(
     transaction.on_commit(
         lambda: cart_take_ordered(cart=cart, lines=lines, coupon=used), robust=True
     )
+    # Sent beside the request: the answer does not wait for the mail server.
     transaction.on_commit(
-        lambda: order_send_confirmation(order=order, items=items), robust=True
+        lambda: run_beside(order_send_confirmation, order=order, items=items),
+        robust=True,
     )
     return PlacedOrder(order=order, created=True, items=items)
 

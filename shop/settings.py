@@ -185,10 +185,13 @@ if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
         raise ImproperlyConfigured(f"DJANGO_EMAIL_URL: {exc}") from None
     # Parts the URL leaves out (a port, a user) keep Django's defaults.
     globals().update({k: v for k, v in _email.items() if v not in (None, "")})
-# Seconds a mail server may take to answer: sending happens in the request that placed
-# the order, so a server that hangs must not hold it (Django's default is no limit).
+# Seconds a mail server may take to answer (Django's default is no limit): a server that
+# hangs must not hold the thread that sends, or a request that sends itself.
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
+# Mail is sent by a thread beside the request (shop/background.py): the answer to a
+# checkout does not wait for the mail server. Off: sent within the request.
+SHOP_BACKGROUND_THREAD = env.bool("SHOP_BACKGROUND_THREAD", default=True)
 
 # Request size limits: abuse stops at the door.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
