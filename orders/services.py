@@ -9,10 +9,12 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -38,6 +40,9 @@ from shop.exceptions import (
 from shop.statements import insert_with_children, lock_by_pk
 
 logger = logging.getLogger(__name__)
+
+#: The query parameter of an order page's address that carries a guest's order token.
+ORDER_LINK_TOKEN = "token"
 
 # Namespace of the per-cart-owner advisory lock taken by checkout (any constant int4).
 CHECKOUT_LOCK_NAMESPACE = 5_001
@@ -335,7 +340,12 @@ def order_send_confirmation(*, order: Order, items=None) -> None:
     """Email the order confirmation (plain text and HTML); ``items``: the order's items
     when the caller has them (checkout), else they are read."""
     items = list(order.items.all()) if items is None else list(items)
-    context = {"order": order, "items": items, "shop_name": settings.SHOP_NAME}
+    context = {
+        "order": order,
+        "items": items,
+        "shop_name": settings.SHOP_NAME,
+        "order_url": order_link(order),
+    }
     send_mail(
         subject=f"{settings.SHOP_NAME}: order {order.number} received",
         message=render_to_string("orders/email/confirmation.txt", context),
@@ -343,6 +353,21 @@ def order_send_confirmation(*, order: Order, items=None) -> None:
         recipient_list=[order.email],
         html_message=render_to_string("orders/email/confirmation.html", context),
     )
+
+
+def order_link(order: Order) -> str:
+    """The address of the order's page for its confirmation mail ("" without
+    SHOP_SITE_URL). A guest's carries the order's token, which opens the page (and its
+    Pay form) in any browser, as the API's order_token does; a user's goes through the
+    sign-in page (which sends a signed-in user straight on)."""
+    if not settings.SHOP_SITE_URL:
+        return ""
+    page = order.get_absolute_url()
+    if order.user_id is None:
+        path, query = page, {ORDER_LINK_TOKEN: order.access_token}
+    else:
+        path, query = resolve_url(settings.LOGIN_URL), {"next": page}
+    return f"{settings.SHOP_SITE_URL}{path}?{urlencode(query)}"
 
 
 def _locked(order: Order) -> Order:

@@ -12,7 +12,7 @@ from cart import services as cart_services
 from cart.views import outage_page
 from orders.forms import CheckoutForm, PayForm, new_checkout_token
 from orders.selectors import order_is_customer, order_list_for, order_visible_to
-from orders.services import order_pay, order_place
+from orders.services import ORDER_LINK_TOKEN, order_pay, order_place
 from shop.exceptions import CheckoutConflict, ShopError
 
 #: Guests see their orders through the order's access token, kept in their session.
@@ -113,6 +113,16 @@ def checkout(request):
 @require_GET
 def order_detail(request, number):
     """An order's status, items and totals; a Pay form while it is pending."""
+    link_token = request.GET.get(ORDER_LINK_TOKEN)
+    if link_token is not None:
+        # A confirmation mail's link (order_link): a token that opens this order is kept
+        # in the session, as for an order placed in it, and the page shown at its plain
+        # address, so the token stays out of the history and of any Referer.
+        order = order_visible_to(number=number, order_token=link_token)
+        if order is None:
+            raise Http404("No such order.")
+        _remember_guest_order(request, order)
+        return redirect(order)
     order = _visible_order(request, number)
     return render(
         request,

@@ -189,6 +189,11 @@ if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
 # hangs must not hold the thread that sends, or a request that sends itself.
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
+# The storefront's address, for links in mail (the order confirmation links to the
+# order's page): e.g. https://shop.example.com. Empty: mail carries no links.
+SHOP_SITE_URL = env.str(
+    "SHOP_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
 # Mail is sent by a thread beside the request (shop/background.py): the answer to a
 # checkout does not wait for the mail server. Off: sent within the request.
 SHOP_BACKGROUND_THREAD = env.bool("SHOP_BACKGROUND_THREAD", default=True)

@@ -250,6 +250,26 @@ def test_mail_sent_beside_the_request_arrives(
 
 
 @pytest.mark.django_db
+def test_confirmation_links_to_the_order_page(
+    django_capture_on_commit_callbacks, settings
+):
+    """With SHOP_SITE_URL the mail links to the order's page (a guest's with its token);
+    without it, the mail has no link."""
+    settings.SHOP_SITE_URL = "https://shop.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(cart_with([(ProductFactory(), 1)])).order
+    link = f"https://shop.example.com/orders/{order.number}/?token={order.access_token}"
+    message = mail.outbox[-1]
+    assert link in message.body
+    assert f'href="{link}"' in message.alternatives[0][0]
+
+    settings.SHOP_SITE_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        place(cart_with([(ProductFactory(), 1)]))
+    assert "http" not in mail.outbox[-1].body
+
+
+@pytest.mark.django_db
 def test_nothing_sent_when_checkout_fails(django_capture_on_commit_callbacks):
     """A refused checkout sends no email."""
     cart = cart_with([(ProductFactory(stock=1), 2)])

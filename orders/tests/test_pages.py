@@ -13,6 +13,7 @@ from catalog.services import stock_adjust
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
+from orders.tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -316,3 +317,77 @@ def test_staff_cannot_pay_a_customers_order_on_the_page(client, staff_user):
     assert _messages(response) == ["Only the customer can pay an order."]
     order.refresh_from_db()
     assert order.status == "pending"
+
+
+def _mailed_link(order) -> str:
+    from orders.services import order_link
+
+    return order_link(order).removeprefix("https://shop.example.com")
+
+
+@pytest.fixture
+def site(settings):
+    settings.SHOP_SITE_URL = "https://shop.example.com"
+
+
+def test_a_guests_mailed_link_opens_and_pays_the_order_in_another_browser(client, site):
+    """The confirmation's link carries the guest's order token: a browser without the
+    checkout's session is sent to the plain address and may see and pay the order."""
+    order = _placed_order(client)
+    elsewhere = Client()
+
+    response = elsewhere.get(_mailed_link(order))
+
+    assert response.status_code == 302
+    assert response["Location"] == order.get_absolute_url()  # the token left the URL
+    page = elsewhere.get(order.get_absolute_url())
+    assert page.status_code == 200 and "Pay $25.00" in page.content.decode()
+    paid = elsewhere.post(
+        reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_success"}
+    )
+    assert paid.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "paid"
+
+
+@pytest.mark.parametrize("token", ["", "wrong", "x" * 5000, "\x00"])
+def test_an_order_link_with_a_wrong_token_is_404(client, site, token):
+    """A token that does not open the order is a 404 and opens nothing afterwards."""
+    order = _placed_order(client)
+    stranger = Client()
+
+    response = stranger.get(order.get_absolute_url(), {"token": token})
+
+    assert response.status_code == 404
+    assert stranger.get(order.get_absolute_url()).status_code == 404
+
+
+def test_one_orders_token_does_not_open_another(client, site):
+    """Each link opens its own order only."""
+    first = _placed_order(client)
+    second = OrderFactory()  # another guest's
+    stranger = Client()
+
+    link = f"{second.get_absolute_url()}?token={first.access_token}"
+
+    assert stranger.get(link).status_code == 404
+    assert stranger.get(second.get_absolute_url()).status_code == 404
+
+
+def test_a_users_mailed_link_goes_through_sign_in(client, site):
+    """A signed-in customer's confirmation links to the sign-in page, which then shows
+    the order; the link carries no token."""
+    user = UserFactory()
+    client.force_login(user)
+    order = _placed_order(client)
+    assert order.user_id == user.pk
+    link = _mailed_link(order)
+    assert order.access_token not in link
+
+    signed_out = Client()
+    assert signed_out.get(link).status_code == 200  # the sign-in form
+    signed_in = Client()
+    signed_in.force_login(user)
+    response = signed_in.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == order.get_absolute_url()
