@@ -268,9 +268,12 @@ def _place(
     transaction.on_commit(
         lambda: cart_take_ordered(cart=cart, lines=lines, coupon=used), robust=True
     )
-    # Sent beside the request: the answer does not wait for the mail server.
+    # Sent beside the request: the answer does not wait for the mail server. The link
+    # is made here, in the request (its URL prefix is the request thread's).
     transaction.on_commit(
-        lambda: run_beside(order_send_confirmation, order=order, items=items),
+        lambda: run_beside(
+            order_send_confirmation, order=order, items=items, link=order_link(order)
+        ),
         robust=True,
     )
     return PlacedOrder(order=order, created=True, items=items)
@@ -336,15 +339,16 @@ def _locked_coupon(
     return coupon, None
 
 
-def order_send_confirmation(*, order: Order, items=None) -> None:
+def order_send_confirmation(*, order: Order, items=None, link=None) -> None:
     """Email the order confirmation (plain text and HTML); ``items``: the order's items
-    when the caller has them (checkout), else they are read."""
+    when the caller has them (checkout), else they are read; ``link``: order_link's
+    address, else it is made here."""
     items = list(order.items.all()) if items is None else list(items)
     context = {
         "order": order,
         "items": items,
         "shop_name": settings.SHOP_NAME,
-        "order_url": order_link(order),
+        "order_url": order_link(order) if link is None else link,
     }
     send_mail(
         subject=f"{settings.SHOP_NAME}: order {order.number} received",

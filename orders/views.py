@@ -117,12 +117,14 @@ def order_detail(request, number):
     if link_token is not None:
         # A confirmation mail's link (order_link): a token that opens this order is kept
         # in the session, as for an order placed in it, and the page shown at its plain
-        # address, so the token stays out of the history and of any Referer.
+        # address, so the token stays out of the history and of any Referer. A token
+        # that does not open it changes nothing: whoever may see the order still does.
         order = order_visible_to(number=number, order_token=link_token)
-        if order is None:
-            raise Http404("No such order.")
-        _remember_guest_order(request, order)
-        return redirect(order)
+        if order is not None:
+            # A new session key: one planted beforehand must not gain the order.
+            request.session.cycle_key()
+            _remember_guest_order(request, order)
+        return redirect(_visible_order(request, number))
     order = _visible_order(request, number)
     return render(
         request,

@@ -41,11 +41,13 @@ def wait_for_background(timeout: float | None = None) -> None:
 
 
 def _in_thread(job, kwargs) -> None:
+    # A job that uses the database uses this thread's own connection: like a request,
+    # each job starts and ends by closing it if it is too old or broken (it may have sat
+    # idle since the last job).
+    close_old_connections()
     try:
         _logged(job, kwargs)
     finally:
-        # A job that read the database used this thread's own connection: close it
-        # when it is too old or broken, as the end of a request does.
         close_old_connections()
 
 

@@ -179,15 +179,28 @@ EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
+    if "?" in _email_url:  # options would arrive as strings: "false" would count as on
+        raise ImproperlyConfigured(
+            "DJANGO_EMAIL_URL: choose TLS or SSL by the scheme (smtp+tls://, "
+            "smtp+ssl://), not by query options"
+        )
     try:
         _email = environ.Env.email_url_config(_email_url)
-    except ImproperlyConfigured as exc:
+    except (ImproperlyConfigured, ValueError) as exc:  # ValueError: a bad port
         raise ImproperlyConfigured(f"DJANGO_EMAIL_URL: {exc}") from None
     # Parts the URL leaves out (a port, a user) keep Django's defaults.
     globals().update({k: v for k, v in _email.items() if v not in (None, "")})
-# Seconds a mail server may take to answer (Django's default is no limit): a server that
-# hangs must not hold the thread that sends, or a request that sends itself.
-EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=10)
+# Seconds each step of talking to the mail server (connecting, each command) may take;
+# Django's default is no limit. A server that hangs must not hold the thread that sends
+# (or the request, when it sends itself) for ever.
+try:
+    EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
+except ValueError:
+    EMAIL_TIMEOUT = float("nan")
+if not 0 < EMAIL_TIMEOUT <= 600:
+    raise ImproperlyConfigured(
+        "DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0 and at most 600"
+    )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 # The storefront's address, for links in mail (the order confirmation links to the
 # order's page): e.g. https://shop.example.com. Empty: mail carries no links.

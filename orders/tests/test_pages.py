@@ -391,3 +391,35 @@ def test_a_users_mailed_link_goes_through_sign_in(client, site):
     response = signed_in.get(link)
     assert response.status_code == 302
     assert response["Location"] == order.get_absolute_url()
+
+
+def test_an_order_link_gives_the_browser_a_new_session_key(client, site):
+    """A session key planted in the browser beforehand does not gain the order."""
+    order = _placed_order(client)
+    victim = Client()
+    victim.get("/")  # a session of its own, whose key an attacker might have set
+    victim.session["planted"] = True
+    victim.session.save()
+    planted = victim.session.session_key
+    victim.cookies["sessionid"] = planted
+
+    victim.get(_mailed_link(order))
+
+    assert victim.cookies["sessionid"].value != planted
+    attacker = Client()
+    attacker.cookies["sessionid"] = planted
+    assert attacker.get(order.get_absolute_url()).status_code == 404
+    assert victim.get(order.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["", "wrong"])
+def test_a_stray_token_does_not_hide_the_order_from_who_may_see_it(client, site, token):
+    """The guest who placed the order (token in the session) still reaches it through
+    an address with a wrong token: it leads to the plain page."""
+    order = _placed_order(client)
+
+    response = client.get(order.get_absolute_url(), {"token": token})
+
+    assert response.status_code == 302
+    assert response["Location"] == order.get_absolute_url()
+    assert client.get(response["Location"]).status_code == 200

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -158,11 +160,48 @@ def test_email_url_without_port_or_login_keeps_djangos_defaults():
     assert values["EMAIL_HOST_USER"] == values["EMAIL_HOST_PASSWORD"] == ""
 
 
-def test_malformed_email_url_is_a_clear_start_up_error():
-    """A DJANGO_EMAIL_URL of an unknown kind stops start-up and names the variable."""
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mail.example.com",  # not a mail scheme
+        "smtp://mail.example.com:abc",  # a port that is no number
+        "smtp://mail.example.com:99999",  # out of range
+        "smtp://mail.example.com?email_use_tls=false",  # an option as a string
+    ],
+)
+def test_malformed_email_url_is_a_clear_start_up_error(url):
+    """A DJANGO_EMAIL_URL that cannot be used stops start-up and names the variable."""
+    result = _run_manage("check", env={"DJANGO_DEBUG": "true", "DJANGO_EMAIL_URL": url})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_EMAIL_URL" in result.stderr
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "soon", "nan", "inf", "601"])
+def test_email_timeout_must_be_a_positive_number_of_seconds(timeout):
+    """DJANGO_EMAIL_TIMEOUT of 0 (sends would all fail), below 0, not a number or
+    unbounded stops start-up with a clear message."""
     result = _run_manage(
-        "check",
-        env={"DJANGO_DEBUG": "true", "DJANGO_EMAIL_URL": "http://mail.example.com"},
+        "check", env={"DJANGO_DEBUG": "true", "DJANGO_EMAIL_TIMEOUT": timeout}
     )
     assert result.returncode != 0
-    assert "DJANGO_EMAIL_URL" in result.stderr
+    assert "DJANGO_EMAIL_TIMEOUT must be" in result.stderr
+
+
+def test_email_timeout_may_be_a_fraction():
+    """Seconds need not be whole."""
+    values = _settings_under({"DJANGO_EMAIL_TIMEOUT": "2.5"}, EMAIL_SETTINGS)
+    assert values["EMAIL_TIMEOUT"] == 2.5
+
+
+@pytest.mark.parametrize(
+    ("site_url", "warning"),
+    [("", "orders.W001"), ("http://shop.example.com", "orders.W002"),
+     ("https://", "orders.W002")],
+)  # fmt: skip
+def test_check_deploy_warns_of_a_missing_or_plain_http_site_url(site_url, warning):
+    """Without SHOP_SITE_URL mails carry no order link; over http a guest's link would
+    carry the order's token in clear text: check --deploy says so."""
+    env = {**_env_example(), "SHOP_SITE_URL": site_url}
+    env["DATABASE_URL"] = "sqlite:////tmp/deploy-check.sqlite3"
+    result = _run_manage("check", "--deploy", env=env)
+    assert warning in result.stdout + result.stderr
