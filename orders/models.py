@@ -57,6 +57,9 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the confirmation mail went out; empty until then (send_confirmations sends
+    # what a failed send or a stopped worker left behind).
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -78,6 +81,12 @@ class Order(models.Model):
             models.Index(fields=["user", "-created_at"], name="order_user_created_idx"),
             models.Index(
                 fields=["status", "created_at"], name="order_status_created_idx"
+            ),
+            # Only the few orders whose confirmation is still to be sent.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(confirmation_sent_at__isnull=True),
+                name="order_unconfirmed_idx",
             ),
         ]
 

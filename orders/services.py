@@ -357,6 +357,65 @@ def order_send_confirmation(*, order: Order, items=None, link=None) -> None:
         recipient_list=[order.email],
         html_message=render_to_string("orders/email/confirmation.html", context),
     )
+    # Recorded once sent: a send that fails, or never runs (its worker stopped first),
+    # leaves the order to orders_send_confirmations.
+    Order.objects.filter(pk=order.pk, confirmation_sent_at=None).update(
+        confirmation_sent_at=timezone.now()
+    )
+
+
+# Namespace of the advisory lock that lets one orders_send_confirmations run at a time.
+CONFIRMATIONS_LOCK = 5_002
+
+
+def orders_send_confirmations(
+    *,
+    now=None,
+    settle=timedelta(minutes=5),
+    give_up=timedelta(days=2),
+) -> tuple[int, int]:
+    """Send the confirmations still unsent of orders placed between ``give_up`` and
+    ``settle`` ago, oldest first; returns (sent, failed). Newer orders are left to the
+    thread that sends beside their checkout; older ones are not mailed out of the blue.
+    A failed send is logged and tried again by the next run. On PostgreSQL a run that
+    finds another one running returns (0, 0) at once, so no mail goes out twice."""
+    now = now or timezone.now()
+    with _only_run(CONFIRMATIONS_LOCK) as alone:
+        if not alone:
+            return 0, 0
+        unsent = Order.objects.filter(
+            confirmation_sent_at=None,
+            created_at__lt=now - settle,
+            created_at__gte=now - give_up,
+        ).order_by("created_at")
+        sent = failed = 0
+        for order in unsent.iterator():
+            try:
+                order_send_confirmation(order=order)
+            except Exception:
+                logger.exception("The confirmation of order %s failed.", order.number)
+                failed += 1
+            else:
+                sent += 1
+        return sent, failed
+
+
+@contextmanager
+def _only_run(namespace: int):
+    """Whether this is the only holder of a session advisory lock (PostgreSQL; SQLite
+    has one writer at a time anyway)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [namespace])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [namespace])
 
 
 def order_link(order: Order) -> str:

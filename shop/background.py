@@ -5,9 +5,11 @@ outside the shop: sending mail. A mail server that hangs would otherwise hold th
 and its worker for EMAIL_TIMEOUT, and with every worker held the whole shop stops
 answering. One thread per process runs the jobs in the order given.
 
-What is queued lives in memory: a process that is killed (not stopped: gunicorn's
-graceful stop and a worker's recycling let the thread finish first) loses the jobs not
-yet run. A job's error is logged, never raised to the code that queued it.
+What is queued lives in memory: a worker that stops (a deploy, a recycle, a timeout)
+may exit before the thread ran its jobs, and they are lost. So a job must leave a record
+that a later run can pick up: an order's confirmation is marked when sent, and the
+``send_confirmations`` command sends what was not. A job's error is logged, never raised
+to the code that queued it.
 
 ``SHOP_BACKGROUND_THREAD=false`` runs each job at once, in the caller (the tests do, so
 that what a request did is done when it answers).

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, connections
 
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import CategoryFactory, ProductFactory
@@ -12,7 +12,7 @@ from coupons.models import Coupon, CouponRedemption
 from orders.models import IdempotencyKey, Order
 from orders.services import order_place
 from orders.tests.carts import cart_with
-from shop.background import wait_for_background
+from shop.background import run_beside, wait_for_background
 from shop.exceptions import CheckoutConflict, EmptyCart
 
 ADDRESS = {
@@ -209,6 +209,9 @@ def background_thread(settings):
     (a job left queued by a failing test must not run in the next one)."""
     settings.SHOP_BACKGROUND_THREAD = True
     yield
+    # The thread's own database connection (it records a sent mail) is closed, so that
+    # the test database can be dropped at the end.
+    run_beside(connections.close_all)
     wait_for_background(timeout=60)
 
 
