@@ -57,8 +57,12 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # When the confirmation mail went out; empty until then (send_confirmations sends
-    # what a failed send or a stopped worker left behind).
+    # The confirmation mail: who may send it since when (checkout claims it for its
+    # background thread; send_confirmations claims what a claim's lease left unsent),
+    # and when it went out. Orders from before these fields have neither.
+    confirmation_claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -84,8 +88,11 @@ class Order(models.Model):
             ),
             # Only the few orders whose confirmation is still to be sent.
             models.Index(
-                fields=["created_at"],
-                condition=Q(confirmation_sent_at__isnull=True),
+                fields=["confirmation_claimed_at"],
+                condition=Q(
+                    confirmation_sent_at__isnull=True,
+                    confirmation_claimed_at__isnull=False,
+                ),
                 name="order_unconfirmed_idx",
             ),
         ]

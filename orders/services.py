@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -218,6 +219,8 @@ def _place(
         total=totals.total,
         shipping_name=shipping_name,
         shipping_address=shipping_address,
+        # Its confirmation is this checkout's to send (its background thread's).
+        confirmation_claimed_at=timezone.now(),
     )
     items = [
         OrderItem(
@@ -272,7 +275,7 @@ def _place(
     # is made here, in the request (its URL prefix is the request thread's).
     transaction.on_commit(
         lambda: run_beside(
-            order_send_confirmation, order=order, items=items, link=order_link(order)
+            _send_claimed_confirmation, order=order, items=items, link=order_link(order)
         ),
         robust=True,
     )
@@ -364,32 +367,60 @@ def order_send_confirmation(*, order: Order, items=None, link=None) -> None:
     )
 
 
+#: How long a claim to send an order's confirmation holds: past it, unsent, the mail is
+#: send_confirmations' to send. Longer than the longest send (each of its few steps may
+#: take EMAIL_TIMEOUT, at most a minute) started within half of it.
+CONFIRMATION_LEASE = timedelta(minutes=30)
+
 # Namespace of the advisory lock that lets one orders_send_confirmations run at a time.
 CONFIRMATIONS_LOCK = 5_002
 
 
+def _send_claimed_confirmation(*, order: Order, items, link) -> None:
+    """The checkout's background job: send the confirmation it claimed, unless its
+    thread comes to it so late (a backlog behind a slow mail server) that the send
+    might outlast the claim; send_confirmations sends it then."""
+    if timezone.now() - order.confirmation_claimed_at > CONFIRMATION_LEASE / 2:
+        logger.warning(
+            "The confirmation of order %s waited too long; send_confirmations will "
+            "send it.",
+            order.number,
+        )
+        return
+    order_send_confirmation(order=order, items=items, link=link)
+
+
 def orders_send_confirmations(
-    *,
-    now=None,
-    settle=timedelta(minutes=5),
-    give_up=timedelta(days=2),
-) -> tuple[int, int]:
-    """Send the confirmations still unsent of orders placed between ``give_up`` and
-    ``settle`` ago, oldest first; returns (sent, failed). Newer orders are left to the
-    thread that sends beside their checkout; older ones are not mailed out of the blue.
-    A failed send is logged and tried again by the next run. On PostgreSQL a run that
-    finds another one running returns (0, 0) at once, so no mail goes out twice."""
+    *, now=None, give_up=timedelta(days=2)
+) -> tuple[int, int] | None:
+    """Send the confirmations whose claim lapsed unsent (a failed send, a worker
+    stopped before its thread sent), of orders placed less than ``give_up`` ago, oldest
+    claim first: each claimed again before it is sent, so no send runs twice at once.
+    Returns (sent, failed), or None when another run holds the lock (PostgreSQL).
+
+    Delivery is at least once: a process that dies between sending and recording the
+    send leaves the mail to be sent again."""
     now = now or timezone.now()
     with _only_run(CONFIRMATIONS_LOCK) as alone:
         if not alone:
-            return 0, 0
-        unsent = Order.objects.filter(
+            return None
+        lapsed = Q(
             confirmation_sent_at=None,
-            created_at__lt=now - settle,
-            created_at__gte=now - give_up,
-        ).order_by("created_at")
+            confirmation_claimed_at__lt=now - CONFIRMATION_LEASE,
+        )
+        due = list(
+            Order.objects.filter(lapsed, created_at__gte=now - give_up)
+            .order_by("confirmation_claimed_at")
+            .values_list("pk", flat=True)
+        )
         sent = failed = 0
-        for order in unsent.iterator():
+        for pk in due:
+            claimed = Order.objects.filter(lapsed, pk=pk).update(
+                confirmation_claimed_at=timezone.now()
+            )
+            if not claimed:  # sent or claimed meanwhile
+                continue
+            order = Order.objects.get(pk=pk)
             try:
                 order_send_confirmation(order=order)
             except Exception:
@@ -414,8 +445,11 @@ def _only_run(namespace: int):
         yield alone
     finally:
         if alone:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [namespace])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [namespace])
+            except DatabaseError:  # the connection is gone, and its lock with it
+                logger.exception("Could not release advisory lock %s.", namespace)
 
 
 def order_link(order: Order) -> str:

@@ -182,7 +182,7 @@ if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
     if "?" in _email_url:  # options would arrive as strings: "false" would count as on
         raise ImproperlyConfigured(
             "DJANGO_EMAIL_URL: choose TLS or SSL by the scheme (smtp+tls://, "
-            "smtp+ssl://), not by query options"
+            "smtp+ssl://), not by query options; a ? in the password is written %3F"
         )
     try:
         _email = environ.Env.email_url_config(_email_url)
@@ -197,9 +197,11 @@ try:
     EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 except ValueError:
     EMAIL_TIMEOUT = float("nan")
-if not 0 < EMAIL_TIMEOUT <= 600:
+# At most a minute: a send's few steps must fit well inside the claim on an order's
+# mail (orders.services.CONFIRMATION_LEASE).
+if not 0 < EMAIL_TIMEOUT <= 60:
     raise ImproperlyConfigured(
-        "DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0 and at most 600"
+        "DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0 and at most 60"
     )
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
 # The storefront's address, for links in mail (the order confirmation links to the

@@ -268,7 +268,7 @@ def test_checkout_does_not_wait_for_the_mail_server(
     assert product.stock == 3
     failures = [r for r in caplog.records if r.name == "shop.background"]
     assert len(failures) == 1
-    assert "order_send_confirmation" in failures[0].getMessage()
+    assert "_send_claimed_confirmation" in failures[0].getMessage()
 
 
 @pytest.mark.django_db

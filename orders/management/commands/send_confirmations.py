@@ -6,12 +6,17 @@ from orders.services import orders_send_confirmations
 class Command(BaseCommand):
     help = (
         "Send the order confirmations that a failed send, or a worker stopped before "
-        "its turn, left unsent (orders placed 5 minutes to 2 days ago). Run it every "
-        "few minutes, like expire_orders."
+        "its background thread sent them, left unsent (30 minutes after their last "
+        "claim, for orders placed less than 2 days ago). Run it every few minutes, "
+        "like expire_orders."
     )
 
     def handle(self, *args, **options):
-        sent, failed = orders_send_confirmations()
+        result = orders_send_confirmations()
+        if result is None:
+            self.stdout.write("Another send_confirmations is running: nothing done.")
+            return
+        sent, failed = result
         self.stdout.write(
             f"Sent {sent} confirmation{'' if sent == 1 else 's'}"
             + (f"; {failed} failed and will be tried again." if failed else ".")
