@@ -57,12 +57,10 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # The confirmation mail: who may send it since when (checkout claims it for its
-    # background thread; send_confirmations claims what a claim's lease left unsent),
-    # and when it went out. Orders from before these fields have neither.
-    confirmation_claimed_at = models.DateTimeField(
-        null=True, blank=True, editable=False
-    )
+    # The confirmation mail: owed since the checkout that queued it (orders from before
+    # this field owe none), and when it went out. send_confirmations sends what a failed
+    # send or a stopped worker left owed.
+    confirmation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -88,12 +86,12 @@ class Order(models.Model):
             ),
             # Only the few orders whose confirmation is still to be sent.
             models.Index(
-                fields=["confirmation_claimed_at"],
+                fields=["confirmation_due_at"],
                 condition=Q(
                     confirmation_sent_at__isnull=True,
-                    confirmation_claimed_at__isnull=False,
+                    confirmation_due_at__isnull=False,
                 ),
-                name="order_unconfirmed_idx",
+                name="order_mail_owed_idx",
             ),
         ]
 

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -219,8 +218,8 @@ def _place(
         total=totals.total,
         shipping_name=shipping_name,
         shipping_address=shipping_address,
-        # Its confirmation is this checkout's to send (its background thread's).
-        confirmation_claimed_at=timezone.now(),
+        # Its confirmation is owed from now (sent by this checkout's background job).
+        confirmation_due_at=timezone.now(),
     )
     items = [
         OrderItem(
@@ -275,7 +274,7 @@ def _place(
     # is made here, in the request (its URL prefix is the request thread's).
     transaction.on_commit(
         lambda: run_beside(
-            _send_claimed_confirmation, order=order, items=items, link=order_link(order)
+            _send_owed_confirmation, order=order, items=items, link=order_link(order)
         ),
         robust=True,
     )
@@ -367,89 +366,85 @@ def order_send_confirmation(*, order: Order, items=None, link=None) -> None:
     )
 
 
-#: How long a claim to send an order's confirmation holds: past it, unsent, the mail is
-#: send_confirmations' to send. Longer than the longest send (each of its few steps may
-#: take EMAIL_TIMEOUT, at most a minute) started within half of it.
-CONFIRMATION_LEASE = timedelta(minutes=30)
+#: How long send_confirmations leaves an owed mail to the thread of its checkout.
+CONFIRMATION_SETTLE = timedelta(minutes=5)
 
-# Namespace of the advisory lock that lets one orders_send_confirmations run at a time.
-CONFIRMATIONS_LOCK = 5_002
+# Advisory lock namespaces (two-int form): one send of an order's mail at a time; one
+# send_confirmations run at a time.
+CONFIRMATION_LOCK = 5_003
+CONFIRMATIONS_RUN_LOCK = 5_002
 
 
-def _send_claimed_confirmation(*, order: Order, items, link) -> None:
-    """The checkout's background job: send the confirmation it claimed, unless its
-    thread comes to it so late (a backlog behind a slow mail server) that the send
-    might outlast the claim; send_confirmations sends it then."""
-    if timezone.now() - order.confirmation_claimed_at > CONFIRMATION_LEASE / 2:
-        logger.warning(
-            "The confirmation of order %s waited too long; send_confirmations will "
-            "send it.",
-            order.number,
+def _send_owed_confirmation(*, order: Order, items=None, link=None) -> bool:
+    """Send the order's confirmation if it is still owed: not sent, not cancelled, and
+    no other sender (the checkout's thread, a send_confirmations run) sending it now,
+    which an advisory lock held through the send excludes, however long the mail server
+    takes. Returns whether it was sent."""
+    with _advisory_lock(CONFIRMATION_LOCK, order.pk) as mine:
+        owed = (
+            Order.objects.filter(pk=order.pk, confirmation_sent_at=None)
+            .exclude(status=Order.Status.CANCELLED)
+            .exists()
         )
-        return
-    order_send_confirmation(order=order, items=items, link=link)
+        if not (mine and owed):
+            return False
+        order_send_confirmation(order=order, items=items, link=link)
+        return True
 
 
 def orders_send_confirmations(
     *, now=None, give_up=timedelta(days=2)
 ) -> tuple[int, int] | None:
-    """Send the confirmations whose claim lapsed unsent (a failed send, a worker
-    stopped before its thread sent), of orders placed less than ``give_up`` ago, oldest
-    claim first: each claimed again before it is sent, so no send runs twice at once.
-    Returns (sent, failed), or None when another run holds the lock (PostgreSQL).
+    """Send the confirmations still owed CONFIRMATION_SETTLE after their checkout (a
+    failed send, a worker stopped before its thread sent), of orders placed less than
+    ``give_up`` ago and not cancelled (the mail would ask to pay), oldest first. Returns
+    (sent, failed), or None when another run is going on (PostgreSQL).
 
     Delivery is at least once: a process that dies between sending and recording the
-    send leaves the mail to be sent again."""
+    send leaves the mail owed."""
     now = now or timezone.now()
-    with _only_run(CONFIRMATIONS_LOCK) as alone:
+    with _advisory_lock(CONFIRMATIONS_RUN_LOCK, 0) as alone:
         if not alone:
             return None
-        lapsed = Q(
-            confirmation_sent_at=None,
-            confirmation_claimed_at__lt=now - CONFIRMATION_LEASE,
-        )
-        due = list(
-            Order.objects.filter(lapsed, created_at__gte=now - give_up)
-            .order_by("confirmation_claimed_at")
-            .values_list("pk", flat=True)
+        owed = (
+            Order.objects.filter(
+                confirmation_sent_at=None,
+                confirmation_due_at__lt=now - CONFIRMATION_SETTLE,
+                created_at__gte=now - give_up,
+            )
+            .exclude(status=Order.Status.CANCELLED)
+            .order_by("confirmation_due_at")
         )
         sent = failed = 0
-        for pk in due:
-            claimed = Order.objects.filter(lapsed, pk=pk).update(
-                confirmation_claimed_at=timezone.now()
-            )
-            if not claimed:  # sent or claimed meanwhile
-                continue
-            order = Order.objects.get(pk=pk)
+        for order in list(owed):
             try:
-                order_send_confirmation(order=order)
+                sent += _send_owed_confirmation(order=order)
             except Exception:
                 logger.exception("The confirmation of order %s failed.", order.number)
                 failed += 1
-            else:
-                sent += 1
         return sent, failed
 
 
 @contextmanager
-def _only_run(namespace: int):
-    """Whether this is the only holder of a session advisory lock (PostgreSQL; SQLite
-    has one writer at a time anyway)."""
+def _advisory_lock(namespace: int, key: int):
+    """Whether this connection got a session advisory lock (PostgreSQL; with SQLite,
+    the development default, there is nobody to exclude); released on leaving."""
     if connection.vendor != "postgresql":
         yield True
         return
+    args = [namespace, key % 2**31]  # int4 keys; a rare shared key only waits a turn
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [namespace])
-        alone = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", args)
+        mine = cursor.fetchone()[0]
     try:
-        yield alone
+        yield mine
     finally:
-        if alone:
+        if mine:
             try:
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [namespace])
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", args)
             except DatabaseError:  # the connection is gone, and its lock with it
-                logger.exception("Could not release advisory lock %s.", namespace)
+                logger.exception("Could not release advisory lock %s.", args)
 
 
 def order_link(order: Order) -> str:

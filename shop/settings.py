@@ -197,8 +197,8 @@ try:
     EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 except ValueError:
     EMAIL_TIMEOUT = float("nan")
-# At most a minute: a send's few steps must fit well inside the claim on an order's
-# mail (orders.services.CONFIRMATION_LEASE).
+# At most a minute: a hanging server holds the sending thread, and the mail queued
+# behind it, for each of a send's socket operations.
 if not 0 < EMAIL_TIMEOUT <= 60:
     raise ImproperlyConfigured(
         "DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0 and at most 60"

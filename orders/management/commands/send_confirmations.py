@@ -6,9 +6,9 @@ from orders.services import orders_send_confirmations
 class Command(BaseCommand):
     help = (
         "Send the order confirmations that a failed send, or a worker stopped before "
-        "its background thread sent them, left unsent (30 minutes after their last "
-        "claim, for orders placed less than 2 days ago). Run it every few minutes, "
-        "like expire_orders."
+        "its background thread sent them, left owed (5 minutes after their checkout, "
+        "for orders placed less than 2 days ago and not cancelled). Run it every few "
+        "minutes, like expire_orders."
     )
 
     def handle(self, *args, **options):
