@@ -9,6 +9,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -379,7 +380,8 @@ def _send_owed_confirmation(*, order: Order, items=None, link=None) -> bool:
     """Send the order's confirmation if it is still owed: not sent, not cancelled, and
     no other sender (the checkout's thread, a send_confirmations run) sending it now,
     which an advisory lock held through the send excludes, however long the mail server
-    takes. Returns whether it was sent."""
+    takes. Returns whether it was sent. An address the server refuses for good (5xx)
+    owes no mail any more; any other failure is raised, and the mail stays owed."""
     with _advisory_lock(CONFIRMATION_LOCK, order.pk) as mine:
         owed = (
             Order.objects.filter(pk=order.pk, confirmation_sent_at=None)
@@ -388,7 +390,20 @@ def _send_owed_confirmation(*, order: Order, items=None, link=None) -> bool:
         )
         if not (mine and owed):
             return False
-        order_send_confirmation(order=order, items=items, link=link)
+        try:
+            order_send_confirmation(order=order, items=items, link=link)
+        except SMTPRecipientsRefused as exc:
+            if not all(code >= 500 for code, _ in exc.recipients.values()):
+                raise  # 4xx (greylisting, a full mailbox): try again later
+            # Refused for good (no such mailbox): retrying would only fail again.
+            Order.objects.filter(pk=order.pk).update(confirmation_due_at=None)
+            logger.warning(
+                "The mail server refused the address of order %s for good (%s); its "
+                "confirmation is given up.",
+                order.number,
+                exc.recipients,
+            )
+            return False
         return True
 
 

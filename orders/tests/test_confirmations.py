@@ -3,6 +3,7 @@ senders at once; what a failed send or a stopped worker left owed is sent by
 send_confirmations."""
 
 from datetime import timedelta
+from smtplib import SMTPRecipientsRefused
 
 import psycopg2
 import pytest
@@ -37,6 +38,20 @@ class FailingBackend(BaseEmailBackend):
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that refuses the recipient with ``code``."""
+
+    code = 550
+
+    def send_messages(self, messages):
+        address = messages[0].to[0]
+        raise SMTPRecipientsRefused({address: (self.code, b"no such mailbox")})
+
+
+class GreylistingBackend(RefusingBackend):
+    code = 451
 
 
 def _order(*, placed_ago: timedelta, due_ago: timedelta | None, sent=False, **extra):
@@ -226,3 +241,31 @@ def test_the_background_thread_records_the_mail_it_sent(settings):
     assert [m.to for m in mail.outbox] == [["thread@example.com"]]
     order.refresh_from_db()
     assert order.confirmation_sent_at is not None
+
+
+def test_an_address_refused_for_good_is_given_up(settings, caplog):
+    """A 5xx refusal of the recipient (no such mailbox) is not retried every run for
+    two days: the order owes no mail any more, and the refusal is logged."""
+    order = _settled()
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.RefusingBackend"
+
+    assert orders_send_confirmations() == (0, 0)
+
+    order.refresh_from_db()
+    assert order.confirmation_due_at is None and order.confirmation_sent_at is None
+    assert "refused the address of order" in caplog.text
+    settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    assert orders_send_confirmations() == (0, 0)
+    assert mail.outbox == []
+
+
+def test_a_temporary_refusal_keeps_the_mail_owed(settings):
+    """A 4xx refusal (greylisting) is a failure to try again, not a give-up."""
+    order = _settled()
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.GreylistingBackend"
+    assert orders_send_confirmations() == (0, 1)
+    order.refresh_from_db()
+    assert order.confirmation_due_at is not None
+
+    settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    assert orders_send_confirmations() == (1, 0)
