@@ -190,9 +190,9 @@ if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
         raise ImproperlyConfigured(f"DJANGO_EMAIL_URL: {exc}") from None
     # Parts the URL leaves out (a port, a user) keep Django's defaults.
     globals().update({k: v for k, v in _email.items() if v not in (None, "")})
-# Seconds each step of talking to the mail server (connecting, each command) may take;
-# Django's default is no limit. A server that hangs must not hold the thread that sends
-# (or the request, when it sends itself) for ever.
+# Seconds each socket operation with the mail server (connecting, each reply) may take;
+# name lookups are not covered. Django's default is no limit. A server that hangs must
+# not hold the thread that sends (or the request, when it sends itself) for ever.
 try:
     EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 except ValueError:
@@ -232,6 +232,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# Proxies in front that append to X-Forwarded-For (REST_FRAMEWORK's NUM_PROXIES below).
+# A negative count would make DRF index past the header's entries: a 500 on every
+# throttled request, so it stops start-up instead.
+try:
+    SHOP_NUM_PROXIES = env.int("SHOP_NUM_PROXIES", default=1 if BEHIND_PROXY else 0)
+except ValueError:
+    SHOP_NUM_PROXIES = -1
+if SHOP_NUM_PROXIES < 0:
+    raise ImproperlyConfigured("SHOP_NUM_PROXIES must be a whole number, 0 or more")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -271,7 +280,7 @@ REST_FRAMEWORK = {
     # Whose address a throttle counts: with 0, the connection's (REMOTE_ADDR); behind
     # N proxies that append to X-Forwarded-For, the entry the nearest one appended. Left
     # unset, DRF would key on the whole header, which any client writes as it likes.
-    "NUM_PROXIES": env.int("SHOP_NUM_PROXIES", default=1 if BEHIND_PROXY else 0),
+    "NUM_PROXIES": SHOP_NUM_PROXIES,
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

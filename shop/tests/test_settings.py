@@ -205,3 +205,14 @@ def test_check_deploy_warns_of_a_missing_or_plain_http_site_url(site_url, warnin
     env["DATABASE_URL"] = "sqlite:////tmp/deploy-check.sqlite3"
     result = _run_manage("check", "--deploy", env=env)
     assert warning in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("count", ["-1", "one"])
+def test_num_proxies_must_be_zero_or_more(count):
+    """A negative SHOP_NUM_PROXIES would make every throttled request with one
+    X-Forwarded-For entry a 500 (DRF indexes past the entries): start-up refuses it."""
+    result = _run_manage(
+        "check", env={"DJANGO_DEBUG": "true", "SHOP_NUM_PROXIES": count}
+    )
+    assert result.returncode != 0
+    assert "SHOP_NUM_PROXIES must be a whole number, 0 or more" in result.stderr
