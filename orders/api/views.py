@@ -35,7 +35,7 @@ CART_TOKEN = OpenApiParameter(
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description=(
-        "Up to 255 characters, unique per cart owner. A repeat with the same key returns "
+        "Up to 255 printable characters, unique per cart owner. A repeat with the same key returns "
         "the order the first request made (201, same body), never a second order."
     ),
 )  # fmt: skip
@@ -79,9 +79,10 @@ def _idempotency_key(request) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+    # Printable only: a NUL byte cannot even be stored (PostgreSQL refuses it: a 500).
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
         raise ShopError(
-            "The Idempotency-Key header must be 1 to 255 characters.",
+            "The Idempotency-Key header must be 1 to 255 printable characters.",
             code="invalid_idempotency_key",
         )
     return key

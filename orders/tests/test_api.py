@@ -248,9 +248,10 @@ def test_guest_retry_with_key_after_cart_is_gone(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256, "a\x00b", "a\x1bb"])
 def test_bad_idempotency_key_is_400(customer, customer_client, key):
-    """An empty or over-long Idempotency-Key is refused before anything happens."""
+    """An empty, over-long or unprintable (NUL: PostgreSQL cannot store it)
+    Idempotency-Key is refused before anything happens."""
     cart_with([(ProductFactory(), 1)], user=customer)
     response = customer_client.post(
         URL, ADDRESS, format="json", HTTP_IDEMPOTENCY_KEY=key
