@@ -318,7 +318,7 @@ def cart_add_item_read(
                     quantity,
                     product.price,
                     **_add_limits(product),
-                    must_exist=not cart.verified,
+                    must_exist=cart.is_api_token,  # never brought back
                     version_key=version_key,
                     expected_version=version,
                     window=None if settled else window,
@@ -476,9 +476,11 @@ def cart_clear(*, cart: Cart) -> None:
 
 def cart_take_ordered(*, cart: Cart, lines, coupon: str | None) -> None:
     """Take out of the cart what an order took (``lines``: its lines as the order read
-    them; ``coupon``: the code it used), in one atomic step: a line or a quantity added
-    while the order was being placed stays in the cart. A cart left without lines is
-    forgotten, as :func:`cart_clear` forgets it."""
+    them; ``coupon``: the code it used), in one atomic step: a new line, or a quantity
+    added on top of what the order read, stays in the cart. A line that another request
+    lowered, or removed and added again, while the order was being placed is taken out
+    as far as the order's quantity reaches (the store keeps no history of a line). A cart
+    left without lines is forgotten, as :func:`cart_clear` forgets it."""
     if not cart.pending:
         get_store().take(
             cart.id, [(line.product_id, line.quantity) for line in lines], coupon
