@@ -4,7 +4,9 @@ Never for production. It answers one question with numbers: how far would checko
 if it did less? Each word of ``BENCH_ABLATE`` (comma-separated) removes one part, in every
 worker, after the app is loaded:
 
-- ``mail``: no order confirmation is rendered or sent;
+- ``mail``: no order confirmation is rendered or sent (bench/http.py starts no
+  ``send_confirmations --watch``; this config stops a checkout's own thread, for a
+  server run without SHOP_MAIL_WORKER);
 - ``lock``: no owner lock (neither the session lock nor the transaction-level one), so
   a double submit could order a cart twice;
 - ``throttle``: the checkout throttle is not checked (one Redis round trip);
@@ -28,7 +30,7 @@ def post_worker_init(worker):
     from orders.api.views import OrderViewSet
 
     if "mail" in parts:
-        order_services.order_send_confirmation = lambda **kwargs: None
+        order_services._send_owed_confirmations = lambda *args, **kwargs: (0, 0)
     if "lock" in parts:
 
         @contextlib.contextmanager

@@ -6,6 +6,7 @@ restock a cancelled order twice).
 """
 
 import logging
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,8 +14,14 @@ from smtplib import SMTPRecipientsRefused
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -271,14 +278,17 @@ def _place(
     transaction.on_commit(
         lambda: cart_take_ordered(cart=cart, lines=lines, coupon=used), robust=True
     )
-    # Sent beside the request: the answer does not wait for the mail server. The link
-    # is made here, in the request (its URL prefix is the request thread's).
-    transaction.on_commit(
-        lambda: run_beside(
-            _send_owed_confirmation, order=order, items=items, link=order_link(order)
-        ),
-        robust=True,
-    )
+    if not settings.SHOP_MAIL_WORKER:  # else send_confirmations --watch sends it
+        # Sent beside the request: the answer does not wait for the mail server. The
+        # link is made here, in the request (its URL prefix is the request thread's).
+        transaction.on_commit(
+            lambda: run_beside(
+                _send_owed_confirmations,
+                pks=[order.pk],
+                links={order.pk: order_link(order)},
+            ),
+            robust=True,
+        )
     return PlacedOrder(order=order, created=True, items=items)
 
 
@@ -342,33 +352,33 @@ def _locked_coupon(
     return coupon, None
 
 
-def order_send_confirmation(*, order: Order, items=None, link=None) -> None:
-    """Email the order confirmation (plain text and HTML); ``items``: the order's items
-    when the caller has them (checkout), else they are read; ``link``: order_link's
-    address, else it is made here."""
-    items = list(order.items.all()) if items is None else list(items)
+def _confirmation_message(order: Order, items, link: str) -> EmailMultiAlternatives:
+    """The order's confirmation (plain text and HTML) to its email address."""
     context = {
         "order": order,
         "items": items,
         "shop_name": settings.SHOP_NAME,
-        "order_url": order_link(order) if link is None else link,
+        "order_url": link,
     }
-    send_mail(
+    message = EmailMultiAlternatives(
         subject=f"{settings.SHOP_NAME}: order {order.number} received",
-        message=render_to_string("orders/email/confirmation.txt", context),
+        body=render_to_string("orders/email/confirmation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[order.email],
-        html_message=render_to_string("orders/email/confirmation.html", context),
+        to=[order.email],
     )
-    # Recorded once sent: a send that fails, or never runs (its worker stopped first),
-    # leaves the order to orders_send_confirmations.
-    Order.objects.filter(pk=order.pk, confirmation_sent_at=None).update(
-        confirmation_sent_at=timezone.now()
+    message.attach_alternative(
+        render_to_string("orders/email/confirmation.html", context), "text/html"
     )
+    return message
 
 
-#: How long send_confirmations leaves an owed mail to the thread of its checkout.
+#: How long send_confirmations leaves an owed mail to the thread of its checkout (when
+#: the checkout sends its own: SHOP_MAIL_WORKER off).
 CONFIRMATION_SETTLE = timedelta(minutes=5)
+#: How long a mail whose send failed waits before it is tried again.
+CONFIRMATION_RETRY = timedelta(minutes=5)
+#: Orders whose mail one pass locks, reads and sends together.
+CONFIRMATION_BATCH = 100
 
 # Advisory lock namespaces (two-int form): one send of an order's mail at a time; one
 # send_confirmations run at a time.
@@ -376,90 +386,181 @@ CONFIRMATION_LOCK = 5_003
 CONFIRMATIONS_RUN_LOCK = 5_002
 
 
-def _send_owed_confirmation(*, order: Order, items=None, link=None) -> bool:
-    """Send the order's confirmation if it is still owed: not sent, not cancelled, and
-    no other sender (the checkout's thread, a send_confirmations run) sending it now,
-    which an advisory lock held through the send excludes, however long the mail server
-    takes. Returns whether it was sent. An address the server refuses for good (5xx)
-    owes no mail any more; any other failure is raised, and the mail stays owed."""
-    with _advisory_lock(CONFIRMATION_LOCK, order.pk) as mine:
-        owed = (
-            Order.objects.filter(pk=order.pk, confirmation_sent_at=None)
+def _send_owed_confirmations(pks, *, links=None, now=None) -> tuple[int, int]:
+    """Send the confirmations of the orders ``pks`` that are still owed: not sent, not
+    cancelled, and no other sender (a checkout's thread, another run) sending them now,
+    which an advisory lock per order, held through the send, excludes however long the
+    mail server takes. One pass locks, re-reads (with the items), sends over one mail
+    connection and records them all together, so that a worker with a backlog spends a
+    handful of statements per batch, not per mail.
+
+    ``links``: order_link's address by pk, when the caller made it (a request: its URL
+    prefix), else made here. Returns (sent, failed). A failed mail is owed again after
+    CONFIRMATION_RETRY; an address the server refuses for good (5xx) owes no mail any
+    more. Each failure is logged, none is raised."""
+    now = now or timezone.now()
+    with _advisory_locks(CONFIRMATION_LOCK, pks) as mine:
+        if not mine:
+            return 0, 0
+        # Read under the locks: a mail another sender recorded before we got its lock
+        # is seen as sent.
+        owed = list(
+            Order.objects.filter(pk__in=mine, confirmation_sent_at=None)
             .exclude(status=Order.Status.CANCELLED)
-            .exists()
+            .prefetch_related("items")
+            .order_by("confirmation_due_at", "pk")
         )
-        if not (mine and owed):
-            return False
-        try:
-            order_send_confirmation(order=order, items=items, link=link)
-        except SMTPRecipientsRefused as exc:
-            if not all(code >= 500 for code, _ in exc.recipients.values()):
-                raise  # 4xx (greylisting, a full mailbox): try again later
-            # Refused for good (no such mailbox): retrying would only fail again.
-            Order.objects.filter(pk=order.pk).update(confirmation_due_at=None)
-            logger.warning(
-                "The mail server refused the address of order %s for good (%s); its "
-                "confirmation is given up.",
-                order.number,
-                exc.recipients,
+        if not owed:
+            return 0, 0
+        sent, failed, refused = _deliver(owed, links or {})
+        # Recorded once sent: a send that fails, or a process that stops first, leaves
+        # the mail owed (delivery is at least once).
+        if sent:
+            Order.objects.filter(pk__in=sent, confirmation_sent_at=None).update(
+                confirmation_sent_at=now
             )
-            return False
-        return True
+        if failed:
+            Order.objects.filter(pk__in=failed).update(
+                confirmation_due_at=now + CONFIRMATION_RETRY
+            )
+        if refused:  # retrying would only fail again
+            Order.objects.filter(pk__in=refused).update(confirmation_due_at=None)
+        return len(sent), len(failed)
+
+
+def _deliver(orders: list[Order], links: dict) -> tuple[list, list, list]:
+    """Send each order's confirmation over one connection to the mail server; the pks
+    of the (sent, failed, refused for good) ones."""
+    sent, failed, refused = [], [], []
+    backend = get_connection()
+    try:
+        backend.open()  # one connection for all: opened per message otherwise
+    except Exception:
+        logger.exception("Could not reach the mail server: %d mails wait.", len(orders))
+        return sent, [order.pk for order in orders], refused
+    try:
+        for order in orders:
+            link = links[order.pk] if order.pk in links else order_link(order)
+            try:
+                backend.send_messages(
+                    [_confirmation_message(order, list(order.items.all()), link)]
+                )
+            except SMTPRecipientsRefused as exc:
+                if all(code >= 500 for code, _ in exc.recipients.values()):
+                    refused.append(order.pk)  # no such mailbox: give up
+                    logger.warning(
+                        "The mail server refused the address of order %s for good (%s); "
+                        "its confirmation is given up.",
+                        order.number,
+                        exc.recipients,
+                    )
+                else:  # 4xx (greylisting, a full mailbox): try again later
+                    failed.append(order.pk)
+                    logger.warning(
+                        "The confirmation of order %s was refused for now (%s).",
+                        order.number,
+                        exc.recipients,
+                    )
+            except Exception:
+                failed.append(order.pk)
+                logger.exception("The confirmation of order %s failed.", order.number)
+            else:
+                sent.append(order.pk)
+    finally:
+        try:
+            backend.close()
+        except Exception:  # what was sent stays sent: recorded by the caller
+            logger.exception("Closing the connection to the mail server failed.")
+    return sent, failed, refused
 
 
 def orders_send_confirmations(
-    *, now=None, give_up=timedelta(days=2)
+    *, now=None, give_up=timedelta(days=2), settle=None
 ) -> tuple[int, int] | None:
-    """Send the confirmations still owed CONFIRMATION_SETTLE after their checkout (a
-    failed send, a worker stopped before its thread sent), of orders placed less than
-    ``give_up`` ago and not cancelled (the mail would ask to pay), oldest first. Returns
-    (sent, failed), or None when another run is going on (PostgreSQL).
-
-    Delivery is at least once: a process that dies between sending and recording the
-    send leaves the mail owed."""
+    """Send the confirmations owed ``settle`` after their checkout (by default none
+    with SHOP_MAIL_WORKER, where nothing else sends them, else CONFIRMATION_SETTLE: what
+    a failed send or a stopped worker left), of orders placed less than ``give_up`` ago
+    and not cancelled (the mail would ask to pay), oldest first, in batches. Returns
+    (sent, failed), or None when another run is going on (PostgreSQL)."""
     now = now or timezone.now()
+    if settle is None:
+        settle = timedelta(0) if settings.SHOP_MAIL_WORKER else CONFIRMATION_SETTLE
     with _advisory_lock(CONFIRMATIONS_RUN_LOCK, 0) as alone:
         if not alone:
             return None
         owed = (
             Order.objects.filter(
                 confirmation_sent_at=None,
-                confirmation_due_at__lt=now - CONFIRMATION_SETTLE,
+                confirmation_due_at__lte=now - settle,
                 created_at__gte=now - give_up,
             )
             .exclude(status=Order.Status.CANCELLED)
             .order_by("confirmation_due_at")
         )
         sent = failed = 0
-        for order in list(owed):
-            try:
-                sent += _send_owed_confirmation(order=order)
-            except Exception:
-                logger.exception("The confirmation of order %s failed.", order.number)
-                failed += 1
+        passed = set()  # another sender's (locked) stay owed: not listed again
+        pks = owed.values_list("pk", flat=True)
+        while batch := list(pks.exclude(pk__in=passed)[:CONFIRMATION_BATCH]):
+            passed.update(batch)
+            done, not_done = _send_owed_confirmations(batch, now=now)
+            sent, failed = sent + done, failed + not_done
         return sent, failed
+
+
+def confirmations_watch(*, stop: threading.Event, interval: float = 1.0) -> None:
+    """Send owed confirmations as they come (``send_confirmations --watch``), until
+    ``stop`` is set: a pass, then a wait of ``interval`` seconds. A database that cannot
+    be reached is logged and tried again at the next pass."""
+    while True:
+        close_old_connections()  # one broken by an outage is replaced
+        try:
+            result = orders_send_confirmations()
+        except DatabaseError:
+            logger.exception("Could not send confirmations: the database failed.")
+        else:
+            if result and any(result):
+                logger.info("Confirmations: %d sent, %d failed.", *result)
+        if stop.wait(interval):
+            return
 
 
 @contextmanager
 def _advisory_lock(namespace: int, key: int):
     """Whether this connection got a session advisory lock (PostgreSQL; with SQLite,
     the development default, there is nobody to exclude); released on leaving."""
-    if connection.vendor != "postgresql":
-        yield True
+    with _advisory_locks(namespace, [key]) as got:
+        yield bool(got)
+
+
+@contextmanager
+def _advisory_locks(namespace: int, keys):
+    """The ``keys`` whose session advisory lock this connection got (all of them with
+    SQLite), in one statement; released on leaving."""
+    keys = list(keys)
+    if connection.vendor != "postgresql" or not keys:
+        yield keys
         return
-    args = [namespace, key % 2**31]  # int4 keys; a rare shared key only waits a turn
+    # int4 keys (pks past 2**31 wrap: a rare shared key only waits a turn)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", args)
-        mine = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT k FROM unnest(%s::bigint[]) AS k "
+            "WHERE pg_try_advisory_lock(%s, (k %% 2147483648)::int)",
+            [keys, namespace],
+        )
+        got = [row[0] for row in cursor.fetchall()]
     try:
-        yield mine
+        yield got
     finally:
-        if mine:
+        if got:
             try:
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", args)
-            except DatabaseError:  # the connection is gone, and its lock with it
-                logger.exception("Could not release advisory lock %s.", args)
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, (k %% 2147483648)::int) "
+                        "FROM unnest(%s::bigint[]) AS k",
+                        [namespace, got],
+                    )
+            except DatabaseError:  # the connection is gone, and its locks with it
+                logger.exception("Could not release advisory locks %s.", got)
 
 
 def order_link(order: Order) -> str:

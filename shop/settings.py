@@ -212,6 +212,10 @@ SHOP_SITE_URL = env.str(
 # Mail is sent by a thread beside the request (shop/background.py): the answer to a
 # checkout does not wait for the mail server. Off: sent within the request.
 SHOP_BACKGROUND_THREAD = env.bool("SHOP_BACKGROUND_THREAD", default=True)
+# Who sends order confirmations. Off (the default, nothing more to run): each checkout
+# sends its own from the background thread. On: a `manage.py send_confirmations --watch`
+# process sends them in batches, and the web workers spend nothing on mail.
+SHOP_MAIL_WORKER = env.bool("SHOP_MAIL_WORKER", default=False)
 
 # Request size limits: abuse stops at the door.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(

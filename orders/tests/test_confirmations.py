@@ -2,6 +2,8 @@
 senders at once; what a failed send or a stopped worker left owed is sent by
 send_confirmations."""
 
+import socket
+import threading
 from datetime import timedelta
 from smtplib import SMTPRecipientsRefused
 
@@ -10,16 +12,20 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
+from orders import services as orders_services
 from orders.models import Order
 from orders.services import (
     CONFIRMATION_LOCK,
+    CONFIRMATION_RETRY,
     CONFIRMATION_SETTLE,
     CONFIRMATIONS_RUN_LOCK,
-    _send_owed_confirmation,
+    _send_owed_confirmations,
+    confirmations_watch,
     order_place,
     orders_send_confirmations,
 )
@@ -156,14 +162,20 @@ def test_owed_mail_past_the_settling_time_is_sent_once():
     assert orders_send_confirmations() == (0, 0)  # nothing twice
 
 
-def test_a_failed_send_is_tried_again_by_the_next_run(settings):
+def _later(after=CONFIRMATION_RETRY):
+    return timezone.now() + after + timedelta(seconds=1)
+
+
+def test_a_failed_send_is_tried_again_once_its_retry_time_has_come(settings):
     order = _settled()
     settings.EMAIL_BACKEND = FAILING_BACKEND
     assert orders_send_confirmations() == (0, 1)
     assert Order.objects.get(pk=order.pk).confirmation_sent_at is None
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
-    assert orders_send_confirmations() == (1, 0)
+    # Not at once (a watching worker would hammer a failing server every second) ...
+    assert orders_send_confirmations() == (0, 0)
+    assert orders_send_confirmations(now=_later(), settle=timedelta(0)) == (1, 0)
     assert [m.to for m in mail.outbox] == [[order.email]]
 
 
@@ -173,13 +185,13 @@ def test_a_sender_finds_mail_sent_meanwhile_and_sends_nothing():
     order = _settled()
     Order.objects.filter(pk=order.pk).update(confirmation_sent_at=timezone.now())
 
-    assert _send_owed_confirmation(order=order) is False
+    assert _send_owed_confirmations([order.pk]) == (0, 0)
     assert mail.outbox == []
 
 
 def test_a_checkouts_job_sends_nothing_for_an_order_cancelled_meanwhile():
     order = _settled(status=Order.Status.CANCELLED)
-    assert _send_owed_confirmation(order=order, items=None, link="") is False
+    assert _send_owed_confirmations([order.pk], links={order.pk: ""}) == (0, 0)
     assert mail.outbox == []
 
 
@@ -191,7 +203,7 @@ def test_a_mail_being_sent_by_another_sender_is_not_sent_again():
     other = _OtherSession(CONFIRMATION_LOCK, order.pk)
     try:
         assert orders_send_confirmations() == (0, 0)
-        assert _send_owed_confirmation(order=order) is False
+        assert _send_owed_confirmations([order.pk]) == (0, 0)
         assert mail.outbox == []
     finally:
         other.close()
@@ -223,6 +235,9 @@ def test_the_command_reports_and_fails_while_a_send_fails(settings, capsys):
     assert "1 failed and will be tried again" in capsys.readouterr().out
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    call_command("send_confirmations")
+    assert "Sent 0 confirmations." in capsys.readouterr().out  # its retry time to come
+    Order.objects.update(confirmation_due_at=timezone.now() - CONFIRMATION_SETTLE * 2)
     call_command("send_confirmations")
     assert "Sent 1 confirmation." in capsys.readouterr().out
 
@@ -268,4 +283,135 @@ def test_a_temporary_refusal_keeps_the_mail_owed(settings):
     assert order.confirmation_due_at is not None
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
+    assert orders_send_confirmations(now=_later(), settle=timedelta(0)) == (1, 0)
+
+
+class RefusingOneBackend(BaseEmailBackend):
+    """A mail server that refuses one address for good and takes the others."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to == ["refused@example.com"]:
+                raise SMTPRecipientsRefused({message.to[0]: (550, b"no such mailbox")})
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_with_the_mail_worker_a_checkout_sends_nothing_and_the_worker_at_once(
+    django_capture_on_commit_callbacks, settings
+):
+    """SHOP_MAIL_WORKER: the web request only owes the mail; send_confirmations sends
+    it without the settling time left to a checkout's thread."""
+    settings.SHOP_MAIL_WORKER = True
+    settings.SHOP_SITE_URL = "https://shop.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        order = _checkout(email="worker@example.com")
+    assert mail.outbox == []
+    assert Order.objects.get(pk=order.pk).confirmation_sent_at is None
+
     assert orders_send_confirmations() == (1, 0)
+    assert [m.to for m in mail.outbox] == [["worker@example.com"]]
+    assert (
+        f"https://shop.example.com/orders/{order.number}/?token=" in mail.outbox[0].body
+    )
+    assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None
+    assert orders_send_confirmations() == (0, 0)
+
+
+def test_a_batch_costs_the_same_statements_for_one_mail_and_for_many(
+    django_assert_num_queries,
+):
+    """A worker with a backlog spends its statements per batch, not per mail."""
+
+    def statements_to_send(n):
+        for _ in range(n):
+            _settled()
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as run:
+            assert orders_send_confirmations() == (n, 0)
+        assert len(mail.outbox) == n
+        return len(run)
+
+    assert statements_to_send(1) == statements_to_send(7)
+
+
+def test_each_mail_of_a_batch_has_its_own_outcome(settings):
+    """One address refused for good in a batch: given up alone; the others are sent."""
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.RefusingOneBackend"
+    first, refused, last = _settled(), _settled(), _settled()
+    Order.objects.filter(pk=refused.pk).update(email="refused@example.com")
+
+    assert orders_send_confirmations() == (2, 0)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, last.email])
+    refused.refresh_from_db()
+    assert refused.confirmation_sent_at is None and refused.confirmation_due_at is None
+    for order in (first, last):
+        assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None
+
+
+@postgresql_only
+def test_a_batch_skips_the_mail_another_sender_holds_and_sends_the_rest():
+    held, free = _settled(), _settled()
+    other = _OtherSession(CONFIRMATION_LOCK, held.pk)
+    try:
+        assert orders_send_confirmations() == (1, 0)
+        assert [m.to for m in mail.outbox] == [[free.email]]
+    finally:
+        other.close()
+    assert orders_send_confirmations() == (1, 0)
+    assert Order.objects.filter(confirmation_sent_at=None).count() == 0
+
+
+def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_owed(settings, caplog):
+    """Refused at connecting: every mail of the pass failed, owed again after the
+    retry time, and the outage logged once."""
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        host, port = closed.getsockname()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = host, port, 2
+    orders = [_settled(), _settled()]
+
+    assert orders_send_confirmations() == (0, 2)
+
+    for order in orders:
+        order.refresh_from_db()
+        assert order.confirmation_sent_at is None
+        assert order.confirmation_due_at > timezone.now()
+    assert "Could not reach the mail server" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)  # a pass starts by recycling old connections
+def test_the_watch_sends_owed_mail_and_stops_when_told():
+    """One pass, then the wait: a stop already asked for ends it there."""
+    order = _settled()
+    stop = threading.Event()
+    stop.set()
+    confirmations_watch(stop=stop, interval=0.01)
+    assert [m.to for m in mail.outbox] == [[order.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_watch_lives_through_a_database_outage(monkeypatch, caplog):
+    """A pass the database fails is logged; the watch goes on to the next."""
+    passes = []
+
+    def failing_pass():
+        passes.append(1)
+        raise OperationalError("the database is unreachable")
+
+    class TwoPasses(threading.Event):
+        def wait(self, timeout=None):
+            return len(passes) >= 2
+
+    monkeypatch.setattr(orders_services, "orders_send_confirmations", failing_pass)
+    confirmations_watch(stop=TwoPasses(), interval=0.01)
+    assert len(passes) == 2
+    assert caplog.text.count("the database failed") == 2
+
+
+def test_the_watch_refuses_a_senseless_interval(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        call_command("send_confirmations", "--watch", "--interval", "0")
+    assert exit_.value.code == 2
+    assert "--interval must be above 0" in capsys.readouterr().err

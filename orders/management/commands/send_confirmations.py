@@ -1,17 +1,40 @@
+import signal
+import threading
+
 from django.core.management.base import BaseCommand
 
-from orders.services import orders_send_confirmations
+from orders.services import confirmations_watch, orders_send_confirmations
 
 
 class Command(BaseCommand):
     help = (
-        "Send the order confirmations that a failed send, or a worker stopped before "
-        "its background thread sent them, left owed (5 minutes after their checkout, "
-        "for orders placed less than 2 days ago and not cancelled). Run it every few "
-        "minutes, like expire_orders."
+        "Send the order confirmations still owed: with SHOP_MAIL_WORKER, every one (run "
+        "it with --watch beside the web server); else those a failed send, or a worker "
+        "stopped before its background thread sent them, left owed 5 minutes after "
+        "their checkout (run it every few minutes from cron, like expire_orders). Only "
+        "orders placed less than 2 days ago and not cancelled."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--watch",
+            action="store_true",
+            help="Keep running: send what is owed, wait --interval seconds, again; "
+            "SIGTERM or Ctrl-C stop it after the pass under way.",
+        )
+        parser.add_argument("--interval", type=float, default=1.0)
+
+    def handle(self, *args, watch=False, interval=1.0, **options):
+        if watch:
+            if not 0 < interval <= 3600:
+                self.stderr.write("--interval must be above 0 and at most 3600.")
+                raise SystemExit(2)
+            stop = threading.Event()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            self.stdout.write(f"Sending confirmations every {interval:g} s.")
+            confirmations_watch(stop=stop, interval=interval)
+            return
         result = orders_send_confirmations()
         if result is None:
             self.stdout.write("Another send_confirmations is running: nothing done.")
