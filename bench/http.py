@@ -503,7 +503,7 @@ def main() -> None:
         "--ablate",
         default="",
         help="comma-separated parts of checkout to switch off (bench/ablate.py): "
-        "mail, lock, throttle, version; for measuring what they cost, never a result",
+        "mail, lock, throttle; for measuring what they cost, never a result",
     )
     parser.add_argument(
         "--only",

@@ -474,16 +474,30 @@ def cart_clear(*, cart: Cart) -> None:
         get_store().destroy(cart.id)
 
 
-def cart_take_ordered(*, cart: Cart, lines, coupon: str | None) -> None:
+def cart_take_ordered(
+    *, cart: Cart, lines, coupon: str | None, catalog_changed: bool = False
+) -> None:
     """Take out of the cart what an order took (``lines``: its lines as the order read
     them; ``coupon``: the code it used), in one atomic step: a new line, or a quantity
     added on top of what the order read, stays in the cart. A line that another request
     lowered, or removed and added again, while the order was being placed is taken out
     as far as the order's quantity reaches (the store keeps no history of a line). A cart
-    left without lines is forgotten, as :func:`cart_clear` forgets it."""
+    left without lines is forgotten, as :func:`cart_clear` forgets it.
+
+    ``catalog_changed``: the order's commit changed stock, so the catalog's version token
+    is replaced too (as :func:`catalog.cache.catalog_changed` does after a commit), in
+    the take's own round trip when the token is on Redis: a checkout's one round trip
+    after its commit."""
+    key = catalog_cache.version_key() if catalog_changed else None
+    if catalog_changed and (key is None or cart.pending):
+        catalog_cache.catalog_changed()  # after the commit already: at once
+        key = None
     if not cart.pending:
         get_store().take(
-            cart.id, [(line.product_id, line.quantity) for line in lines], coupon
+            cart.id,
+            [(line.product_id, line.quantity) for line in lines],
+            coupon,
+            also_set=None if key is None else (key, catalog_cache.new_token()),
         )
 
 

@@ -295,16 +295,19 @@ return removed
 """
 )
 
-# take: what an order took out of the cart. ARGV[1]: the coupon it used ('' none), then
-# product id, quantity pairs. Each line loses the quantity ordered (gone at 0), the coupon
-# goes if it is still the one used, and a cart left without lines is deleted. Whatever
-# was added meanwhile stays. Returns 0: no cart, 1: cart deleted, 2: cart kept.
+# take: what an order took out of the cart. ARGV[1]: the coupon it used ('' none),
+# ARGV[2]: a value for KEYS[2] (the catalog's version token, replaced first, whatever
+# follows), then product id, quantity pairs. Each line loses the quantity ordered (gone
+# at 0), the coupon goes if it is still the one used, and a cart left without lines is
+# deleted. Whatever was added meanwhile stays. Returns 0: no cart, 1: cart deleted, 2:
+# cart kept.
 _LUA_TAKE = (
     _LUA_COUNT_FN
     + """
 local key = KEYS[1]
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2]) end
 if redis.call('EXISTS', key) == 0 then return 0 end
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   local cur = redis.call('HGET', key, ARGV[i])
   if cur then
     local sep = string.find(cur, ':', 1, true)
@@ -647,14 +650,20 @@ class RedisCartStore:
     def destroy(self, cart_id: str) -> bool:
         return bool(self.client.delete(KEY_PREFIX + cart_id))
 
-    def take(self, cart_id: str, lines, coupon: str | None) -> bool:
+    def take(self, cart_id: str, lines, coupon: str | None, *, also_set=None) -> bool:
         """Take out what an order took: ``lines`` as (product id, quantity), and
         ``coupon`` if the cart still has it, in one atomic step; what was added meanwhile
-        stays. A cart left without lines is deleted. Whether the cart still exists."""
-        args = [coupon or ""]
+        stays. A cart left without lines is deleted. Whether the cart still exists.
+        ``also_set``: a (key, value) outside the store written in the same round trip
+        (the catalog's version token, after a checkout took stock), cart or no cart."""
+        keys = [KEY_PREFIX + cart_id]
+        args = [coupon or "", ""]
+        if also_set is not None:
+            keys.append(also_set[0])
+            args[1] = also_set[1]
         for product_id, quantity in lines:
             args += [product_id, quantity]
-        return int(self._evalsha(self._take, [KEY_PREFIX + cart_id], args)) == 2
+        return int(self._evalsha(self._take, keys, args)) == 2
 
     def copy(self, src: str, dst: str) -> bool:
         """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
@@ -1082,7 +1091,9 @@ class LocalCartStore:
             self._data.pop(cart_id, None)
             return exists
 
-    def take(self, cart_id, lines, coupon) -> bool:
+    def take(self, cart_id, lines, coupon, *, also_set=None) -> bool:
+        # ``also_set`` names a Redis key: there is none here (the catalog cache is not
+        # on Redis either, and its writers replace its token themselves).
         with self._lock:
             fields = self._hash(cart_id)
             if fields is None:

@@ -22,7 +22,7 @@ lifetime bounds how long a copy could outlive a token change lost to such an out
 
 import hashlib
 import re
-import uuid
+import secrets
 from collections.abc import Callable, Mapping
 
 from django.conf import settings
@@ -56,19 +56,28 @@ def catalog_changed() -> None:
 _after_commit = transaction.on_commit
 
 
+def new_token() -> int:
+    """A fresh token: a random integer, which django-redis stores as its digits (no
+    pickling), so that a Redis script can write one too (the cart's take, for a
+    checkout: :func:`version_key`)."""
+    return secrets.randbits(63)
+
+
 def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    cache.set(VERSION_KEY, new_token(), None)
 
 
 def start_version() -> None:
     """Make a token if there is none (first use, or Redis emptied); never replaces one."""
-    cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+    cache.add(VERSION_KEY, new_token(), None)
 
 
 def version_key() -> str | None:
     """The token's key in Redis, for a reader that fetches the token in a round trip of
-    its own (the cart reads it with its snapshot); None when the cache is off. Its raw
-    value is opaque: it only ever compares equal while no catalog write committed."""
+    its own (the cart reads it with its snapshot), or a writer that replaces it so
+    (with :func:`new_token`, after its commit); None when the cache is off or not on
+    Redis. Its raw value is opaque: it only ever compares equal while no catalog write
+    committed."""
     if _seconds() <= 0 or not settings.REDIS_URL:
         return None
     return str(cache.make_key(VERSION_KEY))

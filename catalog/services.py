@@ -33,6 +33,7 @@ def stock_apply(
     ceiling: int | None = None,
     locked: Mapping[int, Product] | None = None,
     savepoint: bool = True,
+    announce: bool = True,
 ) -> dict[int, Product]:
     """Apply several stock changes at once, all or nothing, one movement per change.
 
@@ -45,12 +46,16 @@ def stock_apply(
     ``savepoint=False``: inside the caller's transaction, without a savepoint of its
     own (two round trips fewer), for a caller that lets any failure here roll its whole
     transaction back (checkout, cancel).
+    ``announce=False``: the caller replaces the catalog cache's version token itself
+    once the transaction commits (checkout: with its cart's take, in one round trip).
     """
     with transaction.atomic(savepoint=savepoint):
-        return _stock_apply(changes, reason, user, order, note, ceiling, locked)
+        return _stock_apply(
+            changes, reason, user, order, note, ceiling, locked, announce
+        )
 
 
-def _stock_apply(changes, reason, user, order, note, ceiling, locked):
+def _stock_apply(changes, reason, user, order, note, ceiling, locked, announce):
     changes = [c for c in changes if c.delta != 0]
     ids = sorted({c.product_id for c in changes})
     if locked is not None and all(pk in locked for pk in ids):
@@ -92,6 +97,8 @@ def _stock_apply(changes, reason, user, order, note, ceiling, locked):
             )
         )
     # The check constraint (stock >= 0) stays the backstop for any path we missed.
+    if announce and locked:
+        catalog_changed()  # no model signal for these writes
     _write_stock(list(locked.values()), movements, now)
     return locked
 
@@ -106,7 +113,6 @@ def _write_stock(products: list[Product], movements: list[StockMovement], now) -
     """
     if not products:
         return
-    catalog_changed()  # no model signal for these writes
     if connection.vendor != "postgresql":
         Product.objects.bulk_update(products, ["stock", "updated_at"])
         StockMovement.objects.bulk_create(movements)

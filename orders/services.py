@@ -250,6 +250,7 @@ def _place(
             note=f"Order {order.number}",
             locked=products,  # locked above, in pk order: not locked and read again
             savepoint=False,  # a failure rolls the whole checkout back
+            announce=False,  # the catalog's token is replaced with the cart's take
         )
     except (
         InsufficientStock
@@ -276,7 +277,10 @@ def _place(
     # Only what was ordered leaves the cart: a line added while this checkout ran stays.
     used = coupon_code if coupon else None
     transaction.on_commit(
-        lambda: cart_take_ordered(cart=cart, lines=lines, coupon=used), robust=True
+        lambda: cart_take_ordered(
+            cart=cart, lines=lines, coupon=used, catalog_changed=True
+        ),
+        robust=True,
     )
     if not settings.SHOP_MAIL_WORKER:  # else send_confirmations --watch sends it
         # Sent beside the request: the answer does not wait for the mail server. The

@@ -5,11 +5,15 @@ stock written in one statement, category lineage read only for a coupon."""
 from decimal import Decimal
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from cart.cart import Cart
+from cart.services import cart_take_ordered
 from cart.store import get_store
+from catalog import cache as catalog_cache
 from catalog.models import Product, StockMovement
 from catalog.services import StockChange, stock_apply
 from catalog.tests.factories import CategoryFactory, ProductFactory
@@ -200,16 +204,20 @@ def test_guest_checkout_reads_the_cart_once_and_writes_it_once(
     api_client, redis_round_trips
 ):
     """A token cart's existence is read with its lines (no EXISTS of its own): the
-    throttle's window, the snapshot, the catalog's new version, what was ordered taken
-    out of the cart (one script)."""
+    throttle's window, the snapshot, and one script taking what was ordered out of the
+    cart that also replaces the catalog's version token (stock changed)."""
     cart = cart_with([(ProductFactory(stock=3), 1)])
+    catalog_cache.start_version()
+    before = catalog_cache.cache.get(catalog_cache.VERSION_KEY)
     redis_round_trips.clear()
 
     response = checkout(api_client, cart, email="g@example.com")
 
     assert response.status_code == 201
-    assert redis_round_trips == ["EVALSHA", "HGETALL", "SET", "EVALSHA"]
+    assert redis_round_trips == ["EVALSHA", "HGETALL", "EVALSHA"]
     assert not get_store().exists(cart.id)  # nothing else in it: the cart is gone
+    after = catalog_cache.cache.get(catalog_cache.VERSION_KEY)
+    assert isinstance(after, int) and after != before
 
 
 def test_unknown_cart_token_is_404_before_a_bad_body(api_client):
@@ -293,3 +301,39 @@ def test_a_line_added_while_checking_out_stays_in_the_cart(
         (ordered.pk, 2),
         (added.pk, 2),
     ]
+
+
+@pytest.mark.django_db(transaction=True)  # the token is replaced after the commit
+def test_a_product_page_cached_before_a_checkout_shows_the_stock_after_it(
+    api_client, settings
+):
+    """The checkout replaces the catalog's token in its cart's take: a cached product
+    page is not served with the stock from before."""
+    if catalog_cache.version_key() is None:
+        pytest.skip("needs the catalog cache on Redis")
+    product = ProductFactory(stock=5)
+    url = f"/api/v1/products/{product.pk}/"
+    assert api_client.get(url).json()["stock"] == 5
+    assert api_client.get(url).json()["stock"] == 5  # now from the cache
+
+    response = checkout(api_client, cart_with([(product, 2)]), email="g@example.com")
+
+    assert response.status_code == 201
+    assert api_client.get(url).json()["stock"] == 3
+
+
+@pytest.mark.django_db
+def test_taking_from_a_cart_that_was_never_written_still_replaces_the_token():
+    """No cart to take from (a session cart never written): the token is replaced all
+    the same, as catalog_changed would."""
+    catalog_cache.start_version()
+    before = catalog_cache.cache.get(catalog_cache.VERSION_KEY)
+
+    cart_take_ordered(
+        cart=Cart.for_session(SessionStore()),
+        lines=[],
+        coupon=None,
+        catalog_changed=True,
+    )
+
+    assert catalog_cache.cache.get(catalog_cache.VERSION_KEY) != before
