@@ -67,7 +67,7 @@ def _stock_apply(changes, reason, user, order, note, ceiling, locked, announce):
         raise NotFound(f"Product {missing[0]} does not exist.")
 
     now = timezone.now()
-    movements = []
+    moves = []  # (product id, delta, stock after): a movement each, written below
     for change in changes:
         product = locked[change.product_id]
         new_stock = product.stock + change.delta
@@ -85,38 +85,41 @@ def _stock_apply(changes, reason, user, order, note, ceiling, locked, announce):
             )
         product.stock = new_stock
         product.updated_at = now
-        movements.append(
-            StockMovement(
-                product=product,
-                delta=change.delta,
-                stock_after=new_stock,
-                reason=reason,
-                note=note[:255],
-                user=user if getattr(user, "is_authenticated", False) else None,
-                order=order,
-            )
-        )
+        moves.append((product.pk, change.delta, new_stock))
     # The check constraint (stock >= 0) stays the backstop for any path we missed.
     if announce and locked:
         catalog_changed()  # no model signal for these writes
-    _write_stock(list(locked.values()), movements, now)
+    movement = {
+        "reason": reason,
+        "note": note[:255],
+        "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
+        "order_id": None if order is None else order.pk,
+        "created_at": now,
+    }
+    _write_stock(list(locked.values()), moves, movement, now)
     return locked
 
 
-def _write_stock(products: list[Product], movements: list[StockMovement], now) -> None:
-    """Save the products' new stock and their movements.
+def _write_stock(products: list[Product], moves: list, movement: dict, now) -> None:
+    """Save the products' new stock and their movements: ``moves`` as (product id,
+    delta, stock after), each with the fields ``movement`` gives.
 
     On PostgreSQL one statement: an ``UPDATE ... FROM unnest(ids, stocks)`` in a WITH
     (bulk_update's CASE WHEN expressions cost more Python than the rest of a checkout's
     stock step) and the movements' ``INSERT ... SELECT FROM unnest(...)``: one round
-    trip instead of two. A data-modifying WITH always runs to completion.
+    trip instead of two, and no StockMovement instances. A data-modifying WITH always
+    runs to completion.
     """
     if not products:
         return
     if connection.vendor != "postgresql":
         Product.objects.bulk_update(products, ["stock", "updated_at"])
-        StockMovement.objects.bulk_create(movements)
+        StockMovement.objects.bulk_create(
+            StockMovement(product_id=pk, delta=delta, stock_after=after, **movement)
+            for pk, delta, after in moves
+        )
         return
+    n = len(moves)
     with connection.cursor() as cursor:
         cursor.execute(
             _stock_write_sql(),
@@ -124,14 +127,14 @@ def _write_stock(products: list[Product], movements: list[StockMovement], now) -
                 now,
                 [p.pk for p in products],
                 [p.stock for p in products],
-                [m.product_id for m in movements],
-                [m.delta for m in movements],
-                [m.stock_after for m in movements],
-                [m.reason for m in movements],
-                [m.note for m in movements],
-                [m.user_id for m in movements],
-                [m.order_id for m in movements],
-                [now] * len(movements),
+                [m[0] for m in moves],
+                [m[1] for m in moves],
+                [m[2] for m in moves],
+                [movement["reason"]] * n,
+                [movement["note"]] * n,
+                [movement["user_id"]] * n,
+                [movement["order_id"]] * n,
+                [now] * n,
             ],
         )
 

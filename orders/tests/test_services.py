@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
-from orders.models import Order
+from orders.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, new_order_number
 from orders.payments import TestGateway, get_gateway
 from orders.services import order_cancel, order_fulfil, order_pay, orders_expire
 from orders.tests.factories import OrderFactory, order_with
@@ -274,3 +274,13 @@ def test_orders_expire_leaves_an_order_paid_while_it_waited(monkeypatch, setting
     product.refresh_from_db()
     assert (order.status, product.stock) == (S.PENDING, 0)
     assert not StockMovement.objects.filter(order=order, reason="cancel").exists()
+
+
+def test_order_numbers_use_every_character_of_the_alphabet_in_every_place():
+    """Twelve characters of the phone-safe alphabet, each place drawing from all of it
+    (one random draw written in the alphabet's base: no place left fixed or short)."""
+    numbers = [new_order_number() for _ in range(3000)]
+    assert all(len(n) == NUMBER_LENGTH for n in numbers)
+    for place in range(NUMBER_LENGTH):
+        assert {n[place] for n in numbers} == set(NUMBER_ALPHABET)
+    assert len(set(numbers)) == len(numbers)
