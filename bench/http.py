@@ -506,11 +506,20 @@ def main() -> None:
         "mail, lock, throttle; for measuring what they cost, never a result",
     )
     parser.add_argument(
+        "--mail-server",
+        default="",
+        help="a DJANGO_EMAIL_URL (e.g. smtp://127.0.0.1:8025, a local sink) for the "
+        "confirmations in place of Django's dummy backend, which builds each message "
+        "but neither serializes nor sends it",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated words: run only the endpoints whose name holds one",
     )
     args = parser.parse_args()
+    if args.mail_server:
+        ENV["DJANGO_EMAIL_URL"] = args.mail_server
 
     print("preparing database, data and carts ...", flush=True)
     data = prepare(n_checkout_carts=700 * args.duration * args.runs)
@@ -552,6 +561,7 @@ def main() -> None:
         f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
         f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs}"
         + (f"; ABLATED, switched off: {args.ablate}" if args.ablate else "")
+        + (f"; mail to {args.mail_server}" if args.mail_server else "")
         + ")\n"
     )
     print(
