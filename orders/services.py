@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from smtplib import SMTPRecipientsRefused
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import (
-    DatabaseError,
+    Error,
     IntegrityError,
     close_old_connections,
     connection,
@@ -390,65 +391,69 @@ CONFIRMATION_LOCK = 5_003
 CONFIRMATIONS_RUN_LOCK = 5_002
 
 
-def _send_owed_confirmations(pks, *, links=None, now=None) -> tuple[int, int]:
-    """Send the confirmations of the orders ``pks`` that are still owed: not sent, not
-    cancelled, and no other sender (a checkout's thread, another run) sending them now,
-    which an advisory lock per order, held through the send, excludes however long the
-    mail server takes. One pass locks, re-reads (with the items), sends over one mail
-    connection and records them all together, so that a worker with a backlog spends a
-    handful of statements per batch, not per mail.
+class Delivery(NamedTuple):
+    sent: int
+    failed: int
+    server_down: bool = False  # the mail server could not be reached: stop trying
+
+
+#: Sent mails are recorded in groups of this many: a sender killed mid-batch sends at
+#: most this many again (delivery is at least once).
+CONFIRMATION_RECORD_EVERY = 10
+
+
+def _send_owed_confirmations(pks, *, links=None, now=None) -> Delivery:
+    """Send the confirmations of the orders ``pks`` that are still owed: not sent, due,
+    not cancelled, and no other sender (a checkout's thread, another run) sending them
+    now, which an advisory lock per order, held through the send, excludes however long
+    the mail server takes. One pass locks them in one statement, re-reads them with
+    their items under the locks and sends over one connection to the mail server, so a
+    worker with a backlog spends a handful of statements per batch, not per mail.
 
     ``links``: order_link's address by pk, when the caller made it (a request: its URL
-    prefix), else made here. Returns (sent, failed). A failed mail is owed again after
-    CONFIRMATION_RETRY; an address the server refuses for good (5xx) owes no mail any
-    more. Each failure is logged, none is raised."""
-    now = now or timezone.now()
+    prefix), else made here. A failed mail is owed again after CONFIRMATION_RETRY; an
+    address the server refuses for good (5xx) owes no mail any more. Each failure is
+    logged; only the database's errors are raised. ``now``: the time to act at (tests;
+    else the clock, read as each step happens)."""
+    clock = timezone.now if now is None else lambda: now
     with _advisory_locks(CONFIRMATION_LOCK, pks) as mine:
         if not mine:
-            return 0, 0
-        # Read under the locks: a mail another sender recorded before we got its lock
-        # is seen as sent.
+            return Delivery(0, 0)
+        # Read under the locks: a mail another sender recorded (sent, failed and put
+        # off, given up) before we got its lock is seen as such.
         owed = list(
-            Order.objects.filter(pk__in=mine, confirmation_sent_at=None)
+            Order.objects.filter(
+                pk__in=mine,
+                confirmation_sent_at=None,
+                confirmation_due_at__lte=clock(),
+            )
             .exclude(status=Order.Status.CANCELLED)
             .prefetch_related("items")
             .order_by("confirmation_due_at", "pk")
         )
-        if not owed:
-            return 0, 0
-        sent, failed, refused = _deliver(owed, links or {})
-        # Recorded once sent: a send that fails, or a process that stops first, leaves
-        # the mail owed (delivery is at least once).
-        if sent:
-            Order.objects.filter(pk__in=sent, confirmation_sent_at=None).update(
-                confirmation_sent_at=now
-            )
-        if failed:
-            Order.objects.filter(pk__in=failed).update(
-                confirmation_due_at=now + CONFIRMATION_RETRY
-            )
-        if refused:  # retrying would only fail again
-            Order.objects.filter(pk__in=refused).update(confirmation_due_at=None)
-        return len(sent), len(failed)
+        return _deliver(owed, links or {}, clock) if owed else Delivery(0, 0)
 
 
-def _deliver(orders: list[Order], links: dict) -> tuple[list, list, list]:
-    """Send each order's confirmation over one connection to the mail server; the pks
-    of the (sent, failed, refused for good) ones."""
+def _deliver(orders: list[Order], links: dict, clock) -> Delivery:
+    """Send each order's confirmation, over one connection to the mail server while it
+    lasts (a dropped or timed-out one is replaced), and record what became of each."""
     sent, failed, refused = [], [], []
+    recorded = 0  # sent and recorded so far
+    server_down = False
     backend = get_connection()
     try:
-        backend.open()  # one connection for all: opened per message otherwise
-    except Exception:
-        logger.exception("Could not reach the mail server: %d mails wait.", len(orders))
-        return sent, [order.pk for order in orders], refused
-    try:
-        for order in orders:
-            link = links[order.pk] if order.pk in links else order_link(order)
+        if not _open(backend):
+            server_down, failed, orders = True, [order.pk for order in orders], []
+        for index, order in enumerate(orders):
             try:
-                backend.send_messages(
-                    [_confirmation_message(order, list(order.items.all()), link)]
-                )
+                link = links[order.pk] if order.pk in links else order_link(order)
+                message = _confirmation_message(order, list(order.items.all()), link)
+            except Exception:
+                logger.exception("The confirmation of order %s failed.", order.number)
+                failed.append(order.pk)
+                continue
+            try:
+                backend.send_messages([message])
             except SMTPRecipientsRefused as exc:
                 if all(code >= 500 for code, _ in exc.recipients.values()):
                     refused.append(order.pk)  # no such mailbox: give up
@@ -466,61 +471,114 @@ def _deliver(orders: list[Order], links: dict) -> tuple[list, list, list]:
                         exc.recipients,
                     )
             except Exception:
-                failed.append(order.pk)
+                # Perhaps delivered (a reply lost to a timeout): owed, at least once.
                 logger.exception("The confirmation of order %s failed.", order.number)
+                failed.append(order.pk)
+                # The connection may have gone with it (a timeout, a 421, a drop): the
+                # rest go over a new one, or wait their retry time if there is none.
+                _close(backend)
+                if not _open(backend):
+                    server_down = True
+                    failed += [later.pk for later in orders[index + 1 :]]
+                    break
             else:
                 sent.append(order.pk)
+                if len(sent) - recorded >= CONFIRMATION_RECORD_EVERY:
+                    _record_sent(sent[recorded:], clock())
+                    recorded = len(sent)
     finally:
-        try:
-            backend.close()
-        except Exception:  # what was sent stays sent: recorded by the caller
-            logger.exception("Closing the connection to the mail server failed.")
-    return sent, failed, refused
+        _close(backend)
+    # Recorded once sent: a send that fails, or a sender that stops first, leaves the
+    # mail owed.
+    if len(sent) > recorded:
+        _record_sent(sent[recorded:], clock())
+    if failed:
+        Order.objects.filter(pk__in=failed).update(
+            confirmation_due_at=clock() + CONFIRMATION_RETRY
+        )
+    if refused:  # retrying would only fail again
+        Order.objects.filter(pk__in=refused).update(confirmation_due_at=None)
+    return Delivery(len(sent), len(failed), server_down)
+
+
+def _record_sent(pks, at) -> None:
+    Order.objects.filter(pk__in=pks, confirmation_sent_at=None).update(
+        confirmation_sent_at=at
+    )
+
+
+def _open(backend) -> bool:
+    """Open a connection to the mail server; False (logged) if it cannot be reached."""
+    try:
+        backend.open()
+    except Exception:
+        logger.exception("Could not reach the mail server: confirmations wait.")
+        return False
+    return True
+
+
+def _close(backend) -> None:
+    try:
+        backend.close()
+    except Exception:  # what was sent stays sent
+        logger.exception("Closing the connection to the mail server failed.")
 
 
 def orders_send_confirmations(
-    *, now=None, give_up=timedelta(days=2), settle=None
+    *, now=None, give_up=timedelta(days=2), settle=None, stop=None
 ) -> tuple[int, int] | None:
     """Send the confirmations owed ``settle`` after their checkout (by default none
     with SHOP_MAIL_WORKER, where nothing else sends them, else CONFIRMATION_SETTLE: what
     a failed send or a stopped worker left), of orders placed less than ``give_up`` ago
-    and not cancelled (the mail would ask to pay), oldest first, in batches. Returns
+    and not cancelled (the mail would ask to pay), oldest first, in batches, until none
+    is left, the mail server cannot be reached or ``stop`` (an Event) is set. Returns
     (sent, failed), or None when another run is going on (PostgreSQL)."""
-    now = now or timezone.now()
     if settle is None:
         settle = timedelta(0) if settings.SHOP_MAIL_WORKER else CONFIRMATION_SETTLE
     with _advisory_lock(CONFIRMATIONS_RUN_LOCK, 0) as alone:
         if not alone:
             return None
-        owed = (
-            Order.objects.filter(
-                confirmation_sent_at=None,
-                confirmation_due_at__lte=now - settle,
-                created_at__gte=now - give_up,
-            )
-            .exclude(status=Order.Status.CANCELLED)
-            .order_by("confirmation_due_at")
-        )
         sent = failed = 0
         passed = set()  # another sender's (locked) stay owed: not listed again
-        pks = owed.values_list("pk", flat=True)
-        while batch := list(pks.exclude(pk__in=passed)[:CONFIRMATION_BATCH]):
+        while not (stop is not None and stop.is_set()):
+            at = now or timezone.now()
+            batch = list(
+                Order.objects.filter(
+                    confirmation_sent_at=None,
+                    confirmation_due_at__lte=at - settle,
+                    created_at__gte=at - give_up,
+                )
+                .exclude(status=Order.Status.CANCELLED)
+                .exclude(pk__in=passed)
+                .order_by("confirmation_due_at")
+                .values_list("pk", flat=True)[:CONFIRMATION_BATCH]
+            )
+            if not batch:
+                break
             passed.update(batch)
-            done, not_done = _send_owed_confirmations(batch, now=now)
-            sent, failed = sent + done, failed + not_done
+            delivery = _send_owed_confirmations(batch, now=now)
+            sent, failed = sent + delivery.sent, failed + delivery.failed
+            if delivery.server_down:
+                break  # the rest wait for the next run
         return sent, failed
 
 
 def confirmations_watch(*, stop: threading.Event, interval: float = 1.0) -> None:
     """Send owed confirmations as they come (``send_confirmations --watch``), until
-    ``stop`` is set: a pass, then a wait of ``interval`` seconds. A database that cannot
-    be reached is logged and tried again at the next pass."""
-    while True:
+    ``stop`` is set (checked between batches): a pass, then a wait of ``interval``
+    seconds. A pass that fails (the database unreachable) is logged and tried again."""
+    while not stop.is_set():
         close_old_connections()  # one broken by an outage is replaced
         try:
-            result = orders_send_confirmations()
-        except DatabaseError:
-            logger.exception("Could not send confirmations: the database failed.")
+            result = orders_send_confirmations(stop=stop)
+        except Exception:
+            logger.exception("Sending confirmations failed; trying again.")
+            try:
+                connection.close()
+            except Exception:  # already gone
+                logger.debug(
+                    "The broken connection could not be closed.", exc_info=True
+                )
         else:
             if result and any(result):
                 logger.info("Confirmations: %d sent, %d failed.", *result)
@@ -563,7 +621,7 @@ def _advisory_locks(namespace: int, keys):
                         "FROM unnest(%s::bigint[]) AS k",
                         [namespace, got],
                     )
-            except DatabaseError:  # the connection is gone, and its locks with it
+            except Error:  # the connection is gone (InterfaceError included), and its locks with it
                 logger.exception("Could not release advisory locks %s.", got)
 
 

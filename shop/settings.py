@@ -216,6 +216,9 @@ SHOP_BACKGROUND_THREAD = env.bool("SHOP_BACKGROUND_THREAD", default=True)
 # sends its own from the background thread. On: a `manage.py send_confirmations --watch`
 # process sends them in batches, and the web workers spend nothing on mail.
 SHOP_MAIL_WORKER = env.bool("SHOP_MAIL_WORKER", default=False)
+# The path prefix the shop is served under (e.g. /shop) when the proxy does not pass
+# SCRIPT_NAME, or for links made outside a request (the mail worker's). Empty: none.
+FORCE_SCRIPT_NAME = env.str("DJANGO_FORCE_SCRIPT_NAME", default="") or None
 
 # Request size limits: abuse stops at the door.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(

@@ -313,8 +313,8 @@ def test_a_product_page_cached_before_a_checkout_shows_the_stock_after_it(
         pytest.skip("needs the catalog cache on Redis")
     product = ProductFactory(stock=5)
     url = f"/api/v1/products/{product.pk}/"
-    assert api_client.get(url).json()["stock"] == 5
-    assert api_client.get(url).json()["stock"] == 5  # now from the cache
+    for _ in range(3):  # the first makes a token, the second stores the page
+        assert api_client.get(url).json()["stock"] == 5
 
     response = checkout(api_client, cart_with([(product, 2)]), email="g@example.com")
 

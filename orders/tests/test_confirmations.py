@@ -4,8 +4,10 @@ send_confirmations."""
 
 import socket
 import threading
+import time
 from datetime import timedelta
 from smtplib import SMTPRecipientsRefused
+from unittest.mock import patch
 
 import psycopg2
 import pytest
@@ -185,13 +187,13 @@ def test_a_sender_finds_mail_sent_meanwhile_and_sends_nothing():
     order = _settled()
     Order.objects.filter(pk=order.pk).update(confirmation_sent_at=timezone.now())
 
-    assert _send_owed_confirmations([order.pk]) == (0, 0)
+    assert _send_owed_confirmations([order.pk]).sent == 0
     assert mail.outbox == []
 
 
 def test_a_checkouts_job_sends_nothing_for_an_order_cancelled_meanwhile():
     order = _settled(status=Order.Status.CANCELLED)
-    assert _send_owed_confirmations([order.pk], links={order.pk: ""}) == (0, 0)
+    assert _send_owed_confirmations([order.pk], links={order.pk: ""}).sent == 0
     assert mail.outbox == []
 
 
@@ -203,7 +205,7 @@ def test_a_mail_being_sent_by_another_sender_is_not_sent_again():
     other = _OtherSession(CONFIRMATION_LOCK, order.pk)
     try:
         assert orders_send_confirmations() == (0, 0)
-        assert _send_owed_confirmations([order.pk]) == (0, 0)
+        assert _send_owed_confirmations([order.pk]).sent == 0
         assert mail.outbox == []
     finally:
         other.close()
@@ -284,6 +286,18 @@ def test_a_temporary_refusal_keeps_the_mail_owed(settings):
 
     settings.EMAIL_BACKEND = LOCMEM_BACKEND
     assert orders_send_confirmations(now=_later(), settle=timedelta(0)) == (1, 0)
+
+
+STOP = threading.Event()
+
+
+class StoppingBackend(BaseEmailBackend):
+    """Sends, and meanwhile the worker is told to stop."""
+
+    def send_messages(self, messages):
+        mail.outbox.extend(messages)
+        STOP.set()
+        return len(messages)
 
 
 class RefusingOneBackend(BaseEmailBackend):
@@ -382,13 +396,18 @@ def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_owed(settings, ca
 
 
 @pytest.mark.django_db(transaction=True)  # a pass starts by recycling old connections
-def test_the_watch_sends_owed_mail_and_stops_when_told():
-    """One pass, then the wait: a stop already asked for ends it there."""
-    order = _settled()
-    stop = threading.Event()
-    stop.set()
-    confirmations_watch(stop=stop, interval=0.01)
-    assert [m.to for m in mail.outbox] == [[order.email]]
+def test_the_watch_sends_owed_mail_and_stops_when_told(settings):
+    """Told to stop while it sends (SIGTERM), the watch finishes that batch, records
+    it, and ends: no batch after it, no wait."""
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.StoppingBackend"
+    settings.SHOP_MAIL_WORKER = True
+    first = _settled()
+    with patch.object(orders_services, "CONFIRMATION_BATCH", 1):
+        second = _settled()
+        confirmations_watch(stop=STOP, interval=3600)
+    assert [m.to for m in mail.outbox] == [[first.email]]
+    assert Order.objects.get(pk=first.pk).confirmation_sent_at is not None
+    assert Order.objects.get(pk=second.pk).confirmation_sent_at is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -396,7 +415,7 @@ def test_the_watch_lives_through_a_database_outage(monkeypatch, caplog):
     """A pass the database fails is logged; the watch goes on to the next."""
     passes = []
 
-    def failing_pass():
+    def failing_pass(**_kwargs):
         passes.append(1)
         raise OperationalError("the database is unreachable")
 
@@ -407,7 +426,7 @@ def test_the_watch_lives_through_a_database_outage(monkeypatch, caplog):
     monkeypatch.setattr(orders_services, "orders_send_confirmations", failing_pass)
     confirmations_watch(stop=TwoPasses(), interval=0.01)
     assert len(passes) == 2
-    assert caplog.text.count("the database failed") == 2
+    assert caplog.text.count("Sending confirmations failed") == 2
 
 
 def test_the_watch_refuses_a_senseless_interval(capsys):
@@ -415,3 +434,149 @@ def test_the_watch_refuses_a_senseless_interval(capsys):
         call_command("send_confirmations", "--watch", "--interval", "0")
     assert exit_.value.code == 2
     assert "--interval must be above 0" in capsys.readouterr().err
+
+
+def test_a_mail_given_up_or_put_off_meanwhile_is_not_sent():
+    """Listed as owed, then given up (5xx) or failed and put off by another sender
+    before this one's turn: the read under the lock sees its due time."""
+    given_up, put_off = _settled(), _settled()
+    Order.objects.filter(pk=given_up.pk).update(confirmation_due_at=None)
+    Order.objects.filter(pk=put_off.pk).update(
+        confirmation_due_at=timezone.now() + CONFIRMATION_RETRY
+    )
+
+    assert _send_owed_confirmations([given_up.pk, put_off.pk]).sent == 0
+    assert mail.outbox == []
+
+
+def test_the_run_ends_when_the_mail_server_cannot_be_reached(settings):
+    """One connection attempt per run while the server is down, not one per batch:
+    the first batch waits its retry time, the rest stay as they were for the next run."""
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        host, port = closed.getsockname()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = host, port, 2
+    orders = [_settled(), _settled(), _settled()]
+
+    with patch.object(orders_services, "CONFIRMATION_BATCH", 1):
+        assert orders_send_confirmations() == (0, 1)
+
+    due = [Order.objects.get(pk=o.pk).confirmation_due_at for o in orders]
+    assert due[0] > timezone.now()
+    assert due[1:] == [o.confirmation_due_at for o in orders[1:]]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_watch_lives_through_a_real_database_outage(settings, caplog):
+    """The database ends the sender's session while it sends (a restart): the pass
+    fails, is logged, and the next pass, on a new connection, sends the mail again
+    (it was not recorded: at least once) and records it."""
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.OutageBackend"
+    settings.SHOP_MAIL_WORKER = True
+    order = _settled()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        OutageBackend.victim = cursor.fetchone()[0]
+
+    class TwoPasses(threading.Event):
+        def wait(self, timeout=None):
+            return len(mail.outbox) >= 2
+
+    confirmations_watch(stop=TwoPasses(), interval=0.01)
+
+    assert [m.to for m in mail.outbox] == [[order.email]] * 2
+    assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None
+    assert "Sending confirmations failed" in caplog.text
+
+
+class OutageBackend(BaseEmailBackend):
+    """Sends; the first time, the database then ends the sender's session."""
+
+    victim = None
+
+    def send_messages(self, messages):
+        mail.outbox.extend(messages)
+        if self.victim is not None:
+            other = _OtherSession(CONFIRMATIONS_RUN_LOCK + 1000, 0)
+            with other.conn.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [self.victim])
+            other.close()
+            type(self).victim = None
+        return len(messages)
+
+
+class _SlowOnceSMTPServer:
+    """A mail server on loopback that answers the end of the first message's DATA too
+    late (past the sender's timeout), then drops that connection; later connections are
+    served at once. ``delivered``: the recipients of the messages it took."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.delivered, self.connections, self.slow = [], 0, True
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn, conn.makefile("rb") as lines:
+                self._session(conn, lines)
+
+    def _session(self, conn, lines):
+        reply = lambda text: conn.sendall(text.encode() + b"\r\n")  # noqa: E731
+        reply("220 test")
+        to = []
+        for raw in lines:
+            verb = raw.decode().strip().upper()
+            if verb.startswith(("EHLO", "HELO")):
+                reply("250 test")
+            elif verb.startswith("MAIL"):
+                to = []
+                reply("250 ok")
+            elif verb.startswith("RCPT"):
+                to.append(raw.decode().strip()[8:].strip("<>"))
+                reply("250 ok")
+            elif verb == "DATA":
+                reply("354 go on")
+                while lines.readline() not in (b".\r\n", b""):
+                    pass
+                self.delivered.append(to)
+                if self.slow:
+                    self.slow = False
+                    time.sleep(1.5)  # past the sender's timeout of 1 s
+                    return
+                reply("250 queued")
+            elif verb == "QUIT":
+                reply("221 bye")
+                return
+            else:
+                reply("250 ok")
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_batch_goes_on_over_a_new_connection_after_a_lost_one(settings):
+    """A reply that comes too late costs that mail a retry (perhaps delivered: at
+    least once), not the rest of the batch: they go over a new connection."""
+    server = _SlowOnceSMTPServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_TIMEOUT = 1
+    try:
+        orders = [_settled() for _ in range(4)]
+        assert orders_send_confirmations() == (3, 1)
+    finally:
+        server.close()
+    assert server.connections == 2
+    assert len(server.delivered) == 4  # the first one taken, its answer lost
+    first = Order.objects.get(pk=orders[0].pk)
+    assert first.confirmation_sent_at is None
+    assert first.confirmation_due_at > timezone.now()
+    for order in orders[1:]:
+        assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None

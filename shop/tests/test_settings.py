@@ -216,3 +216,12 @@ def test_num_proxies_must_be_zero_or_more(count):
     )
     assert result.returncode != 0
     assert "SHOP_NUM_PROXIES must be a whole number, 0 or more" in result.stderr
+
+
+def test_the_path_prefix_is_settable_for_links_made_outside_a_request():
+    """DJANGO_FORCE_SCRIPT_NAME: the prefix a mail worker's order links carry; none by
+    default (Django then takes SCRIPT_NAME from each request)."""
+    assert _settings_under({}, ["FORCE_SCRIPT_NAME"]) == {"FORCE_SCRIPT_NAME": None}
+    assert _settings_under(
+        {"DJANGO_FORCE_SCRIPT_NAME": "/shop"}, ["FORCE_SCRIPT_NAME"]
+    ) == {"FORCE_SCRIPT_NAME": "/shop"}
