@@ -30,7 +30,9 @@ def post_worker_init(worker):
     from orders.api.views import OrderViewSet
 
     if "mail" in parts:
-        order_services._send_owed_confirmations = lambda *args, **kwargs: (0, 0)
+        order_services._send_owed_confirmations = lambda *args, **kwargs: (
+            order_services.Delivery(0, 0)
+        )
     if "lock" in parts:
 
         @contextlib.contextmanager

@@ -6,11 +6,15 @@ restock a cancelled order twice).
 """
 
 import logging
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from smtplib import SMTPRecipientsRefused
+from smtplib import (
+    SMTPException,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+)
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -23,6 +27,7 @@ from django.db import (
     connection,
     transaction,
 )
+from django.db.models import Q
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -402,7 +407,7 @@ class Delivery(NamedTuple):
 CONFIRMATION_RECORD_EVERY = 10
 
 
-def _send_owed_confirmations(pks, *, links=None, now=None) -> Delivery:
+def _send_owed_confirmations(pks, *, links=None, now=None, stop=None) -> Delivery:
     """Send the confirmations of the orders ``pks`` that are still owed: not sent, due,
     not cancelled, and no other sender (a checkout's thread, another run) sending them
     now, which an advisory lock per order, held through the send, excludes however long
@@ -431,20 +436,26 @@ def _send_owed_confirmations(pks, *, links=None, now=None) -> Delivery:
             .prefetch_related("items")
             .order_by("confirmation_due_at", "pk")
         )
-        return _deliver(owed, links or {}, clock) if owed else Delivery(0, 0)
+        return _deliver(owed, links or {}, clock, stop) if owed else Delivery(0, 0)
 
 
-def _deliver(orders: list[Order], links: dict, clock) -> Delivery:
+def _deliver(orders: list[Order], links: dict, clock, stop=None) -> Delivery:
     """Send each order's confirmation, over one connection to the mail server while it
-    lasts (a dropped or timed-out one is replaced), and record what became of each."""
+    lasts (one dropped or timed out is replaced once; a second in a row ends the batch),
+    and record what became of each. ``stop`` set: the mails not yet sent stay owed."""
     sent, failed, refused = [], [], []
     recorded = 0  # sent and recorded so far
-    server_down = False
+    cancelled = set()  # cancelled since the batch was read: no mail asking to pay
+    server_down = reconnected = False
     backend = get_connection()
     try:
         if not _open(backend):
             server_down, failed, orders = True, [order.pk for order in orders], []
         for index, order in enumerate(orders):
+            if stop is not None and stop.is_set():
+                break
+            if order.pk in cancelled:
+                continue
             try:
                 link = links[order.pk] if order.pk in links else order_link(order)
                 message = _confirmation_message(order, list(order.items.all()), link)
@@ -454,8 +465,8 @@ def _deliver(orders: list[Order], links: dict, clock) -> Delivery:
                 continue
             try:
                 backend.send_messages([message])
-            except SMTPRecipientsRefused as exc:
-                if all(code >= 500 for code, _ in exc.recipients.values()):
+            except Exception as exc:
+                if _refused_for_good(exc):
                     refused.append(order.pk)  # no such mailbox: give up
                     logger.warning(
                         "The mail server refused the address of order %s for good (%s); "
@@ -463,29 +474,31 @@ def _deliver(orders: list[Order], links: dict, clock) -> Delivery:
                         order.number,
                         exc.recipients,
                     )
-                else:  # 4xx (greylisting, a full mailbox): try again later
-                    failed.append(order.pk)
+                else:  # perhaps delivered (a reply lost to a timeout): at least once
                     logger.warning(
-                        "The confirmation of order %s was refused for now (%s).",
+                        "The confirmation of order %s failed (%r); it is tried again "
+                        "later.",
                         order.number,
-                        exc.recipients,
+                        exc,
+                        exc_info=not isinstance(exc, SMTPRecipientsRefused),
                     )
-            except Exception:
-                # Perhaps delivered (a reply lost to a timeout): owed, at least once.
-                logger.exception("The confirmation of order %s failed.", order.number)
-                failed.append(order.pk)
-                # The connection may have gone with it (a timeout, a 421, a drop): the
-                # rest go over a new one, or wait their retry time if there is none.
-                _close(backend)
-                if not _open(backend):
-                    server_down = True
-                    failed += [later.pk for later in orders[index + 1 :]]
-                    break
+                    failed.append(order.pk)
+                if _connection_lost(exc):
+                    # The rest over a new connection; a server that fails again at
+                    # once is down: this batch waits its retry time.
+                    _close(backend)
+                    if reconnected or not _open(backend):
+                        server_down = True
+                        failed += [later.pk for later in orders[index + 1 :]]
+                        break
+                    reconnected = True
             else:
                 sent.append(order.pk)
+                reconnected = False
                 if len(sent) - recorded >= CONFIRMATION_RECORD_EVERY:
                     _record_sent(sent[recorded:], clock())
                     recorded = len(sent)
+                    cancelled |= _cancelled([later.pk for later in orders[index + 1 :]])
     finally:
         _close(backend)
     # Recorded once sent: a send that fails, or a sender that stops first, leaves the
@@ -499,6 +512,36 @@ def _deliver(orders: list[Order], links: dict, clock) -> Delivery:
     if refused:  # retrying would only fail again
         Order.objects.filter(pk__in=refused).update(confirmation_due_at=None)
     return Delivery(len(sent), len(failed), server_down)
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    return isinstance(exc, SMTPRecipientsRefused) and all(
+        code >= 500 for code, _ in exc.recipients.values()
+    )
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """Whether the connection to the mail server is gone with ``exc``: dropped, timed
+    out, or closed by the server (421, which smtplib answers by closing). A refusal
+    of one message (its sender, its data) leaves it usable."""
+    if isinstance(exc, SMTPServerDisconnected):
+        return True
+    if isinstance(exc, SMTPRecipientsRefused):
+        return any(code == 421 for code, _ in exc.recipients.values())
+    if isinstance(exc, SMTPResponseException):
+        return exc.smtp_code == 421
+    # smtplib's other errors are OSErrors too; a plain one is the socket's.
+    return isinstance(exc, OSError) and not isinstance(exc, SMTPException)
+
+
+def _cancelled(pks) -> set:
+    if not pks:
+        return set()
+    return set(
+        Order.objects.filter(pk__in=pks, status=Order.Status.CANCELLED).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def _record_sent(pks, at) -> None:
@@ -539,37 +582,49 @@ def orders_send_confirmations(
         if not alone:
             return None
         sent = failed = 0
-        passed = set()  # another sender's (locked) stay owed: not listed again
+        after = None  # (due time, pk) of the last order listed: the next batch's start
         while not (stop is not None and stop.is_set()):
             at = now or timezone.now()
-            batch = list(
+            owed = (
                 Order.objects.filter(
                     confirmation_sent_at=None,
                     confirmation_due_at__lte=at - settle,
                     created_at__gte=at - give_up,
                 )
                 .exclude(status=Order.Status.CANCELLED)
-                .exclude(pk__in=passed)
-                .order_by("confirmation_due_at")
-                .values_list("pk", flat=True)[:CONFIRMATION_BATCH]
+                .order_by("confirmation_due_at", "pk")
+            )
+            if after is not None:  # past the orders listed (another sender's stay)
+                owed = owed.filter(
+                    Q(confirmation_due_at__gt=after[0])
+                    | Q(confirmation_due_at=after[0], pk__gt=after[1])
+                )
+            batch = list(
+                owed.values_list("confirmation_due_at", "pk")[:CONFIRMATION_BATCH]
             )
             if not batch:
                 break
-            passed.update(batch)
-            delivery = _send_owed_confirmations(batch, now=now)
+            after = batch[-1]
+            delivery = _send_owed_confirmations(
+                [pk for _, pk in batch], now=now, stop=stop
+            )
             sent, failed = sent + delivery.sent, failed + delivery.failed
             if delivery.server_down:
                 break  # the rest wait for the next run
         return sent, failed
 
 
-def confirmations_watch(*, stop: threading.Event, interval: float = 1.0) -> None:
+def confirmations_watch(*, stop, interval: float = 1.0) -> None:
     """Send owed confirmations as they come (``send_confirmations --watch``), until
-    ``stop`` is set (checked between batches): a pass, then a wait of ``interval``
-    seconds. A pass that fails (the database unreachable) is logged and tried again."""
+    ``stop`` (a threading.Event, or anything with its ``is_set`` and ``wait``) is set:
+    checked between mails. A pass, then a wait of ``interval`` seconds. A pass that
+    fails (the database unreachable) is logged and tried again; a run lock held by
+    someone else for a minute and more is logged too (a stuck cron run)."""
+    shut_out = 0  # passes in a row another run held the lock
+    warn_at = max(round(60 / interval), 1)
     while not stop.is_set():
-        close_old_connections()  # one broken by an outage is replaced
         try:
+            close_old_connections()  # one broken by an outage is replaced
             result = orders_send_confirmations(stop=stop)
         except Exception:
             logger.exception("Sending confirmations failed; trying again.")
@@ -580,6 +635,14 @@ def confirmations_watch(*, stop: threading.Event, interval: float = 1.0) -> None
                     "The broken connection could not be closed.", exc_info=True
                 )
         else:
+            shut_out = shut_out + 1 if result is None else 0
+            # Said after a minute, then every ten minutes while it lasts.
+            if shut_out >= warn_at and (shut_out - warn_at) % (10 * warn_at) == 0:
+                logger.warning(
+                    "Another send_confirmations has held the run lock for %d passes: "
+                    "this worker sends nothing meanwhile.",
+                    shut_out,
+                )
             if result and any(result):
                 logger.info("Confirmations: %d sent, %d failed.", *result)
         if stop.wait(interval):

@@ -2,6 +2,7 @@
 senders at once; what a failed send or a stopped worker left owed is sent by
 send_confirmations."""
 
+import signal
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from catalog.tests.factories import ProductFactory
 from orders import services as orders_services
+from orders.management.commands.send_confirmations import StopFlag
 from orders.models import Order
 from orders.services import (
     CONFIRMATION_LOCK,
@@ -506,15 +508,18 @@ class OutageBackend(BaseEmailBackend):
         return len(messages)
 
 
-class _SlowOnceSMTPServer:
-    """A mail server on loopback that answers the end of the first message's DATA too
-    late (past the sender's timeout), then drops that connection; later connections are
-    served at once. ``delivered``: the recipients of the messages it took."""
+class _FakeSMTPServer:
+    """A mail server on loopback, one connection at a time. ``slow``: how many messages
+    get the answer to their DATA too late (past the sender's timeout of 1 s), after
+    which it drops that connection; ``close_at_rcpt``: how many RCPTs it answers 421
+    (closing, as a server shutting down does); ``mail_from``: its answer to MAIL FROM.
+    ``delivered``: the recipients of the messages it took."""
 
-    def __init__(self):
+    def __init__(self, *, slow=0, close_at_rcpt=0, mail_from="250 ok"):
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.delivered, self.connections, self.slow = [], 0, True
+        self.delivered, self.connections = [], 0
+        self.slow, self.close_at_rcpt, self.mail_from = slow, close_at_rcpt, mail_from
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
@@ -537,8 +542,12 @@ class _SlowOnceSMTPServer:
                 reply("250 test")
             elif verb.startswith("MAIL"):
                 to = []
-                reply("250 ok")
+                reply(self.mail_from)
             elif verb.startswith("RCPT"):
+                if self.close_at_rcpt:
+                    self.close_at_rcpt -= 1
+                    reply("421 shutting down")
+                    return
                 to.append(raw.decode().strip()[8:].strip("<>"))
                 reply("250 ok")
             elif verb == "DATA":
@@ -547,7 +556,7 @@ class _SlowOnceSMTPServer:
                     pass
                 self.delivered.append(to)
                 if self.slow:
-                    self.slow = False
+                    self.slow -= 1
                     time.sleep(1.5)  # past the sender's timeout of 1 s
                     return
                 reply("250 queued")
@@ -561,18 +570,30 @@ class _SlowOnceSMTPServer:
         self.listener.close()
 
 
-def test_a_batch_goes_on_over_a_new_connection_after_a_lost_one(settings):
+@pytest.fixture
+def smtp_server(settings):
+    """Start a _FakeSMTPServer(**options) and send the mail to it."""
+    servers = []
+
+    def start(**options):
+        server = _FakeSMTPServer(**options)
+        servers.append(server)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_TIMEOUT = 1
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_a_batch_goes_on_over_a_new_connection_after_a_lost_one(smtp_server):
     """A reply that comes too late costs that mail a retry (perhaps delivered: at
     least once), not the rest of the batch: they go over a new connection."""
-    server = _SlowOnceSMTPServer()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_TIMEOUT = 1
-    try:
-        orders = [_settled() for _ in range(4)]
-        assert orders_send_confirmations() == (3, 1)
-    finally:
-        server.close()
+    server = smtp_server(slow=1)
+    orders = [_settled() for _ in range(4)]
+    assert orders_send_confirmations() == (3, 1)
     assert server.connections == 2
     assert len(server.delivered) == 4  # the first one taken, its answer lost
     first = Order.objects.get(pk=orders[0].pk)
@@ -580,3 +601,90 @@ def test_a_batch_goes_on_over_a_new_connection_after_a_lost_one(settings):
     assert first.confirmation_due_at > timezone.now()
     for order in orders[1:]:
         assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None
+
+
+def test_a_server_that_fails_again_on_a_new_connection_ends_the_batch(smtp_server):
+    """Connected, but every answer too late: one new connection, and when that fails
+    too the batch waits its retry time (not a connection and a timeout per mail)."""
+    server = smtp_server(slow=100)
+    orders = [_settled() for _ in range(4)]
+    assert orders_send_confirmations() == (0, 4)
+    assert server.connections == 2 and len(server.delivered) == 2
+    for order in orders:
+        assert Order.objects.get(pk=order.pk).confirmation_due_at > timezone.now()
+
+
+def test_a_server_closing_with_421_gets_a_new_connection_for_the_rest(smtp_server):
+    """421 to a recipient (smtplib closes the connection): that mail is tried again
+    later; the next goes over a new connection instead of failing on the closed one."""
+    server = smtp_server(close_at_rcpt=1)
+    orders = [_settled() for _ in range(3)]
+    assert orders_send_confirmations() == (2, 1)
+    assert server.connections == 2 and len(server.delivered) == 2
+    assert Order.objects.get(pk=orders[0].pk).confirmation_sent_at is None
+
+
+def test_a_refused_sender_fails_each_mail_without_reconnecting(smtp_server):
+    """A refusal of the message (here its sender) leaves the connection usable: no new
+    connection, and no login storm, per mail."""
+    server = smtp_server(mail_from="550 sender refused")
+    orders = [_settled() for _ in range(3)]
+    assert orders_send_confirmations() == (0, 3)
+    assert server.connections == 1 and server.delivered == []
+    for order in orders:
+        assert Order.objects.get(pk=order.pk).confirmation_sent_at is None
+
+
+class CancellingBackend(BaseEmailBackend):
+    """Sends; with the first mail, the order ``victim`` is cancelled meanwhile."""
+
+    victim = None
+
+    def send_messages(self, messages):
+        mail.outbox.extend(messages)
+        if self.victim is not None:
+            Order.objects.filter(pk=self.victim).update(status=Order.Status.CANCELLED)
+            type(self).victim = None
+        return len(messages)
+
+
+def test_an_order_cancelled_while_its_batch_is_sent_gets_no_mail(settings):
+    """The batch looks again at its orders' status each time it records sends (every
+    ten): a mail asking to pay is not sent for an order cancelled meanwhile."""
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.CancellingBackend"
+    orders = [_settled() for _ in range(12)]
+    CancellingBackend.victim = orders[-1].pk
+
+    assert orders_send_confirmations() == (11, 0)
+    assert len(mail.outbox) == 11
+    assert Order.objects.get(pk=orders[-1].pk).confirmation_sent_at is None
+
+
+def test_batches_go_on_past_the_mail_another_sender_holds(monkeypatch):
+    """One order per batch, the first held by another sender: the run goes on past it
+    (no list of skipped orders carried from batch to batch)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the senders' locks are PostgreSQL's")
+    monkeypatch.setattr(orders_services, "CONFIRMATION_BATCH", 1)
+    held, *free = [_settled() for _ in range(3)]
+    other = _OtherSession(CONFIRMATION_LOCK, held.pk)
+    try:
+        assert orders_send_confirmations() == (2, 0)
+    finally:
+        other.close()
+    assert len(mail.outbox) == 2
+    assert Order.objects.get(pk=held.pk).confirmation_sent_at is None
+
+
+def test_the_commands_stop_flag_is_set_by_a_signal_and_ends_the_wait():
+    """SIGTERM's handler only sets an attribute (an Event's set can deadlock with the
+    interrupted main thread); the wait sees it within a step."""
+    flag = StopFlag()
+    previous = signal.signal(signal.SIGALRM, flag.set)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        assert flag.wait(30) is True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert flag.is_set()

@@ -1,9 +1,30 @@
 import signal
-import threading
+import time
 
 from django.core.management.base import BaseCommand
 
 from orders.services import confirmations_watch, orders_send_confirmations
+
+
+class StopFlag:
+    """What a signal handler may set: a plain attribute. (threading.Event.set takes a
+    lock the interrupted main thread may be holding inside Event.wait: a deadlock.)"""
+
+    def __init__(self):
+        self.asked = False
+
+    def set(self, *_signal) -> None:
+        self.asked = True
+
+    def is_set(self) -> bool:
+        return self.asked
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds, in short steps; whether stop was asked."""
+        end = time.monotonic() + timeout
+        while not self.asked and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+        return self.asked
 
 
 class Command(BaseCommand):
@@ -20,7 +41,7 @@ class Command(BaseCommand):
             "--watch",
             action="store_true",
             help="Keep running: send what is owed, wait --interval seconds, again; "
-            "SIGTERM or Ctrl-C stop it after the pass under way.",
+            "SIGTERM or Ctrl-C stop it after the mail under way.",
         )
         parser.add_argument("--interval", type=float, default=1.0)
 
@@ -29,9 +50,9 @@ class Command(BaseCommand):
             if not 0 < interval <= 3600:
                 self.stderr.write("--interval must be above 0 and at most 3600.")
                 raise SystemExit(2)
-            stop = threading.Event()
+            stop = StopFlag()
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+                signal.signal(signum, stop.set)
             self.stdout.write(f"Sending confirmations every {interval:g} s.")
             confirmations_watch(stop=stop, interval=interval)
             return
