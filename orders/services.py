@@ -232,7 +232,8 @@ def _place(
         total=totals.total,
         shipping_name=shipping_name,
         shipping_address=shipping_address,
-        # Its confirmation is owed from now (sent by this checkout's background job).
+        # Its confirmation is owed from now (sent by this checkout's background thread,
+        # or with SHOP_MAIL_WORKER by send_confirmations --watch).
         confirmation_due_at=timezone.now(),
     )
     items = [

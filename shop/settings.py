@@ -219,6 +219,11 @@ SHOP_MAIL_WORKER = env.bool("SHOP_MAIL_WORKER", default=False)
 # The path prefix the shop is served under (e.g. /shop) when the proxy does not pass
 # SCRIPT_NAME, or for links made outside a request (the mail worker's). Empty: none.
 FORCE_SCRIPT_NAME = env.str("DJANGO_FORCE_SCRIPT_NAME", default="") or None
+if FORCE_SCRIPT_NAME is not None and not FORCE_SCRIPT_NAME.startswith("/"):
+    # "shop" would make every link relative to the page it is on.
+    raise ImproperlyConfigured(
+        "DJANGO_FORCE_SCRIPT_NAME must be a path that starts with /, e.g. /shop"
+    )
 
 # Request size limits: abuse stops at the door.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(

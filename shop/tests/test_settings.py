@@ -225,3 +225,12 @@ def test_the_path_prefix_is_settable_for_links_made_outside_a_request():
     assert _settings_under(
         {"DJANGO_FORCE_SCRIPT_NAME": "/shop"}, ["FORCE_SCRIPT_NAME"]
     ) == {"FORCE_SCRIPT_NAME": "/shop"}
+
+
+def test_a_path_prefix_without_its_leading_slash_stops_start_up():
+    """ "shop" would make every link relative to the page it is on."""
+    result = _run_manage(
+        "check", env={"DJANGO_DEBUG": "true", "DJANGO_FORCE_SCRIPT_NAME": "shop"}
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_FORCE_SCRIPT_NAME" in result.stderr
