@@ -408,6 +408,14 @@ class Delivery(NamedTuple):
 CONFIRMATION_RECORD_EVERY = 10
 
 
+def _owing_mail(*, due_by):
+    """The orders whose confirmation is owed by ``due_by``: not sent, neither given up
+    nor put off past it, and not cancelled (the mail would ask to pay)."""
+    return Order.objects.filter(
+        confirmation_sent_at=None, confirmation_due_at__lte=due_by
+    ).exclude(status=Order.Status.CANCELLED)
+
+
 def _send_owed_confirmations(pks, *, links=None, now=None, stop=None) -> Delivery:
     """Send the confirmations of the orders ``pks`` that are still owed: not sent, due,
     not cancelled, and no other sender (a checkout's thread, another run) sending them
@@ -428,12 +436,8 @@ def _send_owed_confirmations(pks, *, links=None, now=None, stop=None) -> Deliver
         # Read under the locks: a mail another sender recorded (sent, failed and put
         # off, given up) before we got its lock is seen as such.
         owed = list(
-            Order.objects.filter(
-                pk__in=mine,
-                confirmation_sent_at=None,
-                confirmation_due_at__lte=clock(),
-            )
-            .exclude(status=Order.Status.CANCELLED)
+            _owing_mail(due_by=clock())
+            .filter(pk__in=mine)
             .prefetch_related("items")
             .order_by("confirmation_due_at", "pk")
         )
@@ -587,12 +591,8 @@ def orders_send_confirmations(
         while not (stop is not None and stop.is_set()):
             at = now or timezone.now()
             owed = (
-                Order.objects.filter(
-                    confirmation_sent_at=None,
-                    confirmation_due_at__lte=at - settle,
-                    created_at__gte=at - give_up,
-                )
-                .exclude(status=Order.Status.CANCELLED)
+                _owing_mail(due_by=at - settle)
+                .filter(created_at__gte=at - give_up)
                 .order_by("confirmation_due_at", "pk")
             )
             if after is not None:  # past the orders listed (another sender's stay)
