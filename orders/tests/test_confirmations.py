@@ -2,6 +2,7 @@
 senders at once; what a failed send or a stopped worker left owed is sent by
 send_confirmations."""
 
+import itertools
 import signal
 import socket
 import threading
@@ -64,8 +65,13 @@ class GreylistingBackend(RefusingBackend):
     code = 451
 
 
+_ADDRESSES = itertools.count()
+
+
 def _order(*, placed_ago: timedelta, due_ago: timedelta | None, sent=False, **extra):
-    order = OrderFactory(email=f"{placed_ago.total_seconds():.0f}@example.com", **extra)
+    # An address of its own: which order a mail went to shows in its recipient.
+    email = f"{placed_ago.total_seconds():.0f}-{next(_ADDRESSES)}@example.com"
+    order = OrderFactory(email=email, **extra)
     OrderItemFactory(order=order, product_name="Teapot", quantity=2)
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(
@@ -290,15 +296,14 @@ def test_a_temporary_refusal_keeps_the_mail_owed(settings):
     assert orders_send_confirmations(now=_later(), settle=timedelta(0)) == (1, 0)
 
 
-STOP = threading.Event()
-
-
 class StoppingBackend(BaseEmailBackend):
-    """Sends, and meanwhile the worker is told to stop."""
+    """Sends, and meanwhile the worker is told to stop (its ``stop``: the test's)."""
+
+    stop = None
 
     def send_messages(self, messages):
         mail.outbox.extend(messages)
-        STOP.set()
+        self.stop.set()
         return len(messages)
 
 
@@ -373,6 +378,7 @@ def test_a_batch_skips_the_mail_another_sender_holds_and_sends_the_rest():
     try:
         assert orders_send_confirmations() == (1, 0)
         assert [m.to for m in mail.outbox] == [[free.email]]
+        assert Order.objects.get(pk=held.pk).confirmation_sent_at is None
     finally:
         other.close()
     assert orders_send_confirmations() == (1, 0)
@@ -394,22 +400,48 @@ def test_a_mail_server_that_cannot_be_reached_leaves_the_batch_owed(settings, ca
         order.refresh_from_db()
         assert order.confirmation_sent_at is None
         assert order.confirmation_due_at > timezone.now()
-    assert "Could not reach the mail server" in caplog.text
+    assert caplog.text.count("Could not reach the mail server") == 1
+
+
+@pytest.fixture
+def stop_while_sending(settings):
+    """The watch's stop, set by the mail backend as it sends the first mail."""
+    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.StoppingBackend"
+    settings.SHOP_MAIL_WORKER = True
+    StoppingBackend.stop = threading.Event()
+    yield StoppingBackend.stop
+    StoppingBackend.stop = None
 
 
 @pytest.mark.django_db(transaction=True)  # a pass starts by recycling old connections
-def test_the_watch_sends_owed_mail_and_stops_when_told(settings):
-    """Told to stop while it sends (SIGTERM), the watch finishes that batch, records
-    it, and ends: no batch after it, no wait."""
-    settings.EMAIL_BACKEND = "orders.tests.test_confirmations.StoppingBackend"
-    settings.SHOP_MAIL_WORKER = True
-    first = _settled()
-    with patch.object(orders_services, "CONFIRMATION_BATCH", 1):
-        second = _settled()
-        confirmations_watch(stop=STOP, interval=3600)
+def test_the_watch_stops_after_the_mail_under_way(stop_while_sending):
+    """Told to stop while it sends (SIGTERM), the watch finishes that mail, records
+    it, and ends: the rest of its batch stays owed, and there is no wait."""
+    first, *rest = [_settled() for _ in range(3)]
+    confirmations_watch(stop=stop_while_sending, interval=3600)
     assert [m.to for m in mail.outbox] == [[first.email]]
     assert Order.objects.get(pk=first.pk).confirmation_sent_at is not None
-    assert Order.objects.get(pk=second.pk).confirmation_sent_at is None
+    for order in rest:
+        assert Order.objects.get(pk=order.pk).confirmation_sent_at is None
+        assert Order.objects.get(pk=order.pk).confirmation_due_at < timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_told_to_stop_starts_no_further_batch(stop_while_sending, monkeypatch):
+    """Batches of one: the stop asked for during the first ends the run before the
+    second is even listed."""
+    monkeypatch.setattr(orders_services, "CONFIRMATION_BATCH", 1)
+    batches = []
+    send = orders_services._send_owed_confirmations
+
+    def counted(pks, **kwargs):
+        batches.append(pks)
+        return send(pks, **kwargs)
+
+    monkeypatch.setattr(orders_services, "_send_owed_confirmations", counted)
+    first, _ = _settled(), _settled()
+    assert orders_send_confirmations(stop=stop_while_sending) == (1, 0)
+    assert batches == [[first.pk]]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -481,11 +513,17 @@ def test_the_watch_lives_through_a_real_database_outage(settings, caplog):
         cursor.execute("SELECT pg_backend_pid()")
         OutageBackend.victim = cursor.fetchone()[0]
 
-    class TwoPasses(threading.Event):
-        def wait(self, timeout=None):
-            return len(mail.outbox) >= 2
+    class TwoMails(threading.Event):
+        """Stops once two mails went out, or after ten passes (then the test fails
+        rather than hangs)."""
 
-    confirmations_watch(stop=TwoPasses(), interval=0.01)
+        passes = 0
+
+        def wait(self, timeout=None):
+            self.passes += 1
+            return len(mail.outbox) >= 2 or self.passes >= 10
+
+    confirmations_watch(stop=TwoMails(), interval=0.01)
 
     assert [m.to for m in mail.outbox] == [[order.email]] * 2
     assert Order.objects.get(pk=order.pk).confirmation_sent_at is not None
@@ -683,7 +721,10 @@ def test_the_commands_stop_flag_is_set_by_a_signal_and_ends_the_wait():
     previous = signal.signal(signal.SIGALRM, flag.set)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.05)
+        started = time.monotonic()
         assert flag.wait(30) is True
+        # Far below the 30 s asked for: the wait saw the flag (not its end).
+        assert time.monotonic() - started < 10
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
