@@ -43,6 +43,9 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2)
     # Written only by catalog.services (stock_adjust and friends), never directly.
+    # Deliberately in no index: PostgreSQL then rewrites no index entry when only the
+    # stock changes (a HOT update, catalog.0005), which every checkout does to each of
+    # its products. The stock filters read the rows an index on the order gives.
     stock = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)
     image = models.ImageField(upload_to="products/", blank=True)
@@ -69,9 +72,6 @@ class Product(models.Model):
             models.Index(fields=["is_active", "name"], name="product_active_name_idx"),
             models.Index(
                 fields=["is_active", "-created_at"], name="product_active_created_idx"
-            ),
-            models.Index(
-                fields=["is_active", "stock"], name="product_active_stock_idx"
             ),
             models.Index(
                 fields=["category", "is_active"], name="product_category_active_idx"
@@ -103,7 +103,11 @@ class StockMovement(models.Model):
         CANCEL = "cancel", "Returned by a cancelled order"
 
     product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="movements"
+        Product,
+        on_delete=models.CASCADE,
+        related_name="movements",
+        # movement_product_idx (product, -created_at) serves every lookup by product.
+        db_index=False,
     )
     delta = models.IntegerField()
     stock_after = models.IntegerField()
