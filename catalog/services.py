@@ -14,7 +14,7 @@ from catalog.cache import catalog_changed
 from catalog.models import Category, Product, StockMovement
 from catalog.selectors import category_lineage_map
 from shop.exceptions import Conflict, InsufficientStock, NotFound, ShopError
-from shop.statements import lock_by_pk
+from shop.statements import execute_prepared, lock_by_pk
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,10 @@ def _write_stock(products: list[Product], moves: list, movement: dict, now) -> N
         return
     n = len(moves)
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             _stock_write_sql(),
+            STOCK_WRITE_TYPES,
             [
                 now,
                 [p.pk for p in products],
@@ -137,6 +139,14 @@ def _write_stock(products: list[Product], moves: list, movement: dict, now) -> N
                 [now] * n,
             ],
         )
+
+
+#: The types of :func:`_stock_write_sql`'s parameters, in order.
+STOCK_WRITE_TYPES = (
+    "timestamptz", "bigint[]", "integer[]",
+    "bigint[]", "integer[]", "integer[]", "varchar[]", "varchar[]", "bigint[]",
+    "bigint[]", "timestamptz[]",
+)  # fmt: skip
 
 
 @functools.cache

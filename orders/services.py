@@ -51,7 +51,7 @@ from shop.exceptions import (
     InsufficientStock,
     InvalidTransition,
 )
-from shop.statements import insert_with_children, lock_by_pk
+from shop.statements import execute_prepared, insert_with_children, lock_by_pk
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ ORDER_LINK_TOKEN = "token"
 
 # Namespace of the per-cart-owner advisory lock taken by checkout (any constant int4).
 CHECKOUT_LOCK_NAMESPACE = 5_001
+# The types of an owner lock's arguments: (namespace, owner).
+LOCK_ARGS = ("integer", "text")
 
 
 @dataclass(frozen=True)
@@ -120,12 +122,16 @@ def _checkout_session_lock(owner: str):
         return
     args = [CHECKOUT_LOCK_NAMESPACE, owner]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", args)
+        execute_prepared(
+            cursor, "SELECT pg_advisory_lock(%s, hashtext(%s))", LOCK_ARGS, args
+        )
     try:
         yield True  # held: the transaction-level lock would add nothing
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", args)
+            execute_prepared(
+                cursor, "SELECT pg_advisory_unlock(%s, hashtext(%s))", LOCK_ARGS, args
+            )
 
 
 def order_place(

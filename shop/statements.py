@@ -10,10 +10,16 @@ Other databases (SQLite, the embedded default), and models with fields the state
 do not handle (converted on read; generated or defaulted by the database), get the plain
 ORM calls. On PostgreSQL neither function sends model signals (the ORM path's ``save()``
 does): use them only for models with no receivers for their saves (the callers say so).
+
+On PostgreSQL they run as prepared statements (:func:`execute_prepared`): PostgreSQL
+parses and plans each once per connection instead of once per checkout, where planning
+alone cost more than running them (bench/README.md).
 """
 
 import functools
+import hashlib
 import re
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import NOT_PROVIDED, Model
@@ -38,18 +44,18 @@ def lock_by_pk(model: type[Model], pks) -> dict:
         raise TransactionManagementError(
             "lock_by_pk cannot be used outside of a transaction."
         )
-    sql = _lock_sql(model)
+    sql, types = _lock_sql(model)
     names, at = [f.attname for f in fields], fields.index(model._meta.pk)
     db = connection.alias
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pks])
+        execute_prepared(cursor, sql, types, [pks])
         return {
             row[at]: model.from_db(db, names, row) for row in cursor.fetchall()
         }  # fmt: skip
 
 
 @functools.cache
-def _lock_sql(model) -> str:
+def _lock_sql(model) -> tuple[str, tuple[str, ...]]:
     # Every column, in the order of concrete_fields: the order Model.from_db expects.
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -57,10 +63,11 @@ def _lock_sql(model) -> str:
         f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields
     )
     pk = f"{table}.{quote(model._meta.pk.column)}"
-    return (
+    sql = (
         f"SELECT {columns} FROM {table} WHERE {pk} = ANY(%s) "  # noqa: S608
         f"ORDER BY {pk} ASC FOR UPDATE"
     )
+    return sql, (f"{_base_type(model._meta.pk)}[]",)
 
 
 def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> None:
@@ -81,7 +88,9 @@ def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> 
             type(children[0])._default_manager.bulk_create(children)
         return
     child_model = type(children[0])
-    sql, parent_fields, child_fields = _insert_sql(type(parent), child_model, fk_name)
+    sql, types, parent_fields, child_fields = _insert_sql(
+        type(parent), child_model, fk_name
+    )
     # The connection itself, not the proxy ``connection``: each field reads it (its
     # ``ops``, its features) and every read through the proxy is a context-local lookup,
     # a fifth of this function's Python.
@@ -92,7 +101,7 @@ def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> 
         for f in child_fields
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, types, params)
         parent_pk, child_pks = cursor.fetchone()
     _saved(parent, parent_pk)
     for child, pk in zip(children, child_pks, strict=True):
@@ -129,9 +138,7 @@ def _insert_sql(parent_model, child_model, fk_name):
     # Arrays of the base types, without length or precision: an explicit cast to
     # varchar(200) would cut a longer string, where the column's own (assignment) cast
     # refuses it as an ORM INSERT does.
-    arrays = ", ".join(
-        f"%s::{_TYPMOD.sub('', f.cast_db_type(connection))}[]" for f in child_fields
-    )
+    arrays = ", ".join(f"%s::{_base_type(f)}[]" for f in child_fields)
     names = ", ".join(f"v{i}" for i in range(len(child_fields)))
     sql = (
         f"WITH parent AS (INSERT INTO {quote(parent_model._meta.db_table)} "  # noqa: S608
@@ -145,4 +152,78 @@ def _insert_sql(parent_model, child_model, fk_name):
         f"SELECT parent.{parent_pk}, ARRAY(SELECT {child_pk} FROM children "
         f"ORDER BY {child_pk}) FROM parent"
     )
-    return sql, parent_fields, child_fields
+    # The parent's values are typed by their columns as an INSERT types them (too long a
+    # string is refused, not cut): their parameters are of the base types too.
+    types = tuple(_base_type(f) for f in parent_fields)
+    types += tuple(f"{_base_type(f)}[]" for f in child_fields)
+    return sql, types, parent_fields, child_fields
+
+
+def _base_type(field) -> str:
+    """The field's column type without length or precision (varchar(200) -> varchar)."""
+    return _TYPMOD.sub("", field.cast_db_type(connection))
+
+
+class _Prepared(NamedTuple):
+    name: str
+    prepare: str  # PREPARE name (types) AS the statement, with $1, $2, ...
+    execute: str  # EXECUTE name(%s::type, ...)
+
+
+# Each prepared statement's SQL as written, by name: see statement_sql.
+_written: dict[str, str] = {}
+
+
+def statement_sql(sql: str) -> str:
+    """The SQL a query ran as it was written: for an ``EXECUTE`` of a statement that
+    :func:`execute_prepared` prepared, that statement (with ``%s`` placeholders); any
+    other SQL as it is. For reading captured queries (tests, query logs)."""
+    match = _EXECUTE.match(sql)
+    return _written.get(match[1], sql) if match else sql
+
+
+_EXECUTE = re.compile(r"EXECUTE (shop_[0-9a-f]+)\(")
+
+
+@functools.cache
+def _prepared(sql: str, types: tuple[str, ...]) -> _Prepared:
+    parts = sql.split("%s")
+    if len(parts) != len(types) + 1 or any("%" in part for part in parts):
+        raise ValueError("One %s placeholder per type, and no other % in the SQL.")
+    digest = hashlib.blake2b(f"{sql}\0{types}".encode(), digest_size=10).hexdigest()
+    name = f"shop_{digest}"
+    body = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+    # The arguments are cast too: EXECUTE coerces them as an assignment would, and an
+    # array of NULLs (text[] as psycopg2 writes it) is not assignable to bigint[].
+    args = ", ".join(f"%s::{t}" for t in types)
+    _written[name] = sql
+    return _Prepared(
+        name,
+        f"PREPARE {name} ({', '.join(types)}) AS {body}",
+        f"EXECUTE {name}({args})",
+    )
+
+
+def execute_prepared(cursor, sql: str, types, params) -> None:
+    """Run ``sql`` (``%s`` placeholders of the PostgreSQL ``types``) with ``params`` as
+    a prepared statement of the cursor's connection: prepared at its first use on each
+    connection, so PostgreSQL parses and plans it once per connection, not per call.
+
+    The PREPARE is the connection's own state, as the time zone Django sets on it: it is
+    sent on the driver's cursor, and a query count (``CaptureQueriesContext``) sees the
+    statement once, as its EXECUTE. Prepared statements are not transactional (a
+    rollback keeps them) and belong to the server session: they need session-level
+    connections, as the checkout's advisory locks do (README: no transaction pooling).
+    On a backend other than ``shop.postgresql`` the statement runs as it is.
+    """
+    db = cursor.db
+    prepared = getattr(db, "prepared_statements", None)
+    if prepared is None:
+        cursor.execute(sql, params)
+        return
+    statement = _prepared(sql, tuple(types))
+    if statement.name not in prepared:
+        with db.wrap_database_errors, db.connection.cursor() as raw:
+            raw.execute(statement.prepare)
+        prepared.add(statement.name)
+    cursor.execute(statement.execute, params)

@@ -22,6 +22,7 @@ from orders.api.serializers import PlacedOrderSerializer
 from orders.models import Order
 from orders.selectors import order_queryset
 from orders.tests.carts import cart_with
+from shop.statements import statement_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,15 @@ def checkout(client, cart, **body):
     return client.post("/api/v1/orders/", {**ADDRESS, **body}, format="json", **headers)
 
 
+def written(queries) -> list[str]:
+    """Each captured query's SQL as written (a prepared statement's, not its EXECUTE)."""
+    return [statement_sql(q["sql"]) for q in queries]
+
+
 def product_locks(queries) -> list[str]:
     return [
-        q["sql"] for q in queries
-        if q["sql"].startswith('SELECT "catalog_product"') and "FOR UPDATE" in q["sql"]
+        sql for sql in written(queries)
+        if sql.startswith('SELECT "catalog_product"') and "FOR UPDATE" in sql
     ]  # fmt: skip
 
 
@@ -96,7 +102,7 @@ def test_checkout_locks_each_product_once_and_skips_lineage_without_coupon(
         response = checkout(api_client, cart, email="g@example.com")
 
     assert response.status_code == 201
-    sqls = [q["sql"] for q in queries.captured_queries]
+    sqls = written(queries.captured_queries)
     assert len(product_locks(queries.captured_queries)) == 1
     assert not any('FROM "catalog_category"' in sql for sql in sqls)
     assert not any(sql.startswith('SELECT "orders_order"') for sql in sqls)
@@ -143,7 +149,7 @@ def test_stock_apply_with_locked_rows_reads_nothing_again():
 
     assert product_locks(queries.captured_queries) == []
     statements = [
-        q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]
+        sql for sql in written(queries.captured_queries) if "SAVEPOINT" not in sql
     ]
     # The new stocks and their movements: one statement.
     assert len(statements) == 1 and "UPDATE" in statements[0]
@@ -190,7 +196,7 @@ def test_checkout_takes_the_owner_lock_once(api_client):
         response = checkout(api_client, cart, email="g@example.com")
 
     assert response.status_code == 201
-    sqls = [q["sql"] for q in queries.captured_queries]
+    sqls = written(queries.captured_queries)
     # The owner's lock is keyed by hashtext(owner); the confirmation mail's lock (its
     # send runs within the request in the tests) is another.
     owner_lock = [sql for sql in sqls if "hashtext" in sql]

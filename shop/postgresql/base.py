@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend with a health check that skips connections in steady use.
+"""Django's PostgreSQL backend with a health check that skips connections in steady use,
+and which knows the statements it prepared (``shop.statements.execute_prepared``).
 
 ``CONN_HEALTH_CHECKS`` pings a persistent connection (``SELECT 1``) before its first
 query in every request. That catches a connection the server dropped while it sat idle
@@ -41,9 +42,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         # When a request last began using this connection (or it was opened).
         self._used_at = float("-inf")
+        # The names of the statements prepared on this connection (a server session's
+        # own: a new connection starts with none). See shop.statements.execute_prepared.
+        self.prepared_statements: set[str] = set()
 
     def connect(self):
         super().connect()
+        self.prepared_statements = set()
         self._used_at = time.monotonic()
 
     def close_if_health_check_failed(self):

@@ -4,7 +4,7 @@ giving the same rows and instances as the ORM calls they replace."""
 from decimal import Decimal
 
 import pytest
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, InternalError, connection, transaction
 from django.db.models.functions import Now
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -13,7 +13,13 @@ from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Order, OrderItem
 from orders.tests.factories import OrderFactory
-from shop.statements import _plain_insert, insert_with_children, lock_by_pk
+from shop.statements import (
+    _plain_insert,
+    execute_prepared,
+    insert_with_children,
+    lock_by_pk,
+    statement_sql,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +35,9 @@ def test_lock_by_pk_gives_the_rows_as_the_orm_reads_them():
     assert list(locked) == sorted({products[0].pk, products[2].pk})
     assert len(queries.captured_queries) == 1
     if connection.vendor == "postgresql":
-        assert queries.captured_queries[0]["sql"].endswith("FOR UPDATE")
+        ran = queries.captured_queries[0]["sql"]
+        assert ran.startswith("EXECUTE shop_")  # prepared: see the tests below
+        assert statement_sql(ran).endswith("FOR UPDATE")
     for pk, row in locked.items():
         fresh = Product.objects.get(pk=pk)
         assert isinstance(row, Product) and not row._state.adding
@@ -130,3 +138,86 @@ def test_models_the_statements_cannot_write_go_through_the_orm():
 
     assert not _plain_insert(Generated) and not _plain_insert(Defaulted)
     assert _plain_insert(Order) and _plain_insert(OrderItem)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _prepared_on_server() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _run(sql, types, params):
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, types, params)
+        return cursor.fetchall()
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)  # closes its connection
+def test_a_statement_is_prepared_once_per_connection_and_counted_as_its_execute():
+    sql = "SELECT %s::integer + 1, cardinality(%s::bigint[])"  # this test's own
+    with CaptureQueriesContext(connection) as queries:
+        first = _run(sql, ("integer", "bigint[]"), [1, [None, None]])
+        second = _run(sql, ("integer", "bigint[]"), [41, []])
+
+    assert first == [(2, 2)] and second == [(42, 0)]
+    assert [statement_sql(q["sql"]) for q in queries.captured_queries] == [sql, sql]
+    assert all(q["sql"].startswith("EXECUTE ") for q in queries.captured_queries)
+    names = connection.prepared_statements & _prepared_on_server()
+    assert any(statement_sql(f"EXECUTE {name}(") == sql for name in names)
+
+    # A new connection is a new server session: it prepares the statement again.
+    connection.close()
+    assert _run(sql, ("integer", "bigint[]"), [2, [7]]) == [(3, 1)]
+
+
+@on_postgresql
+def test_a_rolled_back_transaction_keeps_the_statement_prepared():
+    sql = "SELECT %s::text || 'kept'"
+    with transaction.atomic():  # a savepoint inside the test's transaction
+        assert _run(sql, ("text",), ["still "]) == [("still kept",)]
+        transaction.set_rollback(True)
+
+    assert _run(sql, ("text",), ["still "]) == [("still kept",)]
+
+
+@on_postgresql
+def test_a_prepare_that_fails_is_not_taken_as_done():
+    sql = "SELECT %s::integer * 3"
+    with transaction.atomic():
+        with pytest.raises(DataError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")  # the transaction is aborted from here
+        with pytest.raises(InternalError):  # so the PREPARE fails
+            _run(sql, ("integer",), [5])
+        transaction.set_rollback(True)
+
+    assert _run(sql, ("integer",), [5]) == [(15,)]  # prepared now, not "does not exist"
+
+
+def test_other_backends_run_the_statement_as_it_is():
+    class Cursor:
+        db = object()  # a connection of another backend: no prepared_statements
+
+        def execute(self, sql, params):
+            self.ran = (sql, params)
+
+    cursor = Cursor()
+    execute_prepared(cursor, "SELECT %s", ("integer",), [1])
+    assert cursor.ran == ("SELECT %s", [1])
+
+
+def test_a_statement_needs_one_placeholder_per_type():
+    with pytest.raises(ValueError):
+        execute_prepared(_FakeCursor(), "SELECT %s, %s", ("integer",), [1, 2])
+    with pytest.raises(ValueError):
+        execute_prepared(_FakeCursor(), "SELECT %s LIKE 'a%%'", ("text",), ["a"])
+
+
+class _FakeCursor:
+    class db:  # noqa: N801
+        prepared_statements: set = set()
