@@ -4,6 +4,7 @@ send_confirmations."""
 
 import itertools
 import signal
+import smtplib
 import socket
 import threading
 import time
@@ -96,7 +97,7 @@ class _OtherSession:
             **{
                 k: v
                 for k, v in params.items()
-                if k in ("dbname", "host", "port", "user")
+                if k in ("dbname", "host", "port", "user", "password")
             }
         )
         with self.conn.cursor() as cursor:
@@ -729,3 +730,28 @@ def test_the_commands_stop_flag_is_set_by_a_signal_and_ends_the_wait():
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert flag.is_set()
+
+
+@pytest.mark.parametrize(
+    ("exc", "lost"),
+    [
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (ConnectionResetError(104, "Connection reset by peer"), True),
+        (BrokenPipeError(32, "Broken pipe"), True),
+        (TimeoutError("timed out"), True),
+        (smtplib.SMTPResponseException(421, b"closing"), True),
+        (smtplib.SMTPRecipientsRefused({"a@example.com": (421, b"closing")}), True),
+        # A refusal of this one message leaves the connection usable.
+        (
+            smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no such user")}),
+            False,
+        ),
+        (smtplib.SMTPSenderRefused(553, b"bad sender", "shop@example.com"), False),
+        (smtplib.SMTPDataError(554, b"rejected"), False),
+        (ValueError("not the connection's"), False),
+    ],
+)
+def test_which_send_failures_lose_the_connection(exc, lost):
+    """The sender replaces the mail connection after these, and only these: the socket's
+    own errors (a reset, a broken pipe, a timeout), a disconnect and a 421."""
+    assert orders_services._connection_lost(exc) is lost
