@@ -1,0 +1,45 @@
+"""Migration operations that drop and build indexes without blocking the table.
+
+Django drops the index of a foreign key that stops being ``db_index`` by dropping and
+re-adding the key's constraint, which re-checks every row under an exclusive lock on
+both tables; a plain DROP INDEX also holds the table exclusively while it waits for the
+transactions before it. On PostgreSQL these use ``DROP INDEX CONCURRENTLY`` and
+``CREATE INDEX CONCURRENTLY``, which let reads and writes go on (the migration must be
+``atomic = False``: they cannot run in a transaction); other databases (SQLite, the
+embedded default) get the plain statements. Pair them with the model change in
+``SeparateDatabaseAndState``: Django's state changes, these do the database's part.
+"""
+
+from django.db import migrations
+
+
+def _concurrently(schema_editor) -> str:
+    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
+
+
+def _drop(name: str):
+    def run(apps, schema_editor):
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {quote(name)}"
+        )
+
+    return run
+
+
+def _create(name: str, table: str, columns: tuple[str, ...]):
+    def run(apps, schema_editor):
+        quote = schema_editor.quote_name
+        schema_editor.execute(
+            f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {quote(name)} "
+            f"ON {quote(table)} ({', '.join(quote(c) for c in columns)})"
+        )
+
+    return run
+
+
+def drop_index(name: str, table: str, columns: tuple[str, ...]):
+    """Drop the index ``name`` (reversed: built again on ``table``'s ``columns``)."""
+    return migrations.RunPython(
+        _drop(name), _create(name, table, columns), elidable=False
+    )
