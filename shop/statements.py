@@ -19,9 +19,10 @@ alone cost more than running them (bench/README.md).
 import functools
 import hashlib
 import re
+import time
 from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connection, connections
 from django.db.models import NOT_PROVIDED, Model
 from django.db.transaction import TransactionManagementError
 
@@ -214,7 +215,9 @@ def execute_prepared(cursor, sql: str, types, params) -> None:
     statement once, as its EXECUTE. Prepared statements are not transactional (a
     rollback keeps them) and belong to the server session: they need session-level
     connections, as the checkout's advisory locks do (README: no transaction pooling).
-    On a backend other than ``shop.postgresql`` the statement runs as it is.
+    A statement prepared before a migration changed the types of the columns it reads
+    is refused by PostgreSQL once: see the handler below. On a backend other than
+    ``shop.postgresql`` the statement runs as it is.
     """
     db = cursor.db
     prepared = getattr(db, "prepared_statements", None)
@@ -223,7 +226,31 @@ def execute_prepared(cursor, sql: str, types, params) -> None:
         return
     statement = _prepared(sql, tuple(types))
     if statement.name not in prepared:
-        with db.wrap_database_errors, db.connection.cursor() as raw:
-            raw.execute(statement.prepare)
+        _raw(db, statement.prepare)
         prepared.add(statement.name)
-    cursor.execute(statement.execute, params)
+    try:
+        cursor.execute(statement.execute, params)
+    except NotSupportedError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != RESULT_TYPE_CHANGED:
+            raise
+        # A table it reads changed its columns' types (a migration ran meanwhile):
+        # PostgreSQL refuses the statement prepared before. Outside a transaction it
+        # is prepared again and run once more; inside one, the transaction is lost,
+        # and the connection is replaced at the end of the request (its next one
+        # prepares everything anew).
+        if db.in_atomic_block:
+            db.close_at = time.monotonic()
+            raise
+        _raw(db, f"DEALLOCATE {statement.name}")
+        _raw(db, statement.prepare)
+        cursor.execute(statement.execute, params)
+
+
+#: SQLSTATE feature_not_supported: "cached plan must not change result type" when a
+#: prepared statement meets a table whose columns changed.
+RESULT_TYPE_CHANGED = "0A000"
+
+
+def _raw(db, sql: str) -> None:
+    with db.wrap_database_errors, db.connection.cursor() as raw:
+        raw.execute(sql)

@@ -47,8 +47,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.prepared_statements: set[str] = set()
 
     def connect(self):
+        self.prepared_statements = set()  # before connection_created's receivers run
         super().connect()
-        self.prepared_statements = set()
         self._used_at = time.monotonic()
 
     def close_if_health_check_failed(self):

@@ -4,7 +4,14 @@ giving the same rows and instances as the ORM calls they replace."""
 from decimal import Decimal
 
 import pytest
-from django.db import DataError, IntegrityError, InternalError, connection, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    InternalError,
+    NotSupportedError,
+    connection,
+    transaction,
+)
 from django.db.models.functions import Now
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -88,17 +95,28 @@ def test_insert_with_children_rolls_back_as_one():
     assert not Order.objects.filter(number=template.number).exists()
 
 
-def test_insert_with_children_refuses_a_value_too_long_as_the_orm_does():
-    """No silent cut: a child's string longer than its column is an error, not 200
-    characters stored."""
+def _item(**fields):
+    return OrderItem(**{"product": None, "product_name": "x", "unit_price": Decimal("1"),
+                        "quantity": 1, "line_total": Decimal("1"), **fields})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        ({}, {"product_name": "x" * 201}),  # a child's varchar(200)
+        ({"email": "a" * 250 + "@x.example"}, {}),  # the parent's varchar(254)
+        ({"coupon_code": "C" * 41}, {}),  # the parent's varchar(40)
+    ],
+)
+def test_insert_with_children_refuses_a_value_too_long_as_the_orm_does(parent, child):
+    """No silent cut: a string longer than its column, the parent's or a child's, is an
+    error, not the column's length of it stored."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite does not enforce a column's length")
-    template = OrderFactory.build()
-    long_name = OrderItem(product=None, product_name="x" * 201, unit_price=Decimal("1"),
-                          quantity=1, line_total=Decimal("1"))  # fmt: skip
+    template = OrderFactory.build(**parent)
 
     with pytest.raises(DataError), transaction.atomic():
-        insert_with_children(template, [long_name], "order")
+        insert_with_children(template, [_item(**child)], "order")
 
     assert not Order.objects.filter(number=template.number).exists()
 
@@ -221,3 +239,45 @@ def test_a_statement_needs_one_placeholder_per_type():
 class _FakeCursor:
     class db:  # noqa: N801
         prepared_statements: set = set()
+
+
+@pytest.fixture
+def changing_table():
+    """A table of this session whose column type a test changes, as a migration would."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE shop_changing (a varchar(5))")
+        cursor.execute("INSERT INTO shop_changing VALUES ('x')")
+    yield "SELECT a FROM shop_changing WHERE a = %s"
+    if connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS shop_changing")
+
+
+def _change_column_type():
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE shop_changing ALTER COLUMN a TYPE varchar(10)")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)  # autocommit, as the owner's lock runs
+def test_a_statement_whose_table_changed_is_prepared_again(changing_table):
+    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+
+    _change_column_type()  # PostgreSQL now refuses the statement prepared before
+
+    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_in_a_transaction_a_changed_table_replaces_the_connection(changing_table):
+    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+    _change_column_type()
+
+    with pytest.raises(NotSupportedError), transaction.atomic():
+        _run(changing_table, ("text",), ["x"])
+
+    # At the end of the request (request_finished), a new connection replaces it.
+    connection.close_if_unusable_or_obsolete()
+    assert connection.connection is None
+    assert _run("SELECT %s::integer + 1", ("integer",), [1]) == [(2,)]
