@@ -755,3 +755,19 @@ def test_which_send_failures_lose_the_connection(exc, lost):
     """The sender replaces the mail connection after these, and only these: the socket's
     own errors (a reset, a broken pipe, a timeout), a disconnect and a 421."""
     assert orders_services._connection_lost(exc) is lost
+
+
+def test_recording_a_send_keeps_the_first_time_recorded():
+    """Two records of one mail (a sender killed after sending, before recording, and
+    another that sent it again) keep when it first went out."""
+    first = timezone.now() - timedelta(minutes=3)
+    order = OrderFactory(confirmation_sent_at=first)
+    cancelled = OrderFactory(status=Order.Status.CANCELLED)
+
+    found = orders_services._record_sent(
+        [order.pk], timezone.now(), then_cancelled=[order.pk, cancelled.pk]
+    )
+
+    order.refresh_from_db()
+    assert order.confirmation_sent_at == first
+    assert found == {cancelled.pk}
