@@ -583,7 +583,8 @@ def _record_sent_sql() -> str:
     sent_at = quote(meta.get_field("confirmation_sent_at").column)
     status = quote(meta.get_field("status").column)
     cancelled = Order.Status.CANCELLED.value
-    assert cancelled.isalnum()  # written into the statement as it is
+    if not cancelled.isalnum():  # written into the statement as it is
+        raise ValueError(f"Not a plain word: {cancelled!r}")
     # A data-modifying WITH runs to completion whether or not it is read. The status
     # is written in, not a parameter: the plan PostgreSQL keeps for the statement then
     # knows how common cancelled orders are, and looks the few orders up by key rather

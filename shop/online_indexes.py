@@ -29,9 +29,12 @@ def _drop(name: str):
 
 def _create(name: str, table: str, columns: tuple[str, ...]):
     def run(apps, schema_editor):
+        # A CREATE INDEX CONCURRENTLY that was interrupted leaves an invalid index of
+        # that name (never read, still written): build it anew rather than keep it.
+        _drop(name)(apps, schema_editor)
         quote = schema_editor.quote_name
         schema_editor.execute(
-            f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {quote(name)} "
+            f"CREATE INDEX{_concurrently(schema_editor)} {quote(name)} "
             f"ON {quote(table)} ({', '.join(quote(c) for c in columns)})"
         )
 

@@ -22,7 +22,7 @@ import re
 import time
 from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import NOT_PROVIDED, Model
 from django.db.transaction import TransactionManagementError
 
@@ -226,29 +226,52 @@ def execute_prepared(cursor, sql: str, types, params) -> None:
         return
     statement = _prepared(sql, tuple(types))
     if statement.name not in prepared:
-        _raw(db, statement.prepare)
-        prepared.add(statement.name)
+        _prepare(db, statement)
     try:
         cursor.execute(statement.execute, params)
-    except NotSupportedError as exc:
-        if getattr(exc.__cause__, "pgcode", None) != RESULT_TYPE_CHANGED:
+    except DatabaseError as exc:
+        code = getattr(exc.__cause__, "pgcode", None)
+        if code not in (RESULT_TYPE_CHANGED, NOT_PREPARED):
             raise
-        # A table it reads changed its columns' types (a migration ran meanwhile):
-        # PostgreSQL refuses the statement prepared before. Outside a transaction it
-        # is prepared again and run once more; inside one, the transaction is lost,
-        # and the connection is replaced at the end of the request (its next one
-        # prepares everything anew).
+        # The server's statement is not the one this connection prepared: a table it
+        # reads changed its columns' types (a migration ran meanwhile), or the server
+        # lost it. Outside a transaction it is prepared anew and run once more; inside
+        # one, the transaction is lost: the next use prepares it anew, and a statement
+        # the server still holds goes with the connection at the end of the request.
+        prepared.discard(statement.name)
         if db.in_atomic_block:
-            db.close_at = time.monotonic()
+            if code == RESULT_TYPE_CHANGED:
+                db.close_at = time.monotonic()
             raise
-        _raw(db, f"DEALLOCATE {statement.name}")
-        _raw(db, statement.prepare)
+        if code == RESULT_TYPE_CHANGED:
+            _raw(db, f"DEALLOCATE {statement.name}")
+        _prepare(db, statement)
         cursor.execute(statement.execute, params)
 
 
-#: SQLSTATE feature_not_supported: "cached plan must not change result type" when a
-#: prepared statement meets a table whose columns changed.
+#: SQLSTATEs of a statement the server holds otherwise than this connection prepared
+#: it: "cached plan must not change result type" (feature_not_supported), "prepared
+#: statement ... does not exist" (invalid_sql_statement_name), and on PREPARE,
+#: "prepared statement ... already exists" (duplicate_prepared_statement).
 RESULT_TYPE_CHANGED = "0A000"
+NOT_PREPARED = "26000"
+ALREADY_PREPARED = "42P05"
+
+
+def _prepare(db, statement: _Prepared) -> None:
+    """PREPARE ``statement`` and note it as this connection's, only once it is."""
+    try:
+        _raw(db, statement.prepare)
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != ALREADY_PREPARED:
+            raise
+        # The server holds it already, under a name that is its text's hash: the same
+        # statement. Inside a transaction this failure has cost the transaction.
+        db.prepared_statements.add(statement.name)
+        if db.in_atomic_block:
+            raise
+        return
+    db.prepared_statements.add(statement.name)
 
 
 def _raw(db, sql: str) -> None:

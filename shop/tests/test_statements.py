@@ -9,6 +9,7 @@ from django.db import (
     IntegrityError,
     InternalError,
     NotSupportedError,
+    OperationalError,
     connection,
     transaction,
 )
@@ -20,6 +21,7 @@ from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Order, OrderItem
 from orders.tests.factories import OrderFactory
+from shop import statements
 from shop.statements import (
     _plain_insert,
     execute_prepared,
@@ -247,7 +249,7 @@ def changing_table():
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE shop_changing (a varchar(5))")
         cursor.execute("INSERT INTO shop_changing VALUES ('x')")
-    yield "SELECT a FROM shop_changing WHERE a = %s"
+    yield
     if connection.connection is not None:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS shop_changing")
@@ -258,26 +260,90 @@ def _change_column_type():
         cursor.execute("ALTER TABLE shop_changing ALTER COLUMN a TYPE varchar(10)")
 
 
+def _reads_the_table(tag: str) -> str:
+    """A statement of its own for each test (its name is its text's hash)."""
+    return f"SELECT a AS {tag} FROM shop_changing WHERE a = %s"
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)  # autocommit, as the owner's lock runs
 def test_a_statement_whose_table_changed_is_prepared_again(changing_table):
-    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+    sql = _reads_the_table("changed_outside")
+    assert _run(sql, ("text",), ["x"]) == [("x",)]
 
     _change_column_type()  # PostgreSQL now refuses the statement prepared before
 
-    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+    assert _run(sql, ("text",), ["x"]) == [("x",)]
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_in_a_transaction_a_changed_table_replaces_the_connection(changing_table):
-    assert _run(changing_table, ("text",), ["x"]) == [("x",)]
+    sql = _reads_the_table("changed_inside")
+    assert _run(sql, ("text",), ["x"]) == [("x",)]
     _change_column_type()
 
     with pytest.raises(NotSupportedError), transaction.atomic():
-        _run(changing_table, ("text",), ["x"])
+        _run(sql, ("text",), ["x"])
 
     # At the end of the request (request_finished), a new connection replaces it.
     connection.close_if_unusable_or_obsolete()
     assert connection.connection is None
     assert _run("SELECT %s::integer + 1", ("integer",), [1]) == [(2,)]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_prepare_on_the_retry_leaves_the_statement_to_prepare_again(
+    changing_table, monkeypatch
+):
+    sql = _reads_the_table("retry_fails")
+    assert _run(sql, ("text",), ["x"]) == [("x",)]
+    _change_column_type()
+    raw = statements._raw
+
+    def deallocate_then_fail(db, text):
+        if text.startswith("PREPARE"):  # a lock or statement timeout, say
+            raise OperationalError("canceling statement due to lock timeout")
+        raw(db, text)
+
+    monkeypatch.setattr(statements, "_raw", deallocate_then_fail)
+    with pytest.raises(OperationalError):
+        _run(sql, ("text",), ["x"])
+    monkeypatch.setattr(statements, "_raw", raw)
+
+    # Deallocated on the server, so not noted as prepared: the next use prepares it
+    # (not an EXECUTE first that would fail, costing a transaction it ran in).
+    name = statements._prepared(sql, ("text",)).name
+    assert name not in connection.prepared_statements
+    assert _run(sql, ("text",), ["x"]) == [("x",)]
+
+
+def _forget_on_server(sql, types):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DEALLOCATE {statements._prepared(sql, types).name}")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_lost_is_prepared_again():
+    sql, types = "SELECT %s::integer * 7 AS lost", ("integer",)
+    assert _run(sql, types, [1]) == [(7,)]
+    _forget_on_server(sql, types)  # DEALLOCATE behind the connection's back
+
+    assert _run(sql, types, [2]) == [(14,)]  # outside a transaction: at once
+
+    _forget_on_server(sql, types)
+    with pytest.raises(OperationalError), transaction.atomic():
+        _run(sql, types, [3])  # inside one: the transaction is lost ...
+    assert _run(sql, types, [3]) == [(21,)]  # ... and the next use prepares it
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_holds_already_is_taken_as_prepared():
+    sql, types = "SELECT %s::integer * 9 AS held", ("integer",)
+    assert _run(sql, types, [1]) == [(9,)]
+    connection.prepared_statements.clear()  # the connection forgot, the server did not
+
+    assert _run(sql, types, [2]) == [(18,)]
