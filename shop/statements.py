@@ -216,7 +216,8 @@ def execute_prepared(cursor, sql: str, types, params) -> None:
     rollback keeps them) and belong to the server session: they need session-level
     connections, as the checkout's advisory locks do (README: no transaction pooling).
     A statement prepared before a migration changed the types of the columns it reads
-    is refused by PostgreSQL once: see the handler below. On a backend other than
+    is refused by PostgreSQL once, and a connection whose list of statements and the
+    server's disagree mends it: see the handlers below. On a backend other than
     ``shop.postgresql`` the statement runs as it is.
     """
     db = cursor.db
