@@ -173,6 +173,19 @@ def cart_snapshot(*, cart: Cart) -> CartSnapshot:
     return snapshot
 
 
+def cart_lines_counted(*, cart: Cart, window: Window | None = None) -> CartSnapshot:
+    """The cart's lines and coupon in one round trip, which also runs ``window`` (a
+    throttle's step, deferred by the view: ``store_checks_windows``): 429 when it is
+    full, then 404 for an unverified token cart that does not exist."""
+    try:
+        snapshot = get_store().snapshot(cart.id, window=window)
+    except WindowFull as exc:
+        window.settle(exc.reply)
+        raise Throttled(wait=window.wait()) from None
+    cart_require(cart, snapshot)
+    return snapshot
+
+
 def cart_require(cart: Cart, snapshot: CartSnapshot) -> None:
     """404 for a token cart not yet known to exist whose snapshot found nothing (unknown
     or expired): the existence check read with the lines, not in a round trip of its own."""
@@ -288,7 +301,7 @@ def cart_add_item_read(
     current: the row is then read from the database. A refusal before the step (bad
     input, no such product, the database down) still counts, and answers in a write's
     order: 429 when the window is full, then 404 for an unknown token
-    (:func:`cart_add_refused`).
+    (:func:`cart_request_refused`).
     """
     store = get_store()
     version_key = catalog_cache.version_key()
@@ -341,7 +354,7 @@ def cart_add_item_read(
         raise  # the step itself failed (an outage is a 503): whether it counted is unknown
     except Exception:
         if not settled:  # refused before any step replied (bad input, database down)
-            cart_add_refused(cart=cart, window=window)
+            cart_request_refused(cart=cart, window=window)
         raise
     cart.verified = True
     snapshot = added.snapshot
@@ -359,10 +372,10 @@ def store_checks_windows() -> bool:
     return get_store().checks_windows
 
 
-def cart_add_refused(*, cart: Cart | None, window: Window | None) -> None:
-    """What an API add refused before its store step still owes, in the step's order:
-    the request counts in the throttle's ``window`` (429 when full), then an unverified
-    token cart must exist (404). Returns when neither applies."""
+def cart_request_refused(*, cart: Cart | None, window: Window | None) -> None:
+    """What an API add (or checkout) refused before its store step still owes, in the
+    step's order: the request counts in the throttle's ``window`` (429 when full), then
+    an unverified token cart must exist (404). Returns when neither applies."""
     if window is not None and not window.check():
         raise Throttled(wait=window.wait())
     if cart is not None and not cart.verified:

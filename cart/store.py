@@ -38,7 +38,7 @@ from django.conf import settings
 from redis.exceptions import NoScriptError
 
 from shop.money import quantize
-from shop.throttling import WINDOW_LUA_FN
+from shop.throttling import WINDOW_LUA, WINDOW_LUA_FN
 
 KEY_PREFIX = "cart:"
 MARKER = "_"
@@ -495,7 +495,8 @@ def _s(value) -> str:
 class RedisCartStore:
     """The cart store on Redis (django-redis's connection, short socket timeouts)."""
 
-    checks_windows = True  # add_and_read runs a throttle's window in its step
+    # add_and_read runs a throttle's window in its step; snapshot sends one with its read
+    checks_windows = True
 
     def __init__(self, client):
         self.client = client
@@ -513,6 +514,7 @@ class RedisCartStore:
         self._cas = register(_LUA_CAS)
         self._touch = register(_LUA_TOUCH)
         self._set_ttl = register(_LUA_SET_TTL)
+        self._window = register(WINDOW_LUA)
 
     # -- writes --------------------------------------------------------------------------
     def touch(self, cart_id: str) -> bool:
@@ -734,16 +736,31 @@ class RedisCartStore:
     def lines(self, cart_id: str) -> list[CartLine]:
         return _lines_from_items(self.client.hgetall(KEY_PREFIX + cart_id).items())[0]
 
-    def snapshot(self, cart_id: str, *, also: str | None = None) -> CartSnapshot:
+    def snapshot(
+        self, cart_id: str, *, also: str | None = None, window=None
+    ) -> CartSnapshot:
         """Lines, coupon and seconds left in one plain HGETALL (a missing key is an empty
         hash); the seconds left come from the ``_e`` stamp, or from one TTL command for a
         hash written before the stamp existed. ``also``: a key (outside the store) whose
-        value is read in the same round trip, into the snapshot's ``also``."""
+        value is read in the same round trip, into the snapshot's ``also``. ``window``: a
+        throttle's step (``shop.throttling.Window``) sent first in the same round trip;
+        a full window raises WindowFull (the read is not looked at)."""
         key = KEY_PREFIX + cart_id
-        if also is None:
-            [fields], value = self._round_trip(("HGETALL", key)), None
+        commands = (
+            [("HGETALL", key)] if also is None else [("HGETALL", key), ("GET", also)]
+        )
+        if window is not None:
+            step = ("EVALSHA", self._window.sha, 1, window.key, *window.args)
+            try:
+                reply, *replies = self._round_trip(step, *commands)
+            except NoScriptError:
+                self.client.script_load(self._window.script)
+                reply, *replies = self._round_trip(step, *commands)
+            if not int(reply[0]):
+                raise WindowFull((0, reply[1], reply[2]))
         else:
-            fields, value = self._round_trip(("HGETALL", key), ("GET", also))
+            replies = self._round_trip(*commands)
+        fields, value = replies if also is not None else (replies[0], None)
         if isinstance(fields, dict):  # RESP3 (redis-py's default): a map
             pairs = list(fields.items())
         else:
@@ -1198,8 +1215,9 @@ class LocalCartStore:
             items = list((self._hash(cart_id) or {}).items())
         return _lines_from_items(items)[0]
 
-    def snapshot(self, cart_id, *, also=None) -> CartSnapshot:
-        # ``also`` names a Redis key: there is none here, so it reads as not set.
+    def snapshot(self, cart_id, *, also=None, window=None) -> CartSnapshot:
+        # ``also`` names a Redis key: there is none here, so it reads as not set. No
+        # ``window`` comes here (checks_windows): throttles are DRF's own.
         with self._lock:
             fields = self._hash(cart_id)
             items = list((fields or {}).items())

@@ -33,15 +33,19 @@ from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cart import store as cart_store
 from cart.pricing import CartTotals, PricingLine, price_lines
-from cart.services import cart_require, cart_take_ordered
+from cart.services import (
+    cart_lines_counted,
+    cart_request_refused,
+    cart_take_ordered,
+)
 from catalog.models import Product, StockMovement
 from catalog.selectors import category_lineage_map
 from catalog.services import StockChange, stock_apply
 from coupons import services as coupon_services
 from coupons.models import Coupon
 from orders.models import IdempotencyKey, Order, OrderItem
+from orders.order_write import write_order
 from orders.payments import get_gateway
 from orders.selectors import order_for_idempotency_key
 from shop.background import run_beside
@@ -143,14 +147,35 @@ def order_place(
     shipping_name: str,
     shipping_address: str,
     idempotency_key: str | None = None,
+    window=None,
 ) -> PlacedOrder:
-    """Turn the cart into a pending order, all or nothing; a repeated key returns the first."""
+    """Turn the cart into a pending order, all or nothing; a repeated key returns the first.
+
+    ``window``: the checkout throttle's step, deferred by the view and run in the
+    checkout's one read of the cart (one round trip for both): 429 when it is full."""
     owner = cart.owner
+    if window is not None and idempotency_key:
+        # A repeated key is answered before the cart is read: counted on its own.
+        cart_request_refused(cart=None, window=window)
+        window = None
     try:
         with _checkout_session_lock(owner) as owner_locked:
-            return _place(
+            # Held outside any transaction block (PostgreSQL): the write can be a
+            # transaction of its own.
+            placed = owner_locked and _place_in_one_statement(
+                cart=cart,
+                user=_user_or_none(user),
+                email=email,
+                shipping_name=shipping_name,
+                shipping_address=shipping_address,
+                idempotency_key=idempotency_key,
+                window=window,
+            )
+            return placed or _place(
                 cart=cart,
                 owner_locked=owner_locked,
+                # Run by the read above, if there was one.
+                window=None if owner_locked else window,
                 user=_user_or_none(user),
                 email=email,
                 shipping_name=shipping_name,
@@ -176,6 +201,7 @@ def _place(
     shipping_address,
     idempotency_key,
     owner_locked=False,
+    window=None,
 ) -> PlacedOrder:
     owner = cart.owner
     if not owner_locked:
@@ -187,8 +213,7 @@ def _place(
             return PlacedOrder(order=existing, created=False)
 
     # Lines and coupon in one atomic read of the store.
-    snapshot = cart_store.get_store().snapshot(cart.id)
-    cart_require(cart, snapshot)
+    snapshot = cart_lines_counted(cart=cart, window=window)
     lines = [line for line in snapshot.lines if line.quantity > 0]
     if not lines:
         raise EmptyCart("The cart is empty: add products before checking out.")
@@ -227,32 +252,15 @@ def _place(
     totals: CartTotals = price_lines(
         pricing_lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE
     )
-    order = Order(
+    order, items = _new_order(
         user=user,
         email=email,
-        status=Order.Status.PENDING,
-        currency=settings.SHOP_CURRENCY,
-        subtotal=totals.subtotal,
-        discount=totals.discount,
-        coupon_code=coupon.code if coupon else "",
-        tax=totals.tax,
-        total=totals.total,
         shipping_name=shipping_name,
         shipping_address=shipping_address,
-        # Its confirmation is owed from now (sent by this checkout's background thread,
-        # or with SHOP_MAIL_WORKER by send_confirmations --watch).
-        confirmation_due_at=timezone.now(),
+        totals=totals,
+        coupon_code=coupon.code if coupon else "",
+        names={pk: product.name for pk, product in products.items()},
     )
-    items = [
-        OrderItem(
-            product_id=priced.product_id,
-            product_name=products[priced.product_id].name,
-            unit_price=priced.unit_price,
-            quantity=priced.quantity,
-            line_total=priced.line_total,
-        )
-        for priced in totals.lines
-    ]
     # One statement for the order and its items (no model signals: none listen).
     insert_with_children(order, items, "order")
     try:
@@ -287,12 +295,101 @@ def _place(
     if idempotency_key:
         IdempotencyKey.objects.create(owner=owner, key=idempotency_key, order=order)
 
-    items = tuple(items)
-    # Only what was ordered leaves the cart: a line added while this checkout ran stays.
-    used = coupon_code if coupon else None
+    _when_committed(cart, lines, order, coupon=coupon_code if coupon else None)
+    return PlacedOrder(order=order, created=True, items=tuple(items))
+
+
+def _place_in_one_statement(
+    *, cart, user, email, shipping_name, shipping_address, idempotency_key, window
+) -> PlacedOrder | None:
+    """Place the order with one write (``orders.order_write``: its own transaction),
+    priced at the prices the cart's lines hold, under the owner's session lock. ``None``
+    when this cart takes the long way (:func:`_place`): it has a coupon (whose limits
+    are counted under its row lock), it comes with an Idempotency-Key, or some line
+    could not be taken as priced (out of stock, off sale, repriced), which the long way
+    re-reads under row locks, prices anew or lists as problems."""
+    if idempotency_key:
+        return None
+    snapshot = cart_lines_counted(cart=cart, window=window)
+    lines = [line for line in snapshot.lines if line.quantity > 0]
+    if not lines:
+        raise EmptyCart("The cart is empty: add products before checking out.")
+    if snapshot.coupon:
+        return None
+    totals = price_lines(
+        [
+            PricingLine(
+                product_id=line.product_id,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                category_ids=frozenset(),
+            )
+            for line in lines
+        ],
+        rule=None,
+        tax_rate=settings.SHOP_TAX_RATE,
+    )
+    order, items = _new_order(
+        user=user,
+        email=email,
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
+        totals=totals,
+        coupon_code="",
+        names={},  # the statement names each item after its product as it is now
+    )
+    movement = {
+        "reason": StockMovement.Reason.CHECKOUT,
+        "note": f"Order {order.number}",
+        "user_id": user.pk if user is not None else None,
+    }
+    if not write_order(order, items, movement=movement, now=timezone.now()):
+        return None
+    _when_committed(cart, lines, order, coupon=None)  # committed: run at once
+    return PlacedOrder(order=order, created=True, items=tuple(items))
+
+
+def _new_order(
+    *, user, email, shipping_name, shipping_address, totals, coupon_code, names
+) -> tuple[Order, list[OrderItem]]:
+    """A pending order and its items (not saved) for ``totals``' lines; ``names``: the
+    products' names by pk (an item of a product not in it is named by its writer)."""
+    order = Order(
+        user=user,
+        email=email,
+        status=Order.Status.PENDING,
+        currency=settings.SHOP_CURRENCY,
+        subtotal=totals.subtotal,
+        discount=totals.discount,
+        coupon_code=coupon_code,
+        tax=totals.tax,
+        total=totals.total,
+        shipping_name=shipping_name,
+        shipping_address=shipping_address,
+        # Its confirmation is owed from now (sent by this checkout's background thread,
+        # or with SHOP_MAIL_WORKER by send_confirmations --watch).
+        confirmation_due_at=timezone.now(),
+    )
+    items = [
+        OrderItem(
+            product_id=priced.product_id,
+            product_name=names.get(priced.product_id, ""),
+            unit_price=priced.unit_price,
+            quantity=priced.quantity,
+            line_total=priced.line_total,
+        )
+        for priced in totals.lines
+    ]
+    return order, items
+
+
+def _when_committed(cart, lines, order: Order, *, coupon: str | None) -> None:
+    """What follows a placed order's commit (at once when it has committed already):
+    only what was ordered leaves the cart (a line added while the checkout ran stays),
+    and, without SHOP_MAIL_WORKER, its confirmation is sent beside the request."""
     transaction.on_commit(
         lambda: cart_take_ordered(
-            cart=cart, lines=lines, coupon=used, catalog_changed=True
+            cart=cart, lines=lines, coupon=coupon, catalog_changed=True
         ),
         robust=True,
     )
@@ -307,7 +404,6 @@ def _place(
             ),
             robust=True,
         )
-    return PlacedOrder(order=order, created=True, items=items)
 
 
 def _line_problems(lines, products: dict[int, Product]) -> list[CheckoutProblem]:

@@ -68,7 +68,7 @@ def _lock_sql(model) -> tuple[str, tuple[str, ...]]:
         f"SELECT {columns} FROM {table} WHERE {pk} = ANY(%s) "  # noqa: S608
         f"ORDER BY {pk} ASC FOR UPDATE"
     )
-    return sql, (f"{_base_type(model._meta.pk)}[]",)
+    return sql, (f"{base_type(model._meta.pk)}[]",)
 
 
 def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> None:
@@ -104,10 +104,10 @@ def insert_with_children(parent: Model, children: list[Model], fk_name: str) -> 
     with connection.cursor() as cursor:
         execute_prepared(cursor, sql, types, params)
         parent_pk, child_pks = cursor.fetchone()
-    _saved(parent, parent_pk)
+    set_saved(parent, parent_pk)
     for child, pk in zip(children, child_pks, strict=True):
         setattr(child, fk_name, parent)
-        _saved(child, pk)
+        set_saved(child, pk)
 
 
 @functools.cache
@@ -120,7 +120,7 @@ def _plain_insert(model) -> bool:
     )
 
 
-def _saved(instance: Model, pk) -> None:
+def set_saved(instance: Model, pk) -> None:
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = connection.alias
@@ -139,7 +139,7 @@ def _insert_sql(parent_model, child_model, fk_name):
     # Arrays of the base types, without length or precision: an explicit cast to
     # varchar(200) would cut a longer string, where the column's own (assignment) cast
     # refuses it as an ORM INSERT does.
-    arrays = ", ".join(f"%s::{_base_type(f)}[]" for f in child_fields)
+    arrays = ", ".join(f"%s::{base_type(f)}[]" for f in child_fields)
     names = ", ".join(f"v{i}" for i in range(len(child_fields)))
     sql = (
         f"WITH parent AS (INSERT INTO {quote(parent_model._meta.db_table)} "  # noqa: S608
@@ -155,12 +155,12 @@ def _insert_sql(parent_model, child_model, fk_name):
     )
     # The parent's values are typed by their columns as an INSERT types them (too long a
     # string is refused, not cut): their parameters are of the base types too.
-    types = tuple(_base_type(f) for f in parent_fields)
-    types += tuple(f"{_base_type(f)}[]" for f in child_fields)
+    types = tuple(base_type(f) for f in parent_fields)
+    types += tuple(f"{base_type(f)}[]" for f in child_fields)
     return sql, types, parent_fields, child_fields
 
 
-def _base_type(field) -> str:
+def base_type(field) -> str:
     """The field's column type without length or precision (varchar(200) -> varchar)."""
     return _TYPMOD.sub("", field.cast_db_type(connection))
 

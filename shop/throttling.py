@@ -10,7 +10,8 @@ As the cache, it fails open when Redis does not answer.
 
 The step is also a Lua function (``WINDOW_LUA_FN``) that another script can run first in
 its own atomic step: the API's add to cart defers its throttle (``deferred``) into the
-cart store's add, so the check and the write are one round trip.
+cart store's add, so the check and the write are one round trip. The checkout defers its
+own into the cart's read (``WINDOW_LUA``, sent with it).
 """
 
 import logging
@@ -43,7 +44,7 @@ end
 """
 
 # KEYS[1]: the window. ARGV: now, duration (s), limit, a unique member.
-_LUA_WINDOW = (
+WINDOW_LUA = (
     WINDOW_LUA_FN
     + "return window(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])"
 )
@@ -59,7 +60,7 @@ def _window_script():
     client = client_of(write=True)
     script = _scripts.get(id(client))
     if script is None or script.registered_client is not client:
-        script = _scripts[id(client)] = client.register_script(_LUA_WINDOW)
+        script = _scripts[id(client)] = client.register_script(WINDOW_LUA)
     return script
 
 

@@ -149,7 +149,7 @@ class CartItemsView(CartAPIView):
     def check_throttles(self, request):
         # An add checks its throttle inside the store's step (one round trip for both,
         # cart.services.cart_add_item_read); an add refused before that step checks it
-        # then (cart_add_refused), before giving its own answer.
+        # then (cart_request_refused), before giving its own answer.
         if request.method == "POST" and services.store_checks_windows():
             self.window = CartWriteThrottle().deferred(request, self)
             if self.window is not None:
@@ -172,7 +172,7 @@ class CartItemsView(CartAPIView):
             # Refused before the store's step (no or bad token, a body too big, not JSON
             # or invalid): the request still counts, and the throttle (429) and an
             # unknown token (404) still come first, whatever the body.
-            services.cart_add_refused(cart=cart, window=self.window)
+            services.cart_request_refused(cart=cart, window=self.window)
             raise
         return self.respond(
             services.cart_add_item_read(cart=cart, window=self.window, **data)

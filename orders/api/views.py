@@ -8,7 +8,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from cart.cart import Cart, is_valid_token
-from cart.services import CART_NOT_FOUND, cart_for_request, cart_verify
+from cart.services import (
+    CART_NOT_FOUND,
+    cart_for_request,
+    cart_request_refused,
+    store_checks_windows,
+)
 from orders import selectors, services
 from orders.api.serializers import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -108,10 +113,22 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return [permissions.IsAdminUser()]
         return [permissions.AllowAny()]
 
+    window = None  # a checkout's throttle step, run by its read of the cart
+
     def get_throttles(self):
         return (
             [CheckoutThrottle()] if self.action == "create" else super().get_throttles()
         )
+
+    def check_throttles(self, request):
+        # A checkout checks its throttle in its read of the cart (one round trip for
+        # both, orders.services.order_place); one refused before that read checks it
+        # then (cart_request_refused), before giving its own answer.
+        if self.action == "create" and store_checks_windows():
+            self.window = CheckoutThrottle().deferred(request, self)
+            if self.window is not None:
+                return
+        super().check_throttles(request)
 
     def get_order(self) -> Order:
         order = selectors.order_visible_to(
@@ -164,26 +181,28 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
-        key = _idempotency_key(request)
+        cart = None
         try:
-            # A token cart's existence is read with its lines, under the checkout's lock.
-            cart = cart_for_request(request, verify=False)
             try:
-                data = request.data
+                key = _idempotency_key(request)
+                # A token cart's existence is read with its lines, under the lock.
+                cart = cart_for_request(request, verify=False)
+                body = CheckoutSerializer(
+                    data=request.data, context={"request": request}
+                )
+                if not body.is_valid():
+                    raise exceptions.ValidationError(body.errors)
             except Exception:
-                cart_verify(
-                    cart
-                )  # an unknown cart answers 404 before an unreadable body
+                # Refused before the cart is read (a bad key, no or a bad token, a body
+                # unreadable or invalid): the request still counts, and the throttle
+                # (429) and an unknown cart (404) still come first, as they always have.
+                cart_request_refused(cart=cart, window=self.window)
                 raise
-            body = CheckoutSerializer(data=data, context={"request": request})
-            if not body.is_valid():
-                # An unknown cart answers 404 before a bad body's 400, as it always has.
-                cart_verify(cart)
-                raise exceptions.ValidationError(body.errors)
             placed = services.order_place(
                 cart=cart,
                 user=request.user,
                 idempotency_key=key,
+                window=self.window,
                 **body.validated_data,
             )
         except NotFound as exc:

@@ -1,0 +1,171 @@
+"""A coupon-free checkout outside any transaction is written by one statement
+(orders.order_write): what it writes, and that every line it cannot take as priced sends
+the checkout the long way, which re-reads under locks, with nothing of the first attempt
+left behind. These tests commit (transaction=True): inside a test's transaction the
+checkout always takes the long way."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cart.store import get_store
+from catalog.models import Product, StockMovement
+from catalog.tests.factories import ProductFactory
+from coupons.models import Coupon, CouponRedemption
+from orders.models import Order, OrderItem
+from orders.services import order_place
+from orders.tests.carts import cart_with
+from shop.exceptions import CheckoutConflict
+from shop.statements import statement_sql
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ADDRESS = {"shipping_name": "Ada", "shipping_address": "1 Loop Road"}
+
+
+def place(cart, **extra):
+    return order_place(cart=cart, email="ada@example.com", **ADDRESS, **extra)
+
+
+def statements(queries) -> list[str]:
+    return [statement_sql(q["sql"]) for q in queries]
+
+
+def is_one_write(sql: str) -> bool:
+    return 'UPDATE "catalog_product"' in sql and 'INSERT INTO "orders_order"' in sql
+
+
+def test_a_cart_without_coupon_is_written_by_one_statement(settings):
+    settings.SHOP_MAIL_WORKER = True  # the confirmation's statements are not this
+    cheap = ProductFactory(price=Decimal("2.50"), stock=5, name="Cheap")
+    dear = ProductFactory(price=Decimal("10.00"), stock=3, name="Dear")
+    cart = cart_with([(dear, 2), (cheap, 3)])
+
+    with CaptureQueriesContext(connection) as queries:
+        placed = place(cart)
+
+    sqls = statements(queries)
+    # The owner's lock, the write, the unlock: no row lock or read of its own.
+    assert len(sqls) == 3, sqls
+    assert "pg_advisory_lock" in sqls[0] and "pg_advisory_unlock" in sqls[2]
+    assert is_one_write(sqls[1])
+    order = Order.objects.get()
+    assert placed.created and placed.order.pk == order.pk
+    assert order.subtotal == Decimal("27.50") and order.status == Order.Status.PENDING
+    # Items named after their products, in the order written, their keys set.
+    assert [(i.pk, i.product_name, i.quantity) for i in placed.items] == list(
+        order.items.values_list("pk", "product_name", "quantity")
+    )
+    assert sorted((i.product_name, i.line_total) for i in placed.items) == [
+        ("Cheap", Decimal("7.50")),
+        ("Dear", Decimal("20.00")),
+    ]
+    assert Product.objects.get(pk=cheap.pk).stock == 2
+    assert Product.objects.get(pk=dear.pk).stock == 1
+    moves = StockMovement.objects.filter(order=order).order_by("product_id")
+    assert [(m.product_id, m.delta, m.stock_after, m.reason) for m in moves] == sorted(
+        [(cheap.pk, -3, 2, "checkout"), (dear.pk, -2, 1, "checkout")]
+    )
+    assert all(m.note == f"Order {order.number}" for m in moves)
+    assert not get_store().exists(cart.id)  # what was ordered left the cart
+
+
+def test_a_price_changed_since_the_line_was_added_is_charged_as_it_is_now():
+    product = ProductFactory(price=Decimal("4.00"), stock=5)
+    cart = cart_with([(product, 2)])
+    Product.objects.filter(pk=product.pk).update(price=Decimal("5.00"))
+
+    placed = place(cart)
+
+    order = Order.objects.get()
+    assert placed.order.pk == order.pk and order.subtotal == Decimal("10.00")
+    assert OrderItem.objects.get().unit_price == Decimal("5.00")
+    # Nothing of the first attempt: one order, one movement, the stock taken once.
+    assert StockMovement.objects.filter(reason="checkout").count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "available"),
+    [
+        ({"stock": 1}, "insufficient_stock", 1),
+        ({"stock": 0}, "out_of_stock", 0),
+        ({"is_active": False}, "product_unavailable", 0),
+        (None, "product_unavailable", 0),  # deleted
+    ],
+)
+def test_a_line_the_statement_cannot_take_is_a_problem_and_nothing_is_written(
+    change, code, available
+):
+    fine = ProductFactory(stock=9)
+    troubled = ProductFactory(stock=5)
+    cart = cart_with([(fine, 1), (troubled, 2)])
+    if change is None:
+        Product.objects.filter(pk=troubled.pk).delete()
+    else:
+        Product.objects.filter(pk=troubled.pk).update(**change)
+
+    with pytest.raises(CheckoutConflict) as raised:
+        place(cart)
+
+    [problem] = raised.value.extra["problems"]
+    assert (problem["product_id"], problem["code"]) == (troubled.pk, code)
+    assert problem["available"] == available
+    assert not Order.objects.exists() and not OrderItem.objects.exists()
+    assert not StockMovement.objects.filter(reason="checkout").exists()
+    assert Product.objects.get(pk=fine.pk).stock == 9
+    assert len(get_store().snapshot(cart.id).lines) == 2  # the cart is kept
+
+
+def test_a_cart_with_a_coupon_takes_the_long_way():
+    Coupon.objects.create(code="FIVE", amount_off=Decimal("5.00"))
+    product = ProductFactory(price=Decimal("20.00"), stock=4)
+    cart = cart_with([(product, 1)], coupon="FIVE")
+
+    with CaptureQueriesContext(connection) as queries:
+        placed = place(cart)
+
+    assert placed.order.discount == Decimal("5.00")
+    assert CouponRedemption.objects.filter(order=placed.order).exists()
+    assert any("FOR UPDATE" in sql for sql in statements(queries))
+    assert not any(is_one_write(sql) for sql in statements(queries))
+
+
+def test_a_key_takes_the_long_way_and_a_repeat_gets_the_first_order():
+    product = ProductFactory(stock=4)
+    cart = cart_with([(product, 1)])
+
+    first = place(cart, idempotency_key="k-1")
+    again = place(cart, idempotency_key="k-1")
+
+    assert first.created and not again.created
+    assert again.order.pk == first.order.pk
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_a_deferred_throttle_counts_in_the_cart_read(settings, client):
+    """The checkout's throttle step runs in its read of the cart: a full window is a 429
+    before anything is written, and a body refused before the read still counts."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "checkout": "2/min"
+        },
+    }  # fmt: skip
+    product = ProductFactory(stock=4)
+    cart = cart_with([(product, 1)])
+    headers = {"HTTP_X_CART_TOKEN": cart.token}
+    url = "/api/v1/orders/"
+    body = {"email": "ada@example.com", **ADDRESS}
+
+    codes = [
+        client.post(url, {}, content_type="application/json", **headers).status_code,
+        client.post(url, body, content_type="application/json", **headers).status_code,
+        client.post(url, body, content_type="application/json", **headers).status_code,
+    ]
+
+    assert codes == [400, 201, 429]
+    assert Order.objects.count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 3
