@@ -466,11 +466,25 @@ def _locked_coupon(
     return coupon, None
 
 
+#: What the confirmation's templates show of an order and of its items.
+_MAILED_ORDER_FIELDS = (
+    "number", "shipping_name", "shipping_address", "currency", "subtotal",
+    "discount", "coupon_code", "tax", "total",
+)  # fmt: skip
+_MAILED_ITEM_FIELDS = ("product_name", "quantity", "unit_price", "line_total")
+
+
 def _confirmation_message(order: Order, items, link: str) -> EmailMultiAlternatives:
     """The order's confirmation (plain text and HTML) to its email address."""
     context = {
-        "order": order,
-        "items": items,
+        # Plain dicts of what the templates show: the template engine finds a dict's
+        # key at its first try, where on a model it tries a key (an exception) before
+        # the attribute, for every value it shows (a sixth of rendering both).
+        "order": {name: getattr(order, name) for name in _MAILED_ORDER_FIELDS},
+        "items": [
+            {name: getattr(item, name) for name in _MAILED_ITEM_FIELDS}
+            for item in items
+        ],
         "shop_name": settings.SHOP_NAME,
         "order_url": link,
     }

@@ -3,12 +3,14 @@ senders at once; what a failed send or a stopped worker left owed is sent by
 send_confirmations."""
 
 import itertools
+import re
 import signal
 import smtplib
 import socket
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from smtplib import SMTPRecipientsRefused
 from unittest.mock import patch
 
@@ -771,3 +773,16 @@ def test_recording_a_send_keeps_the_first_time_recorded():
     order.refresh_from_db()
     assert order.confirmation_sent_at == first
     assert found == {cancelled.pk}
+
+
+def test_the_mail_templates_show_only_what_their_context_holds():
+    """The confirmation's context holds plain dicts of named fields: a template that
+    came to show another field of the order or an item would show nothing."""
+    folder = Path(orders_services.__file__).parent / "templates" / "orders" / "email"
+    shown = {"order": set(), "item": set()}
+    for template in folder.glob("confirmation.*"):
+        for kind, name in re.findall(r"\b(order|item)\.(\w+)", template.read_text()):
+            shown[kind].add(name)
+    assert shown["order"] and shown["item"]
+    assert shown["order"] <= set(orders_services._MAILED_ORDER_FIELDS)
+    assert shown["item"] <= set(orders_services._MAILED_ITEM_FIELDS)
