@@ -1216,8 +1216,9 @@ class LocalCartStore:
         return _lines_from_items(items)[0]
 
     def snapshot(self, cart_id, *, also=None, window=None) -> CartSnapshot:
-        # ``also`` names a Redis key: there is none here, so it reads as not set. No
-        # ``window`` comes here (checks_windows): throttles are DRF's own.
+        # ``also`` names a Redis key: there is none here, so it reads as not set.
+        if window is not None:
+            raise ValueError("the in-process store checks no throttle window")
         with self._lock:
             fields = self._hash(cart_id)
             items = list((fields or {}).items())

@@ -30,21 +30,24 @@ import functools
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections
 
 from catalog.models import Product, StockMovement
-from orders.models import Order, OrderItem
+from orders.models import IdempotencyKey, Order, OrderItem
 from shop.statements import base_type, execute_prepared, set_saved
 
 
-def can_write_in_one_statement() -> bool:
-    """PostgreSQL, and no transaction block open: the statement must be a transaction of
-    its own (inside an outer one, a failure would cost the outer transaction)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def write_order(order: Order, items: list[OrderItem], *, movement: dict, now) -> bool:
+def write_order(
+    order: Order,
+    items: list[OrderItem],
+    *,
+    movement: dict,
+    now,
+    idempotency: tuple[str, str] | None = None,
+) -> bool:
     """Insert ``order`` and ``items`` (one per product, at the price each was priced at)
     and take each item's quantity from its product's stock, with a movement each
-    (``movement``: the fields they share: reason, note, user_id), all in one statement.
-    ``False``: some line could not be taken as priced, and nothing was written."""
+    (``movement``: the fields they share: reason, note, user_id), all in one statement,
+    which also records the checkout's Idempotency-Key (``idempotency``: owner, key).
+    ``False``: some line could not be taken as priced, or the key is taken already
+    (a twin's), and nothing was written."""
     sql, types, order_fields, item_fields = _write_sql()
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: see insert_with_children
     by_pk = sorted(items, key=lambda item: item.product_id)
@@ -62,6 +65,8 @@ def write_order(order: Order, items: list[OrderItem], *, movement: dict, now) ->
         movement["reason"],
         movement["note"],
         movement["user_id"],
+        now,
+        *(idempotency or (None, None)),
         now,
     ]
     try:
@@ -105,6 +110,11 @@ def _write_sql():
         for name in ("product", "delta", "stock_after", "reason", "note", "user",
                      "order", "created_at")
     )  # fmt: skip
+    keys = IdempotencyKey._meta
+    key_columns = ", ".join(
+        quote(keys.get_field(name).column)
+        for name in ("owner", "key", "order", "created_at")
+    )
     products = quote(product.db_table)
     order_pk, item_pk = quote(Order._meta.pk.column), quote(OrderItem._meta.pk.column)
     sql = (
@@ -137,7 +147,12 @@ def _write_sql():
         f"moves AS (INSERT INTO {quote(movement.db_table)} ({move_columns}) "
         "SELECT c.product, -c.quantity, stock.stock, %s, %s, %s, "
         f"parent.{order_pk}, %s FROM parent CROSS JOIN children AS c "
-        "LEFT JOIN stock ON stock.id = c.product) "
+        "LEFT JOIN stock ON stock.id = c.product), "
+        # The Idempotency-Key, when there is one: a twin's makes the statement fail.
+        f"keyed AS (INSERT INTO {quote(keys.db_table)} ({key_columns}) "
+        f"SELECT v.owner, v.key, parent.{order_pk}, v.at FROM parent "
+        "CROSS JOIN (SELECT %s AS owner, %s AS key, %s AS at) AS v "
+        "WHERE v.key IS NOT NULL) "
         f"SELECT parent.{order_pk}, ARRAY(SELECT id FROM children ORDER BY id), "
         "ARRAY(SELECT name FROM children ORDER BY id) FROM parent"
     )
@@ -148,6 +163,9 @@ def _write_sql():
         base_type(movement.get_field("reason")),
         base_type(movement.get_field("note")),
         base_type(movement.get_field("user")),
+        "timestamptz",
+        base_type(keys.get_field("owner")),
+        base_type(keys.get_field("key")),
         "timestamptz",
     )
     return sql, types, order_fields, item_fields

@@ -34,11 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cart.pricing import CartTotals, PricingLine, price_lines
-from cart.services import (
-    cart_lines_counted,
-    cart_request_refused,
-    cart_take_ordered,
-)
+from cart.services import cart_lines_counted, cart_take_ordered
 from catalog.models import Product, StockMovement
 from catalog.selectors import category_lineage_map
 from catalog.services import StockChange, stock_apply
@@ -154,10 +150,6 @@ def order_place(
     ``window``: the checkout throttle's step, deferred by the view and run in the
     checkout's one read of the cart (one round trip for both): 429 when it is full."""
     owner = cart.owner
-    if window is not None and idempotency_key:
-        # A repeated key is answered before the cart is read: counted on its own.
-        cart_request_refused(cart=None, window=window)
-        window = None
     try:
         with _checkout_session_lock(owner) as owner_locked:
             # Held outside any transaction block (PostgreSQL): the write can be a
@@ -206,17 +198,12 @@ def _place(
     owner = cart.owner
     if not owner_locked:
         _lock_owner(owner)
-    if idempotency_key:
-        # Checked under the owner's lock: a concurrent twin may have just committed.
-        existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
-        if existing is not None:
-            return PlacedOrder(order=existing, created=False)
-
     # Lines and coupon in one atomic read of the store.
     snapshot = cart_lines_counted(cart=cart, window=window)
-    lines = [line for line in snapshot.lines if line.quantity > 0]
-    if not lines:
-        raise EmptyCart("The cart is empty: add products before checking out.")
+    replayed = _replayed(owner, idempotency_key)
+    if replayed is not None:
+        return replayed
+    lines = _lines_to_order(snapshot)
     coupon_code = snapshot.coupon
 
     # Locked in primary-key order (as stock_apply does), so concurrent checkouts never deadlock.
@@ -305,15 +292,14 @@ def _place_in_one_statement(
     """Place the order with one write (``orders.order_write``: its own transaction),
     priced at the prices the cart's lines hold, under the owner's session lock. ``None``
     when this cart takes the long way (:func:`_place`): it has a coupon (whose limits
-    are counted under its row lock), it comes with an Idempotency-Key, or some line
-    could not be taken as priced (out of stock, off sale, repriced), which the long way
-    re-reads under row locks, prices anew or lists as problems."""
-    if idempotency_key:
-        return None
+    are counted under its row lock), or some line could not be taken as priced (out
+    of stock, off sale, repriced) or its key is a twin's, which the long way re-reads
+    under row locks: prices anew, lists as problems, or answers with the twin's order."""
     snapshot = cart_lines_counted(cart=cart, window=window)
-    lines = [line for line in snapshot.lines if line.quantity > 0]
-    if not lines:
-        raise EmptyCart("The cart is empty: add products before checking out.")
+    replayed = _replayed(cart.owner, idempotency_key)
+    if replayed is not None:
+        return replayed
+    lines = _lines_to_order(snapshot)
     if snapshot.coupon:
         return None
     totals = price_lines(
@@ -343,10 +329,29 @@ def _place_in_one_statement(
         "note": f"Order {order.number}",
         "user_id": user.pk if user is not None else None,
     }
-    if not write_order(order, items, movement=movement, now=timezone.now()):
+    keyed = (cart.owner, idempotency_key) if idempotency_key else None
+    if not write_order(
+        order, items, movement=movement, now=timezone.now(), idempotency=keyed
+    ):
         return None
     _when_committed(cart, lines, order, coupon=None)  # committed: run at once
     return PlacedOrder(order=order, created=True, items=tuple(items))
+
+
+def _replayed(owner: str, idempotency_key: str | None) -> PlacedOrder | None:
+    """The order a checkout with this key already made for this owner (checked under
+    the owner's lock: a concurrent twin may have just committed), if any."""
+    if not idempotency_key:
+        return None
+    existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
+    return None if existing is None else PlacedOrder(order=existing, created=False)
+
+
+def _lines_to_order(snapshot) -> list:
+    lines = [line for line in snapshot.lines if line.quantity > 0]
+    if not lines:
+        raise EmptyCart("The cart is empty: add products before checking out.")
+    return lines
 
 
 def _new_order(

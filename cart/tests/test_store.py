@@ -162,6 +162,38 @@ def test_redis_add_and_read_after_redis_lost_its_scripts(redis_store):
     assert redis_store.add_and_read("c1", 7, 1, P).quantity == 3
 
 
+def test_redis_snapshot_sends_a_throttle_window_with_the_read(redis_store):
+    """A window sent with a snapshot counts the request in the same round trip; a full
+    one refuses with the window's own reply (whatever the cart)."""
+    from types import SimpleNamespace
+
+    store = redis_store
+    store.client.delete("test:window")
+
+    def window(now):
+        return SimpleNamespace(key="test:window", args=[now, 60, 2, f"{now}:m"])
+
+    store.add("c1", 7, 2, P)
+    assert store.snapshot("c1", window=window(1000.0)).lines == (CartLine(7, 2, P),)
+    assert store.snapshot("gone", window=window(1001.0)).exists is False
+    with pytest.raises(WindowFull) as exc:
+        store.snapshot("c1", window=window(1002.0))
+
+    allowed, count, oldest = exc.value.reply
+    assert (allowed, count, float(oldest)) == (0, 2, 1000.0)
+    assert store.client.zcard("test:window") == 2
+    store.client.script_flush()  # a restarted Redis: the window's script is loaded again
+    store.client.delete("test:window")
+    assert store.snapshot("c1", window=window(1003.0)).lines == (CartLine(7, 2, P),)
+    assert store.client.zcard("test:window") == 1
+    store.client.delete("test:window")
+
+
+def test_local_snapshot_checks_no_window():
+    with pytest.raises(ValueError):
+        LocalCartStore().snapshot("c1", window=object())
+
+
 def test_local_add_and_read_knows_no_version_and_no_window():
     """The in-process store has no catalog version (any expected one has changed) and
     never checks a throttle window (throttles are DRF's own there)."""

@@ -14,9 +14,11 @@ from cart.store import get_store
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
-from orders.models import Order, OrderItem
+from orders import services
+from orders.models import IdempotencyKey, Order, OrderItem
 from orders.services import order_place
 from orders.tests.carts import cart_with
+from orders.tests.factories import OrderFactory
 from shop.exceptions import CheckoutConflict
 from shop.statements import statement_sql
 
@@ -133,16 +135,48 @@ def test_a_cart_with_a_coupon_takes_the_long_way():
     assert not any(is_one_write(sql) for sql in statements(queries))
 
 
-def test_a_key_takes_the_long_way_and_a_repeat_gets_the_first_order():
+def test_a_key_is_recorded_by_the_statement_and_a_repeat_gets_the_first_order(settings):
+    settings.SHOP_MAIL_WORKER = True
     product = ProductFactory(stock=4)
     cart = cart_with([(product, 1)])
 
-    first = place(cart, idempotency_key="k-1")
+    with CaptureQueriesContext(connection) as queries:
+        first = place(cart, idempotency_key="k-1")
     again = place(cart, idempotency_key="k-1")
 
+    assert [is_one_write(sql) for sql in statements(queries)] == [
+        False, False, True, False  # lock, the key looked up, the write, unlock
+    ]  # fmt: skip
     assert first.created and not again.created
     assert again.order.pk == first.order.pk
+    assert IdempotencyKey.objects.get().order_id == first.order.pk
     assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_a_key_a_twin_recorded_after_the_look_up_answers_with_the_twins_order(
+    monkeypatch,
+):
+    """The key looked up before the write was free, and a twin (another process, no
+    owner lock in common) recorded it meanwhile: the statement fails on the key, and
+    nothing of it is left; the long way answers with the twin's order."""
+    product = ProductFactory(stock=4)
+    cart = cart_with([(product, 1)])
+    twin = OrderFactory()
+    IdempotencyKey.objects.create(owner=cart.owner, key="k-2", order=twin)
+    looked_up = services.order_for_idempotency_key
+    misses = iter([True])
+
+    def missed_once(**kwargs):
+        return None if next(misses, False) else looked_up(**kwargs)
+
+    monkeypatch.setattr(services, "order_for_idempotency_key", missed_once)
+
+    placed = place(cart, idempotency_key="k-2")
+
+    assert not placed.created and placed.order.pk == twin.pk
+    assert Order.objects.count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 4
+    assert not StockMovement.objects.filter(reason="checkout").exists()
 
 
 def test_a_deferred_throttle_counts_in_the_cart_read(settings, client):
