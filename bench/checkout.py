@@ -239,12 +239,12 @@ def report(rows, tps, seconds) -> str:
         )
     lines += [
         "",
-        "A 3-line checkout without coupon or key is 7 statements: the owner's advisory",
-        "lock, BEGIN, one SELECT ... FOR UPDATE of the products, the order with its items",
-        "in one statement, the stock UPDATE with its movements in another, COMMIT, the",
-        "unlock (`shop/statements.py` builds the first two from the models); plus one Redis",
-        "snapshot read (which also tells whether a token's cart exists) and, after commit,",
-        "one script taking the ordered lines out of the cart. On 2 cores, buyers beyond the",
+        "A 3-line checkout with a key and without coupon is 4 statements: the owner's",
+        "advisory lock, the key looked up, one statement that is its own transaction",
+        "(`orders/order_write.py`: the products locked, their stock taken, the order, its",
+        "items, the movements and the key written), the unlock; plus one Redis snapshot",
+        "read (which also tells whether a token's cart exists) and, after commit, one",
+        "script taking the ordered lines out of the cart. On 2 cores, buyers beyond the",
         "cores add latency, not throughput.",
         SECTION_END,
     ]

@@ -53,6 +53,7 @@ from shop.exceptions import (
     InvalidTransition,
 )
 from shop.statements import execute_prepared, insert_with_children, lock_by_pk
+from shop.throttling import ThrottleStep
 
 logger = logging.getLogger(__name__)
 
@@ -148,39 +149,42 @@ def order_place(
     """Turn the cart into a pending order, all or nothing; a repeated key returns the first.
 
     ``window``: the checkout throttle's step, deferred by the view and run in the
-    checkout's one read of the cart (one round trip for both): 429 when it is full."""
+    checkout's read of the cart (one round trip for both), or on its own when the
+    checkout ends before that read: 429 when it is full."""
     owner = cart.owner
+    step = ThrottleStep(window)
     try:
-        with _checkout_session_lock(owner) as owner_locked:
-            # Held outside any transaction block (PostgreSQL): the write can be a
-            # transaction of its own.
-            placed = owner_locked and _place_in_one_statement(
-                cart=cart,
-                user=_user_or_none(user),
-                email=email,
-                shipping_name=shipping_name,
-                shipping_address=shipping_address,
-                idempotency_key=idempotency_key,
-                window=window,
-            )
-            return placed or _place(
-                cart=cart,
-                owner_locked=owner_locked,
-                # Run by the read above, if there was one.
-                window=None if owner_locked else window,
-                user=_user_or_none(user),
-                email=email,
-                shipping_name=shipping_name,
-                shipping_address=shipping_address,
-                idempotency_key=idempotency_key,
-            )
+        return _place_locked(
+            cart=cart,
+            user=_user_or_none(user),
+            email=email,
+            shipping_name=shipping_name,
+            shipping_address=shipping_address,
+            idempotency_key=idempotency_key,
+            step=step,
+        )
     except IntegrityError:
         # Lost a race on the (owner, key) unique constraint: the winner's order is the answer.
-        if idempotency_key:
-            existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
-            if existing is not None:
-                return PlacedOrder(order=existing, created=False)
+        existing = idempotency_key and order_for_idempotency_key(
+            owner=owner, key=idempotency_key
+        )
+        if not existing:
+            step.count()
+            raise
+        return PlacedOrder(order=existing, created=False)
+    except Exception:
+        step.count()  # ended before its read of the cart (the database down): counted
         raise
+
+
+def _place_locked(*, cart, step, **order) -> PlacedOrder:
+    with _checkout_session_lock(cart.owner) as owner_locked:
+        # Held outside any transaction block (PostgreSQL): the write can be a
+        # transaction of its own.
+        placed = owner_locked and _place_in_one_statement(cart=cart, step=step, **order)
+        return placed or _place(
+            cart=cart, owner_locked=owner_locked, step=step, **order
+        )
 
 
 @transaction.atomic
@@ -193,16 +197,16 @@ def _place(
     shipping_address,
     idempotency_key,
     owner_locked=False,
-    window=None,
+    step: ThrottleStep,
 ) -> PlacedOrder:
     owner = cart.owner
     if not owner_locked:
         _lock_owner(owner)
-    # Lines and coupon in one atomic read of the store.
-    snapshot = cart_lines_counted(cart=cart, window=window)
-    replayed = _replayed(owner, idempotency_key)
+    replayed = _replayed(owner, idempotency_key, step)
     if replayed is not None:
         return replayed
+    # Lines and coupon in one atomic read of the store.
+    snapshot = cart_lines_counted(cart=cart, window=step.take())
     lines = _lines_to_order(snapshot)
     coupon_code = snapshot.coupon
 
@@ -287,7 +291,7 @@ def _place(
 
 
 def _place_in_one_statement(
-    *, cart, user, email, shipping_name, shipping_address, idempotency_key, window
+    *, cart, user, email, shipping_name, shipping_address, idempotency_key, step
 ) -> PlacedOrder | None:
     """Place the order with one write (``orders.order_write``: its own transaction),
     priced at the prices the cart's lines hold, under the owner's session lock. ``None``
@@ -295,10 +299,10 @@ def _place_in_one_statement(
     are counted under its row lock), or some line could not be taken as priced (out
     of stock, off sale, repriced) or its key is a twin's, which the long way re-reads
     under row locks: prices anew, lists as problems, or answers with the twin's order."""
-    snapshot = cart_lines_counted(cart=cart, window=window)
-    replayed = _replayed(cart.owner, idempotency_key)
+    replayed = _replayed(cart.owner, idempotency_key, step)
     if replayed is not None:
         return replayed
+    snapshot = cart_lines_counted(cart=cart, window=step.take())
     lines = _lines_to_order(snapshot)
     if snapshot.coupon:
         return None
@@ -338,13 +342,18 @@ def _place_in_one_statement(
     return PlacedOrder(order=order, created=True, items=tuple(items))
 
 
-def _replayed(owner: str, idempotency_key: str | None) -> PlacedOrder | None:
+def _replayed(owner: str, idempotency_key, step: ThrottleStep) -> PlacedOrder | None:
     """The order a checkout with this key already made for this owner (checked under
-    the owner's lock: a concurrent twin may have just committed), if any."""
+    the owner's lock: a concurrent twin may have just committed), if any: answered from
+    the database alone, before the cart is read (a repeat gets its order while Redis is
+    down), and counted by the throttle on its own."""
     if not idempotency_key:
         return None
     existing = order_for_idempotency_key(owner=owner, key=idempotency_key)
-    return None if existing is None else PlacedOrder(order=existing, created=False)
+    if existing is None:
+        return None
+    step.count()
+    return PlacedOrder(order=existing, created=False)
 
 
 def _lines_to_order(snapshot) -> list:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,25 @@ class Window(NamedTuple):
 
     def wait(self) -> float | None:
         return self.throttle.wait()
+
+
+class ThrottleStep:
+    """A deferred ``Window`` run exactly once: by the store read that carries it
+    (``take`` hands it over), or on its own (``count``) when the request ends before
+    that read, as a refusal, a replay, or an outage. Either way a full window answers
+    429 first, as DRF's own check before the view would."""
+
+    def __init__(self, window: Window | None):
+        self._window = window
+
+    def take(self) -> Window | None:
+        window, self._window = self._window, None
+        return window
+
+    def count(self) -> None:
+        window = self.take()
+        if window is not None and not window.check():
+            raise Throttled(wait=window.wait())
 
 
 class ScopedSlidingWindowThrottle(ScopedRateThrottle, SlidingWindowThrottle):

@@ -4,15 +4,23 @@ the checkout the long way, which re-reads under locks, with nothing of the first
 left behind. These tests commit (transaction=True): inside a test's transaction the
 checkout always takes the long way."""
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django_redis import get_redis_connection
+from redis.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
+from cart.cart import new_token
 from cart.store import get_store
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
+from conftest import client_for
 from coupons.models import Coupon, CouponRedemption
 from orders import services
 from orders.models import IdempotencyKey, Order, OrderItem
@@ -25,6 +33,7 @@ from shop.statements import statement_sql
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ADDRESS = {"shipping_name": "Ada", "shipping_address": "1 Loop Road"}
+URL = "/api/v1/orders/"
 
 
 def place(cart, **extra):
@@ -203,3 +212,103 @@ def test_a_deferred_throttle_counts_in_the_cart_read(settings, client):
     assert codes == [400, 201, 429]
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def checkout_throttled_at(settings, rate: str) -> None:
+    settings.SHOP_MAIL_WORKER = True
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "checkout": rate
+        },
+    }  # fmt: skip
+
+
+def counted() -> int:
+    """Requests the checkout throttle's windows hold."""
+    redis = get_redis_connection("default")
+    return sum(redis.zcard(k) for k in redis.scan_iter("*throttle_checkout*"))
+
+
+@pytest.mark.parametrize("who", ["user", "guest"])
+def test_a_repeated_key_gets_its_order_while_redis_is_down(settings, monkeypatch, who):
+    """The key is looked up before the cart is read: a client that lost the answer to
+    its checkout gets its order from the database alone (the throttle fails open)."""
+    checkout_throttled_at(settings, "10/min")
+    product = ProductFactory(stock=3)
+    if who == "user":
+        user = UserFactory()
+        cart_with([(product, 1)], user=user)
+        client, headers = client_for(user), {}
+    else:
+        cart = cart_with([(product, 1)])
+        client, headers = APIClient(), {"HTTP_X_CART_TOKEN": cart.token}
+    body = {"email": "ada@example.com", **ADDRESS}
+    first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k", **headers)
+    assert first.status_code == 201
+
+    def refused(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(AbstractConnection, "connect", refused)
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", refused)
+    again = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k", **headers)
+
+    assert again.status_code == 201 and again.json() == first.json()
+
+
+def test_a_checkout_refused_by_a_database_outage_still_counts(settings, monkeypatch):
+    """Ended before its read of the cart (the owner's lock failed): the throttle's step
+    still runs, and a full window answers 429 as it did before the view."""
+    checkout_throttled_at(settings, "2/min")
+
+    @contextmanager
+    def database_down(owner):
+        raise OperationalError("the database is down")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(services, "_checkout_session_lock", database_down)
+    cart = cart_with([(ProductFactory(stock=3), 1)])
+    body = {"email": "ada@example.com", **ADDRESS}
+    headers = {"HTTP_X_CART_TOKEN": cart.token}
+
+    codes = [
+        APIClient().post(URL, body, format="json", **headers).status_code
+        for _ in range(3)
+    ]
+
+    assert codes == [503, 503, 429]
+
+
+def test_every_way_a_checkout_ends_counts_it_once(settings):
+    checkout_throttled_at(settings, "100/min")
+    product = ProductFactory(stock=3, price=Decimal("5.00"))
+    cart, empty, big = (
+        cart_with([(product, 1)]),
+        cart_with([]),
+        cart_with([(product, 5)]),
+    )
+    body = {"email": "ada@example.com", **ADDRESS}
+
+    def post(token=None, key=None, data=body):
+        headers = {"HTTP_X_CART_TOKEN": token} if token else {}
+        if key is not None:
+            headers["HTTP_IDEMPOTENCY_KEY"] = key
+        return APIClient().post(URL, data, format="json", **headers).status_code
+
+    codes = [
+        post(cart.token, key=" "),  # a bad key
+        post(cart.token, data={}),  # a bad body
+        post(None),  # no cart
+        post(new_token()),  # an unknown cart
+        post(empty.token),  # an empty cart
+        post(big.token),  # a conflict
+        post(cart.token, key="k1"),  # placed
+        post(cart.token, key="k1"),  # its repeat (the guest's cart is gone)
+    ]
+    repriced = cart_with([(product, 1)])
+    Product.objects.filter(pk=product.pk).update(price=Decimal("6.00"))
+    codes.append(post(repriced.token))  # the long way after the statement failed
+
+    assert codes == [400, 400, 401, 404, 400, 409, 201, 201, 201]
+    assert counted() == len(codes)
