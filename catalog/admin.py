@@ -1,10 +1,12 @@
 """Admin for staff. Stock edited here goes through the stock service and leaves a movement."""
 
+import re
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 
 from catalog.models import Category, Product, StockMovement
 from catalog.services import (
@@ -14,6 +16,11 @@ from catalog.services import (
     stock_edit,
 )
 from shop.exceptions import ShopError
+from shop.statements import lock_by_pk
+
+# The id field of each row the product list's quick edit (list_editable) sends.
+_EDITED_ROW_ID = re.compile(r"form-\d+-id")
+_ROW_ID = re.compile(r"[0-9]{1,18}")  # a bigint (anything else: the form's own error)
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -113,6 +120,25 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     inlines = [StockMovementInline]
     list_per_page = 50
+
+    def changelist_view(self, request, extra_context=None):
+        # The quick edit saves its rows one by one in the order the list shows them, in
+        # one transaction; a checkout locks its products in key order. The rows sent are
+        # locked first, in key order, so that the two never deadlock.
+        if (
+            request.method == "POST"
+            and "_save" in request.POST
+            and self.has_change_permission(request)
+        ):
+            pks = [
+                int(value)
+                for name, value in request.POST.items()
+                if _EDITED_ROW_ID.fullmatch(name) and _ROW_ID.fullmatch(value)
+            ]
+            with transaction.atomic():
+                lock_by_pk(Product, pks)
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         # The stock column is written only by the stock service, as a movement.

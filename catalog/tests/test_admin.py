@@ -1,8 +1,11 @@
 """The catalog admin: stock edits go through the stock service and leave a movement."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from catalog.models import Product, StockMovement
@@ -206,3 +209,86 @@ def test_admin_refuses_a_category_under_itself_or_its_child(admin_client_):
         {"name": "Knives", "slug": "knives", "parent": ""},
     )
     assert moved.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
+    staff_user, settings, monkeypatch
+):
+    """The list saves its rows in the order shown (newest first) in one transaction; a
+    checkout locks its products in key order. With the rows locked in key order before
+    the saves, a checkout of both rows that starts between two saves waits, then goes
+    through: both succeed."""
+    from catalog.admin import ProductAdmin
+    from orders.services import order_place
+    from orders.tests.carts import cart_with
+
+    settings.SHOP_MAIL_WORKER = True
+    older, newer = ProductFactory(stock=5), ProductFactory(stock=5)
+    cart = cart_with([(older, 1), (newer, 1)])
+    first_saved = threading.Event()
+    save = ProductAdmin.save_model
+
+    def slow_save(self, request, obj, form, change):
+        save(self, request, obj, form, change)
+        if not first_saved.is_set():
+            first_saved.set()
+            time.sleep(0.5)  # the checkout starts now, between the two saves
+
+    monkeypatch.setattr(ProductAdmin, "save_model", slow_save)
+    results = {}
+
+    def edit():
+        client = Client()
+        client.force_login(staff_user)
+        data = {
+            "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2",
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+            # As the list shows them: the newer product first.
+            "form-0-id": str(newer.pk), "form-0-price": "11.00", "form-0-is_active": "on",
+            "form-1-id": str(older.pk), "form-1-price": "12.00", "form-1-is_active": "on",
+            "_save": "Save",
+        }  # fmt: skip
+        try:
+            results["edit"] = client.post("/admin/catalog/product/", data).status_code
+        finally:
+            connection.close()
+
+    def checkout():
+        first_saved.wait(5)
+        try:
+            results["checkout"] = order_place(
+                cart=cart,
+                email="a@example.com",
+                shipping_name="A",
+                shipping_address="B",
+            )
+        except Exception as exc:  # noqa: BLE001 - the test reports what it got
+            results["checkout"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit), threading.Thread(target=checkout)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert results["edit"] == 302
+    placed = results["checkout"]
+    assert not isinstance(placed, Exception), placed
+    # It waited for the edit: charged at the new prices, the stock taken.
+    assert placed.order.subtotal == Decimal("23.00")
+    assert sorted(Product.objects.values_list("price", "stock")) == [
+        (Decimal("11.00"), 4), (Decimal("12.00"), 4)
+    ]  # fmt: skip
+
+
+def test_admin_quick_edit_with_a_row_id_that_is_no_number_is_no_500(admin_client_):
+    data = {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": "²", "form-0-price": "1.00", "_save": "Save",
+    }  # fmt: skip
+    response = admin_client_.post("/admin/catalog/product/", data)
+    assert response.status_code < 500
