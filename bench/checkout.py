@@ -127,20 +127,22 @@ def setup_shop() -> list[int]:
 
 
 def buyer(index, product_ids, seconds, pool_size, barrier, results) -> None:
-    from decimal import Decimal
-
     from cart.cart import Cart, new_token
     from cart.store import get_store
+    from catalog.models import Product
     from orders.services import order_place
 
     rng = random.Random(index)
+    prices = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "price"))
     store = get_store()
     carts = []
     for _ in range(pool_size):
         cart = Cart.for_token(new_token())
         store.touch(cart.id)
         for product_id in rng.sample(product_ids, LINES_PER_CART):
-            store.add(cart.id, product_id, rng.randint(1, 3), Decimal("1.00"))
+            # At the product's price, as the cart API adds it: a checkout charges what
+            # a line was added at only when it is still the product's price.
+            store.add(cart.id, product_id, rng.randint(1, 3), prices[product_id])
         carts.append(cart)
 
     barrier.wait()
