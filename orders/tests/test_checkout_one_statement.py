@@ -23,7 +23,9 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from coupons.models import Coupon, CouponRedemption
 from orders import services
+from orders.api.serializers import PlacedOrderSerializer
 from orders.models import IdempotencyKey, Order, OrderItem
+from orders.selectors import order_queryset
 from orders.services import order_place
 from orders.tests.carts import cart_with
 from orders.tests.factories import OrderFactory
@@ -312,3 +314,33 @@ def test_every_way_a_checkout_ends_counts_it_once(settings):
 
     assert codes == [400, 400, 401, 404, 400, 409, 201, 201, 201]
     assert counted() == len(codes)
+
+
+@pytest.mark.parametrize("who", ["guest", "user"])
+def test_the_answer_of_the_one_statement_is_the_order_read_back(settings, who):
+    """The 201 body, rendered from the order and items the statement wrote, equals the
+    order read back from the database: money strings, dates, items, order_token."""
+    settings.SHOP_MAIL_WORKER = True
+    products = [
+        ProductFactory(price=Decimal(p), stock=9, name=f"P{p}")
+        for p in ("9.99", "0.10", "120")
+    ]
+    lines = [(products[0], 2), (products[1], 1), (products[2], 3)]
+    body = {"email": "ada@example.com", **ADDRESS}
+    if who == "user":
+        user = UserFactory()
+        cart_with(lines, user=user)
+        response = client_for(user).post(URL, body, format="json")
+    else:
+        cart = cart_with(lines)
+        response = APIClient().post(
+            URL, body, format="json", HTTP_X_CART_TOKEN=cart.token
+        )
+
+    assert response.status_code == 201
+    order = order_queryset().get(number=response.json()["number"])
+    assert response.json() == PlacedOrderSerializer(order).data
+    assert sorted((i["product_name"], i["line_total"]) for i in response.json()["items"]) == [
+        ("P0.10", "0.10"), ("P120", "360.00"), ("P9.99", "19.98")
+    ]  # fmt: skip
+    assert (response.json()["order_token"] is None) == (who == "user")
