@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db import transaction
+from django.db import connection, transaction
 
 from catalog.models import Category, Product, StockMovement
 from catalog.services import (
@@ -124,9 +124,12 @@ class ProductAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # The quick edit saves its rows one by one in the order the list shows them, in
         # one transaction; a checkout locks its products in key order. The rows sent are
-        # locked first, in key order, so that the two never deadlock.
+        # locked first, in key order, so that the two never deadlock. PostgreSQL only:
+        # SQLite has one writer at a time (no such deadlock), and a read opening the
+        # transaction there would fail the save ("database is locked") where it waits.
         if (
-            request.method == "POST"
+            connection.vendor == "postgresql"
+            and request.method == "POST"
             and "_save" in request.POST
             and self.has_change_permission(request)
         ):
