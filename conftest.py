@@ -1,5 +1,5 @@
 """Root fixtures: clients for each kind of API user, a clean Redis per test, and Redis
-round trips counted on the wire."""
+round trips counted on the wire (for the budget suite)."""
 
 import pytest
 from redis.connection import AbstractConnection
@@ -16,38 +16,13 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _catalog_cache_sees_uncommitted_writes(monkeypatch):
-    """Tests run inside a transaction that never commits: the catalog cache's token is
-    replaced at once instead of on commit (catalog/tests/test_cache.py checks the real
-    on-commit replacement in a committing test)."""
-    monkeypatch.setattr("catalog.cache._after_commit", lambda fn: fn())
-    # For the same reason the cart keeps product rows read inside that transaction
-    # (cart/tests/test_product_rows.py checks the real rule in a committing test).
-    monkeypatch.setattr("cart.product_rows._may_keep", lambda: True)
-
-
-@pytest.fixture(autouse=True)
 def _clean_caches(settings):
-    """Each test starts with an empty cache (throttle counters), an empty cart store and
-    no product rows kept by the cart.
+    """Each test starts with an empty Redis: no carts, no throttle windows, no cached
+    catalog. The tests' Redis database (REDIS_URL, /15 by default in `make test`) is
+    flushed."""
+    from django_redis import get_redis_connection
 
-    The tests' Redis database (REDIS_URL, /15 by default in `make test`) is flushed.
-    """
-    from django.core.cache import cache
-
-    cache.clear()
-    if settings.REDIS_URL:
-        from django_redis import get_redis_connection
-
-        get_redis_connection("default").flushdb()
-    try:
-        from cart import product_rows
-        from cart.store import reset_local_store
-    except ImportError:
-        pass
-    else:
-        reset_local_store()
-        product_rows.forget()
+    get_redis_connection("default").flushdb()
     yield
 
 

@@ -33,9 +33,6 @@ class Cart:
     # the first write (so that browsing never creates carts), and reads skip the store.
     session: object | None = field(default=None, repr=False, compare=False)
     pending: bool = False
-    # An API token cart whose existence was not checked when the handle was made: the
-    # first read of it (the snapshot) checks, so that no extra round trip is spent.
-    verified: bool = field(default=True, compare=False)
 
     @property
     def owner(self) -> str:

@@ -3,6 +3,7 @@
 import logging
 from functools import cached_property
 
+from cart.selectors import cart_badge_count, cart_for_page
 from shop.exceptions import OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ class CartBadge:
 
     @cached_property
     def count(self) -> int | None:
-        from cart.services import cart_badge_count, cart_for_page
-
         cart = getattr(self._request, "cart", None) or cart_for_page(self._request)
         try:
             return cart_badge_count(cart=cart)

@@ -1,62 +1,41 @@
-"""Cart persistence: one Redis hash per cart, every operation one atomic round trip.
+"""Cart persistence: one Redis hash per cart, every write one atomic Lua script.
 
-Layout of a cart (key ``cart:<cart id>``, e.g. ``cart:user:42`` or ``cart:anon:<token>``)::
+A cart's key is ``cart:{<cart id>}``, e.g. ``cart:{user:42}`` or ``cart:{anon:<token>}``;
+the braces are a Redis Cluster hash tag, and every script touches that one key, so a
+cart lives on one node of a cluster. Its fields::
 
-    "<product id>" -> "<quantity>:<unit price>"        a line
-    "<product id>" -> "<quantity>:<unit price>:o"      a line whose "out of stock" was reported
-    "_"            -> "1"                              marker: the cart exists even when empty
-    "_c"           -> "<coupon code>"                  the cart's coupon
-    "_e"           -> "<expiry ms>:<ttl>"              when the key expires (the app
-                                                       server's clock, ms since the epoch),
-                                                       the TTL set
+    "<product id>"  "<quantity>:<unit price>"     a line (the price seen when added)
+    "<product id>"  "<quantity>:<unit price>:o"   a line whose "out of stock" was reported
+    "_"             "1"                           the cart exists, even when empty
+    "_c"            "<coupon code>"               the cart's coupon
+    "_r"            "<revision>"                  random, new at every write
 
-One plain string per line keeps parsing cheap (one split, one int, one Decimal). Every
-write refreshes the sliding TTL (``settings.CART_TTL``) and, in the same script, stamps
-``_e`` with the absolute expiry (now + TTL, made by the caller), so a read is one plain
-HGETALL (no TTL command): the seconds left are ``_e`` minus now, clamped to [0, TTL]; a
-hash written before ``_e`` existed falls back to one TTL command. Stamp and read use the
-app servers' clock, not Redis's: they only need to agree with each other. Read-check-write
-operations are registered Lua scripts (one EVALSHA: atomic and a single round trip); plain
-reads are one command. Without ``REDIS_URL`` an in-process store gives the same
-semantics (thread-safe, with TTLs), so the embedded default behaves like production.
-
-This module knows nothing about products or prices beyond what it stores: limits such as
-stock caps are passed in by ``cart.services``.
+Every write renews the sliding lifetime (``CART_TTL``) and the revision, which the
+checkout records on its order: a second checkout of the same revision is a double
+submit. This module knows nothing of products, prices or HTTP: the limits it enforces
+(stock caps, line counts) are passed in by ``cart.services``.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from redis.exceptions import NoScriptError
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
+from redis.retry import Retry
 
 from shop.money import quantize
-from shop.throttling import WINDOW_LUA, WINDOW_LUA_FN
 
-KEY_PREFIX = "cart:"
-MARKER = "_"
-COUPON = "_c"
-EXPIRES = "_e"  # "<absolute expiry in ms since the epoch>:<ttl in seconds>"
-NOTED = "o"  # suffix flag: the line's "out of stock" warning was already given
-_RESERVED, _COUPON, _EXPIRES = (
-    MARKER.encode(),
-    COUPON.encode(),
-    EXPIRES.encode(),
-)  # as HGETALL returns them (bytes)
+RESERVED = (b"_", b"_c", b"_r")
+NOTED = "o"  # a line's flag: its "out of stock" warning was given
 
 
 class CartLine(NamedTuple):
-    """One line of a cart. A named tuple, not a dataclass: a read builds one per line,
-    and a tuple costs a third of a frozen dataclass (the 20-line view of
-    bench/cart_store.py). Immutable, compared by value, fields by name as before."""
-
     product_id: int
     quantity: int
     unit_price: Decimal  # the price seen when the line was added
@@ -67,68 +46,27 @@ class CartLine(NamedTuple):
         return f"{value}:{NOTED}" if self.out_of_stock_noted else value
 
 
-class CartSnapshot(NamedTuple):
-    """Everything a read needs, fetched in one round trip."""
+class Snapshot(NamedTuple):
+    """A cart as one read found it."""
 
-    lines: tuple[CartLine, ...]
+    lines: tuple[CartLine, ...]  # by product id
     coupon: str | None
-    ttl: int | None  # seconds left; None when the cart does not exist
+    ttl: int  # seconds left (0 when the cart does not exist)
     exists: bool
-    # The raw value of the key a caller asked to read along (``snapshot(also=...)``),
-    # from the same round trip; None when not asked or not set.
-    also: bytes | None = None
+    revision: str = ""
 
 
-class MergedLine(NamedTuple):
-    product_id: int
-    requested: int  # target quantity + source quantity
-    quantity: int  # what the target holds now (clamped); 0 when dropped
-
-
-class MergeOutcome(NamedTuple):
-    lines: tuple[MergedLine, ...]
-    coupon_moved: bool
-
-
-@dataclass(frozen=True)
-class LineChange:
+class LineChange(NamedTuple):
     """A compare-and-set write: applied only if the line still equals ``expected``."""
 
-    product_id: int
     expected: CartLine
     new: CartLine | None  # None removes the line
 
 
-class AddedLine(NamedTuple):
-    """What ``add_and_read`` did: the line's new quantity and the whole cart after it."""
-
-    quantity: int
-    # ``also``: the catalog's version read in the same step (None when none is set).
-    snapshot: CartSnapshot
-
-
-class CartMissing(Exception):
-    """``add_and_read`` of a cart that must exist and does not: the cart was not
-    written (a window passed in has counted the request)."""
-
-
-class CatalogChanged(Exception):
-    """``add_and_read``: the catalog's version is not the one expected, so the cart was
-    not written (a window passed in has counted the request). ``version``: the current
-    one (None when none is set)."""
-
-    def __init__(self, version: bytes | None):
-        super().__init__("the catalog changed")
-        self.version = version
-
-
-class WindowFull(Exception):
-    """``add_and_read``: the throttle's window refused the request; nothing was written.
-    ``reply``: the window step's own reply, for ``shop.throttling.Window.settle``."""
-
-    def __init__(self, reply):
-        super().__init__("the throttle's window is full")
-        self.reply = reply
+class MergedLine(NamedTuple):
+    product_id: int
+    requested: int  # the target's quantity + the source's
+    quantity: int  # what the target holds now (clamped); 0 when dropped
 
 
 class StoreLimitError(Exception):
@@ -137,572 +75,368 @@ class StoreLimitError(Exception):
 
 class LineQuantityLimit(StoreLimitError):
     def __init__(self, current: int):
-        super().__init__(f"line would exceed its limit (holds {current})")
+        super().__init__(f"the line would pass its limit (it holds {current})")
         self.current = current
 
 
 class LineCountLimit(StoreLimitError):
     def __init__(self, count: int):
-        super().__init__(f"cart already holds {count} lines")
+        super().__init__(f"the cart already holds {count} lines")
         self.count = count
 
 
-def _decode_line(product_id: int, raw: str) -> CartLine:
-    parts = raw.split(":")
-    return CartLine(product_id, int(parts[0]), Decimal(parts[1]), len(parts) > 2)
+class CartMissing(Exception):
+    """A write to a cart that had to exist and does not: nothing was written."""
 
 
-def _price(value: Decimal | str) -> str:
-    return str(quantize(value))
+# --- Lua: each script is one atomic step on one cart's key ------------------------------
 
-
-def _ttl() -> int:
-    return int(settings.CART_TTL)
-
-
-# --- Lua: each script is one atomic step ---------------------------------------------------
-
-# Every write script takes the '_e' value "<absolute expiry, ms since the epoch>:<ttl>"
-# made by the caller (_stamp) in place of a bare TTL: it writes that stamp and sets the
-# key's TTL from it in the same atomic step, so a read needs no TTL command and the
-# script no TIME call. ttl_of(s) is the TTL part.
-_LUA_STAMP_FN = """
-local function ttl_of(s) return string.sub(s, string.find(s, ':', 1, true) + 1) end
-local function stamp(key, s)
-  redis.call('HSET', key, '_e', s)
-  redis.call('EXPIRE', key, ttl_of(s))
+_LUA_COMMON = """
+local function touch(key, rev, ttl)
+  redis.call('HSET', key, '_', '1', '_r', rev)
+  redis.call('EXPIRE', key, ttl)
 end
-"""
-
-# Count of product lines in KEYS[1] (all fields but the marker, coupon and expiry).
-_LUA_COUNT_FN = (
-    _LUA_STAMP_FN
-    + """
 local function line_count(key)
   local n = redis.call('HLEN', key)
-  for _, v in ipairs(redis.call('HMGET', key, '_', '_c', '_e')) do
+  for _, v in ipairs(redis.call('HMGET', key, '_', '_c', '_r')) do
     if v then n = n - 1 end
   end
   return n
 end
-"""
-)
-
-# add_line(key, pid, qty, price, stamp, max quantity (-1: none), max lines (-1: none)):
-# adds qty to the line (created at price; an existing line keeps its price).
-# Returns {1, new quantity} | {-1, current quantity} (over max) | {-2, line count} (too many lines)
-_LUA_ADD_FN = (
-    _LUA_COUNT_FN
-    + """
-local function add_line(key, pid, qty, price, st, maxq, maxlines)
-  local cur = redis.call('HGET', key, pid)
-  local curq = 0
-  if cur then
-    local a = string.find(cur, ':', 1, true)
-    curq = tonumber(string.sub(cur, 1, a - 1))
-    local b = string.find(cur, ':', a + 1, true)
-    if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
-  elseif maxlines >= 0 then
-    local n = line_count(key)
-    if n >= maxlines then return {-2, n} end
-  end
-  local newq = curq + qty
-  if maxq >= 0 and newq > maxq then return {-1, curq} end
-  redis.call('HSET', key, pid, newq .. ':' .. price, '_', '1', '_e', st)
-  redis.call('EXPIRE', key, ttl_of(st))
-  return {1, newq}
+-- "quantity:price[:o]" -> quantity, price
+local function parse(v)
+  local a = string.find(v, ':', 1, true)
+  local b = string.find(v, ':', a + 1, true)
+  return tonumber(string.sub(v, 1, a - 1)), string.sub(v, a + 1, b and b - 1 or nil)
 end
 """
-)
 
-# ARGV: product id, quantity to add, unit price, stamp, max quantity, max lines
+# KEYS: the cart. Returns {ttl, flat HGETALL}.
+_LUA_READ = "return {redis.call('TTL', KEYS[1]), redis.call('HGETALL', KEYS[1])}"
+
+# ARGV: rev, ttl. Creates the cart (marker only) or renews it.
+_LUA_TOUCH = _LUA_COMMON + "touch(KEYS[1], ARGV[1], ARGV[2]) return 1"
+
+# ARGV: rev, ttl, product id, quantity to add, unit price, max quantity (-1: none),
+# max lines (-1: none), must the cart exist (0|1). A line that exists keeps its price.
+# Returns {1, new quantity, ttl, flat HGETALL} | {-1, current quantity} (over the max)
+# | {-2, line count} (too many lines) | {-4} (no such cart).
 _LUA_ADD = (
-    _LUA_ADD_FN
+    _LUA_COMMON
     + """
-return add_line(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]),
-                tonumber(ARGV[6]))
-"""
-)
-
-# The API's add: every check of the write, the write and the read of the cart after it in
-# one step. KEYS: the cart, the catalog's version key, a throttle's window (an unused one
-# repeats the cart's key). ARGV: the six of _LUA_ADD, then: must the cart exist (0|1),
-# the version expected ('' expects none; read when KEYS[2] is not the cart's key), the
-# window's four arguments (now, duration, limit, member; none without a window).
-# Checked in this order, nothing written by a refusal but the window's own count:
-# {-3, count, oldest} the window is full | {-4} no such cart | {-5, version} the catalog's
-# version is not the one expected | add_line's {-1, ...} and {-2, ...} |
-# {1, new quantity, version, field, value, field, value, ...} (HGETALL after the write).
-_LUA_ADD_READ = (
-    WINDOW_LUA_FN
-    + _LUA_ADD_FN
-    + """
-local key = KEYS[1]
-if KEYS[3] ~= key then
-  local w = window(KEYS[3], tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), ARGV[12])
-  if w[1] == 0 then return {-3, w[2], w[3]} end
-end
-if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
-local version = ''
-if KEYS[2] ~= key then version = redis.call('GET', KEYS[2]) or '' end
-if ARGV[8] ~= '' and ARGV[8] ~= version then return {-5, version} end
-local r = add_line(key, ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]),
-                   tonumber(ARGV[6]))
-if r[1] < 0 then return r end
-local out = {1, r[2], version}
-local flat = redis.call('HGETALL', key)
-for i = 1, #flat do out[i + 3] = flat[i] end
-return out
-"""
-)
-
-# ARGV: product id, quantity (0 removes), unit price, stamp, max lines (-1: none)
-# A line that exists keeps the price it was added at. Returns {1, quantity} | {-2, count}
-_LUA_SET = (
-    _LUA_COUNT_FN
-    + """
-local key, pid = KEYS[1], ARGV[1]
-local qty, price, st, maxlines = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
-if ARGV[6] == '1' and redis.call('EXISTS', key) == 0 then return {-4, 0} end
-local cur = redis.call('HGET', key, pid)
-if qty <= 0 then
-  redis.call('HDEL', key, pid)
-  redis.call('HSET', key, '_', '1', '_e', st)
-  redis.call('EXPIRE', key, ttl_of(st))
-  return {1, 0}
-end
+local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local maxq, maxlines = tonumber(ARGV[6]), tonumber(ARGV[7])
+if ARGV[8] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
+local cur, curq = redis.call('HGET', key, pid), 0
 if cur then
-  local a = string.find(cur, ':', 1, true)
-  local b = string.find(cur, ':', a + 1, true)
-  if b then price = string.sub(cur, a + 1, b - 1) else price = string.sub(cur, a + 1) end
+  curq, price = parse(cur)
 elseif maxlines >= 0 then
   local n = line_count(key)
   if n >= maxlines then return {-2, n} end
 end
-redis.call('HSET', key, pid, qty .. ':' .. price, '_', '1', '_e', st)
-redis.call('EXPIRE', key, ttl_of(st))
+local newq = curq + qty
+if maxq >= 0 and newq > maxq then return {-1, curq} end
+redis.call('HSET', key, pid, newq .. ':' .. price)
+touch(key, ARGV[1], ARGV[2])
+return {1, newq, redis.call('TTL', key), redis.call('HGETALL', key)}
+"""
+)
+
+# ARGV: rev, ttl, product id, quantity (> 0), unit price, max lines, must exist.
+# Returns {1, quantity} | {-2, line count} | {-4}.
+_LUA_SET = (
+    _LUA_COMMON
+    + """
+local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
+local cur = redis.call('HGET', key, pid)
+if cur then
+  local _
+  _, price = parse(cur)
+elseif tonumber(ARGV[6]) >= 0 then
+  local n = line_count(key)
+  if n >= tonumber(ARGV[6]) then return {-2, n} end
+end
+redis.call('HSET', key, pid, qty .. ':' .. price)
+touch(key, ARGV[1], ARGV[2])
 return {1, qty}
 """
 )
 
-# ARGV: product id, stamp. Returns 1 if the line was there.
+# ARGV: rev, ttl, product id. Returns 1 if the line was there.
 _LUA_REMOVE = (
-    _LUA_STAMP_FN
+    _LUA_COMMON
     + """
-local removed = redis.call('HDEL', KEYS[1], ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 1 then stamp(KEYS[1], ARGV[2]) end
+local removed = redis.call('HDEL', KEYS[1], ARGV[3])
+if removed == 1 then touch(KEYS[1], ARGV[1], ARGV[2]) end
 return removed
 """
 )
 
-# take: what an order took out of the cart. ARGV[1]: the coupon it used ('' none),
-# ARGV[2]: a value for KEYS[2] (the catalog's version token, replaced first, whatever
-# follows), then product id, quantity pairs. Each line loses the quantity ordered (gone
-# at 0), the coupon goes if it is still the one used, and a cart left without lines is
-# deleted. Whatever was added meanwhile stays. Returns 0: no cart, 1: cart deleted, 2:
-# cart kept.
+# ARGV: rev, ttl, code ('' takes it off), must exist. Taking a coupon off never creates
+# a cart. Returns 1 if written.
+_LUA_COUPON = (
+    _LUA_COMMON
+    + """
+local exists = redis.call('EXISTS', KEYS[1]) == 1
+if ARGV[3] == '' then
+  if not exists then return 0 end
+  redis.call('HDEL', KEYS[1], '_c')
+else
+  if ARGV[4] == '1' and not exists then return 0 end
+  redis.call('HSET', KEYS[1], '_c', ARGV[3])
+end
+touch(KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+)
+
+# What an order took. ARGV: rev, ttl, the coupon it used ('' none), then (product id,
+# quantity) pairs. Each line loses the quantity ordered (gone at 0), the coupon goes if it
+# is still the one used, and a cart left without lines is deleted; whatever was added
+# meanwhile stays. Returns 1 if the cart still exists.
 _LUA_TAKE = (
-    _LUA_COUNT_FN
+    _LUA_COMMON
     + """
 local key = KEYS[1]
-if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2]) end
 if redis.call('EXISTS', key) == 0 then return 0 end
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local cur = redis.call('HGET', key, ARGV[i])
   if cur then
-    local sep = string.find(cur, ':', 1, true)
-    local left = tonumber(string.sub(cur, 1, sep - 1)) - tonumber(ARGV[i + 1])
+    local q = parse(cur)
+    local left = q - tonumber(ARGV[i + 1])
     if left > 0 then
-      redis.call('HSET', key, ARGV[i], left .. string.sub(cur, sep))
+      redis.call('HSET', key, ARGV[i], left .. string.sub(cur, string.find(cur, ':', 1, true)))
     else
       redis.call('HDEL', key, ARGV[i])
     end
   end
 end
-if ARGV[1] ~= '' and redis.call('HGET', key, '_c') == ARGV[1] then
+if ARGV[3] ~= '' and redis.call('HGET', key, '_c') == ARGV[3] then
   redis.call('HDEL', key, '_c')
 end
 if line_count(key) == 0 then
   redis.call('DEL', key)
-  return 1
+  return 0
 end
-return 2
-"""
-)
-
-# ARGV: code ('' removes), stamp, must the cart exist (0|1). Returns 1 if written.
-_LUA_SET_COUPON = (
-    _LUA_STAMP_FN
-    + """
-if ARGV[1] == '' then
-  -- Taking a coupon off never creates a cart (one destroyed meanwhile stays gone).
-  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-  redis.call('HDEL', KEYS[1], '_c')
-else
-  if ARGV[3] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-  redis.call('HSET', KEYS[1], '_c', ARGV[1])
-end
-redis.call('HSET', KEYS[1], '_', '1', '_e', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ttl_of(ARGV[2]))
+touch(key, ARGV[1], ARGV[2])
 return 1
 """
 )
 
-_LUA_QUANTITY = """
+# The source of a merge, read and deleted in one step (so two merges of one cart cannot
+# both move its lines). Returns its flat HGETALL ({} when there is no such cart).
+_LUA_POP = """
 local flat = redis.call('HGETALL', KEYS[1])
-local total = 0
-for i = 1, #flat, 2 do
-  if string.sub(flat[i], 1, 1) ~= '_' then
-    local v = flat[i + 1]
-    local a = string.find(v, ':', 1, true)
-    if a then total = total + tonumber(string.sub(v, 1, a - 1)) end
-  end
-end
-return total
+redis.call('DEL', KEYS[1])
+return flat
 """
 
-_LUA_COUNT = _LUA_COUNT_FN + "return line_count(KEYS[1])"
-
-# KEYS: src, dst. ARGV: stamp. Replaces dst with a copy of src. Returns 0 if src is missing.
-_LUA_COPY = (
-    _LUA_STAMP_FN
+# Lines moved in from another cart. ARGV: rev, ttl, max quantity, max lines, a coupon to
+# take if the cart has none ('' none), then (product id, quantity, price, cap) quadruples.
+# Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it), a
+# line already there keeps its quantity at least and its price; new lines beyond max
+# lines are dropped. Returns {coupon taken (0|1), product id, requested, merged, ...}.
+_LUA_MERGE_IN = (
+    _LUA_COMMON
     + """
-local flat = redis.call('HGETALL', KEYS[1])
-if #flat == 0 then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], unpack(flat))
-stamp(KEYS[2], ARGV[1])
-return 1
-"""
-)
-
-# KEYS: src, dst. ARGV: stamp, max quantity, max lines, then pairs (product id, cap).
-# Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it);
-# new lines beyond max lines are dropped; dst keeps its prices; src's coupon moves only
-# when dst has none; src is deleted. Returns {coupon moved, pid, requested, merged, ...}
-# or {-1} when src does not exist.
-_LUA_MERGE = (
-    _LUA_COUNT_FN
-    + """
-local src, dst = KEYS[1], KEYS[2]
-local st, maxq, maxlines = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local flat = redis.call('HGETALL', src)
-if #flat == 0 then return {-1} end
-local caps = {}
-for i = 4, #ARGV, 2 do caps[ARGV[i]] = tonumber(ARGV[i + 1]) end
-local out = {0}
-local fields, values, coupon = {}, {}, nil
-for i = 1, #flat, 2 do
-  local f = flat[i]
-  if f == '_c' then coupon = flat[i + 1]
-  elseif string.sub(f, 1, 1) ~= '_' then
-    fields[#fields + 1] = f; values[#values + 1] = flat[i + 1]
-  end
-end
--- The target's lines for all source fields in one HMGET, every write in one HSET.
-local curs = {}
-if #fields > 0 then curs = redis.call('HMGET', dst, unpack(fields)) end
-local count = nil  -- the target's line count, read only once a new line needs it
-local writes = {'_', '1', '_e', st}
-for j = 1, #fields do
-  local f, v, cur = fields[j], values[j], curs[j]
-  local a = string.find(v, ':', 1, true)
-  local b = string.find(v, ':', a + 1, true)
-  local q = tonumber(string.sub(v, 1, a - 1))
-  local price
-  if b then price = string.sub(v, a + 1, b - 1) else price = string.sub(v, a + 1) end
-  local curq = 0
-  if cur then
-    local c = string.find(cur, ':', 1, true)
-    local d = string.find(cur, ':', c + 1, true)
-    curq = tonumber(string.sub(cur, 1, c - 1))
-    if d then price = string.sub(cur, c + 1, d - 1) else price = string.sub(cur, c + 1) end
-  end
-  local limit = maxq
-  local cap = caps[f]
-  if cap ~= nil and (limit < 0 or cap < limit) then limit = cap end
+local key, maxq, maxlines = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+local out, count = {0}, line_count(key)
+for i = 6, #ARGV, 4 do
+  local pid, q, price, cap = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
+  local cur, curq = redis.call('HGET', key, pid), 0
+  if cur then curq, price = parse(cur) end
   local want = curq + q
-  local got = want
-  if limit >= 0 and got > limit then got = limit end
-  if not cur and maxlines >= 0 then
-    if count == nil then count = line_count(dst) end
-    if count >= maxlines then got = 0 end
-  end
+  local got = math.min(want, cap, maxq)
+  if not cur and count >= maxlines then got = 0 end
   if got < curq then got = curq end
   if got > 0 then
-    writes[#writes + 1] = f; writes[#writes + 1] = got .. ':' .. price
-    if not cur and count ~= nil then count = count + 1 end
+    redis.call('HSET', key, pid, got .. ':' .. price)
+    if not cur then count = count + 1 end
   end
-  out[#out + 1] = tonumber(f); out[#out + 1] = want; out[#out + 1] = got
+  out[#out + 1] = tonumber(pid); out[#out + 1] = want; out[#out + 1] = got
 end
-if coupon and redis.call('HSETNX', dst, '_c', coupon) == 1 then out[1] = 1 end
-redis.call('DEL', src)
-redis.call('HSET', dst, unpack(writes))
-redis.call('EXPIRE', dst, ttl_of(st))
+if ARGV[5] ~= '' and redis.call('HSETNX', key, '_c', ARGV[5]) == 1 then out[1] = 1 end
+touch(key, ARGV[1], ARGV[2])
 return out
 """
 )
 
-# ARGV: stamp, then triples (field, expected value, new value); '' as new deletes.
-# Each triple applies only if the field still holds the expected value (compare-and-set),
-# so a read's write-back never undoes a concurrent write. Returns how many applied.
+# A read's write-back. ARGV: rev, ttl, then (field, expected value, new value) triples;
+# '' as new deletes. Each applies only if the field still holds the expected value, so a
+# reconciliation never undoes a concurrent write. Returns how many applied.
 _LUA_CAS = (
-    _LUA_STAMP_FN
+    _LUA_COMMON
     + """
 local applied = 0
-for i = 2, #ARGV, 3 do
-  local f, expected, new = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call('HGET', KEYS[1], f) == expected then
-    if new == '' then redis.call('HDEL', KEYS[1], f) else redis.call('HSET', KEYS[1], f, new) end
+for i = 3, #ARGV, 3 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    if ARGV[i + 2] == '' then
+      redis.call('HDEL', KEYS[1], ARGV[i])
+    else
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    end
     applied = applied + 1
   end
 end
-if applied > 0 then
-  redis.call('HSET', KEYS[1], '_', '1', '_e', ARGV[1])
-  redis.call('EXPIRE', KEYS[1], ttl_of(ARGV[1]))
-end
+if applied > 0 then touch(KEYS[1], ARGV[1], ARGV[2]) end
 return applied
 """
 )
 
-# ARGV: stamp. Creates the cart (marker only) or refreshes it. Returns 1 if it was new.
-_LUA_TOUCH = (
-    _LUA_STAMP_FN
-    + """
-local created = redis.call('HSETNX', KEYS[1], '_', '1')
-stamp(KEYS[1], ARGV[1])
-return created
-"""
-)
 
-# ARGV: the stamp of the new TTL. Like EXPIRE (a TTL <= 0 deletes the cart), plus '_e'.
-# Returns 1 if the cart existed.
-_LUA_SET_TTL = (
-    _LUA_STAMP_FN
-    + """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if tonumber(ttl_of(ARGV[1])) <= 0 then redis.call('DEL', KEYS[1]) return 1 end
-stamp(KEYS[1], ARGV[1])
-return 1
-"""
-)
+def _key(cart_id: str) -> str:
+    return f"cart:{{{cart_id}}}"
 
 
-def _s(value) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def _limit(value: int | None) -> int:
+    return -1 if value is None else int(value)
+
+
+def _snapshot(ttl: int, flat: list) -> Snapshot:
+    """A read's reply: the key's TTL and its flat HGETALL."""
+    if not flat:
+        return Snapshot((), None, 0, False)
+    lines, coupon, revision = [], None, ""
+    for field, value in zip(flat[::2], flat[1::2], strict=True):
+        if field in RESERVED:
+            if field == b"_c":
+                coupon = value.decode()
+            elif field == b"_r":
+                revision = value.decode()
+            continue
+        quantity, price, *flag = value.decode().split(":")
+        lines.append(CartLine(int(field), int(quantity), Decimal(price), bool(flag)))
+    lines.sort()
+    return Snapshot(tuple(lines), coupon, max(int(ttl), 0), True, revision)
 
 
 class RedisCartStore:
-    """The cart store on Redis (django-redis's connection, short socket timeouts)."""
+    """The carts on Redis, or on a Redis Cluster (``CART_REDIS_CLUSTER``)."""
 
-    # add_and_read runs a throttle's window in its step; snapshot sends one with its read
-    checks_windows = True
-
-    def __init__(self, client):
+    def __init__(self, client: Redis | RedisCluster):
         self.client = client
         register = client.register_script
+        self._read = register(_LUA_READ)
+        self._touch = register(_LUA_TOUCH)
         self._add = register(_LUA_ADD)
-        self._add_read = register(_LUA_ADD_READ)
         self._set = register(_LUA_SET)
         self._remove = register(_LUA_REMOVE)
+        self._coupon = register(_LUA_COUPON)
         self._take = register(_LUA_TAKE)
-        self._set_coupon = register(_LUA_SET_COUPON)
-        self._quantity = register(_LUA_QUANTITY)
-        self._count = register(_LUA_COUNT)
-        self._copy = register(_LUA_COPY)
-        self._merge = register(_LUA_MERGE)
+        self._pop = register(_LUA_POP)
+        self._merge_in = register(_LUA_MERGE_IN)
         self._cas = register(_LUA_CAS)
-        self._touch = register(_LUA_TOUCH)
-        self._set_ttl = register(_LUA_SET_TTL)
-        self._window = register(WINDOW_LUA)
+
+    def _write(self, script, cart_id: str, *args):
+        """Run a write script with a new revision and the cart's lifetime."""
+        revision = secrets.token_hex(8)
+        return script(keys=[_key(cart_id)], args=[revision, settings.CART_TTL, *args])
+
+    # -- reads ---------------------------------------------------------------------------
+    def read(self, cart_id: str) -> Snapshot:
+        """Lines, coupon, seconds left and revision, in one round trip."""
+        ttl, flat = self._read(keys=[_key(cart_id)])
+        return _snapshot(ttl, flat)
+
+    def exists(self, cart_id: str) -> bool:
+        return bool(self.client.exists(_key(cart_id)))
+
+    def ping(self) -> bool:
+        return bool(self.client.ping())
 
     # -- writes --------------------------------------------------------------------------
-    def touch(self, cart_id: str) -> bool:
-        """Create an empty cart, or refresh its TTL. True if it was created."""
-        return bool(
-            self._evalsha(self._touch, [KEY_PREFIX + cart_id], [_stamp(_ttl())])
-        )
+    def touch(self, cart_id: str) -> None:
+        """Create an empty cart, or renew its lifetime."""
+        self._write(self._touch, cart_id)
 
     def add(
         self,
         cart_id: str,
-        product_id: int,
-        quantity: int,
-        unit_price: Decimal,
-        *,
-        max_quantity: int | None = None,
-        max_lines: int | None = None,
-    ) -> int:
-        """Add ``quantity`` to the line (created at ``unit_price``); the new quantity."""
-        status, value = self._evalsha(
-            self._add,
-            [KEY_PREFIX + cart_id],
-            _add_args(product_id, quantity, unit_price, max_quantity, max_lines),
-        )
-        return _check(status, value)
-
-    def add_and_read(
-        self,
-        cart_id: str,
-        product_id: int,
-        quantity: int,
-        unit_price: Decimal,
+        line: CartLine,
         *,
         max_quantity: int | None = None,
         max_lines: int | None = None,
         must_exist: bool = False,
-        version_key: str | None = None,
-        expected_version: bytes | None = None,
-        window=None,
-    ) -> AddedLine:
-        """``add``, and the cart after it, in one atomic step (one round trip).
-
-        Before writing it checks, in this order: ``window`` (a throttle's sliding window,
-        ``shop.throttling.Window``: raises WindowFull), that the cart exists when
-        ``must_exist`` (CartMissing), that the value at ``version_key`` is
-        ``expected_version`` when one is given (CatalogChanged), then ``add``'s limits.
-        The snapshot's ``also`` is the value at ``version_key`` (None when unset).
-        """
-        key = KEY_PREFIX + cart_id
-        args = [
-            *_add_args(product_id, quantity, unit_price, max_quantity, max_lines),
-            1 if must_exist else 0,
-            expected_version or b"",
-        ]
-        if window is not None:
-            args += window.args
-        reply = self._evalsha(
-            self._add_read,
-            [key, version_key or key, key if window is None else window.key],
-            args,
-        )
-        status = reply[0]
-        if status == 1:
-            flat = iter(reply[3:])
-            lines, coupon, stamp = _parse_fields(zip(flat, flat, strict=True))
-            version = reply[2]
-            ttl = _seconds_left(stamp) if stamp is not None else _ttl()
-            snapshot = tuple.__new__(
-                CartSnapshot, (tuple(lines), coupon, ttl, True, version or None)
-            )
-            return AddedLine(int(reply[1]), snapshot)
-        if status == -3:
-            raise WindowFull((0, reply[1], reply[2]))
-        if status == -4:
-            raise CartMissing(cart_id)
-        if status == -5:
-            raise CatalogChanged(reply[1] or None)
-        _check(status, reply[1])
-        raise AssertionError(f"unexpected reply {reply!r}")  # pragma: no cover
+    ) -> tuple[int, Snapshot]:
+        """Add ``line.quantity`` units (a new line at ``line.unit_price``); the line's new
+        quantity and the cart after the write, from the same step."""
+        reply = self._write(
+            self._add, cart_id, line.product_id, line.quantity,
+            str(quantize(line.unit_price)), _limit(max_quantity), _limit(max_lines),
+            int(must_exist),
+        )  # fmt: skip
+        _raise_for(reply)
+        return int(reply[1]), _snapshot(reply[2], reply[3])
 
     def set(
         self,
         cart_id: str,
-        product_id: int,
-        quantity: int,
-        unit_price: Decimal,
+        line: CartLine,
         *,
         max_lines: int | None = None,
         must_exist: bool = False,
     ) -> int:
-        """Set the line's quantity (0 removes); an existing line keeps its price. With
-        ``must_exist``, a cart that does not exist is not created: CartMissing."""
-        status, value = self._evalsha(
-            self._set,
-            [KEY_PREFIX + cart_id],
-            [
-                product_id,
-                int(quantity),
-                _price(unit_price),
-                _stamp(_ttl()),
-                -1 if max_lines is None else max_lines,
-                int(must_exist),
-            ],
-        )
-        if status == -4:
-            raise CartMissing(cart_id)
-        return _check(status, value)
+        """Set a line's quantity (above 0); an existing line keeps its price."""
+        reply = self._write(
+            self._set, cart_id, line.product_id, line.quantity,
+            str(quantize(line.unit_price)), _limit(max_lines), int(must_exist),
+        )  # fmt: skip
+        _raise_for(reply)
+        return int(reply[1])
 
     def remove(self, cart_id: str, product_id: int) -> bool:
-        return bool(
-            self._evalsha(
-                self._remove, [KEY_PREFIX + cart_id], [product_id, _stamp(_ttl())]
-            )
-        )
+        """Take a line out; whether it was there."""
+        return bool(self._write(self._remove, cart_id, product_id))
 
-    def set_coupon(
-        self, cart_id: str, code: str | None, *, must_exist: bool = False
+    def set_coupon(self, cart_id: str, code: str | None, *, must_exist=False) -> bool:
+        """Put ``code`` on the cart, or take its coupon off (None, which never creates a
+        cart); whether the cart was written."""
+        return bool(self._write(self._coupon, cart_id, code or "", int(must_exist)))
+
+    def destroy(self, cart_id: str) -> None:
+        self.client.delete(_key(cart_id))
+
+    def take(
+        self, cart_id: str, lines: Iterable[tuple[int, int]], coupon: str | None
     ) -> bool:
-        """Put ``code`` on the cart, or take its coupon off (None), which never creates
-        a cart that does not exist; with ``must_exist`` putting one on does not either.
-        Whether the cart was written."""
-        return bool(
-            self._evalsha(
-                self._set_coupon,
-                [KEY_PREFIX + cart_id],
-                [code or "", _stamp(_ttl()), 1 if must_exist else 0],
-            )
-        )
+        """Take out what an order took: (product id, quantity) pairs, and ``coupon`` if the
+        cart still has it. What was added meanwhile stays; a cart left without lines is
+        deleted. Whether the cart still exists."""
+        pairs = [value for pair in lines for value in pair]
+        return bool(self._write(self._take, cart_id, coupon or "", *pairs))
 
-    def set_ttl(self, cart_id: str, seconds: int) -> bool:
-        return bool(
-            self._evalsha(self._set_ttl, [KEY_PREFIX + cart_id], [_stamp(int(seconds))])
-        )
+    def pop(self, cart_id: str) -> Snapshot:
+        """Read a cart and delete it, in one step (the source of a merge)."""
+        return _snapshot(0, self._pop(keys=[_key(cart_id)]))
 
-    def destroy(self, cart_id: str) -> bool:
-        return bool(self.client.delete(KEY_PREFIX + cart_id))
-
-    def take(self, cart_id: str, lines, coupon: str | None, *, also_set=None) -> bool:
-        """Take out what an order took: ``lines`` as (product id, quantity), and
-        ``coupon`` if the cart still has it, in one atomic step; what was added meanwhile
-        stays. A cart left without lines is deleted. Whether the cart still exists.
-        ``also_set``: a (key, value) outside the store written in the same round trip
-        (the catalog's version token, after a checkout took stock), cart or no cart."""
-        keys = [KEY_PREFIX + cart_id]
-        args = [coupon or "", ""]
-        if also_set is not None:
-            keys.append(also_set[0])
-            args[1] = also_set[1]
-        for product_id, quantity in lines:
-            args += [product_id, quantity]
-        return int(self._evalsha(self._take, keys, args)) == 2
-
-    def copy(self, src: str, dst: str) -> bool:
-        """Replace ``dst`` with a copy of ``src``; False if ``src`` does not exist."""
-        return bool(
-            self._evalsha(
-                self._copy, [KEY_PREFIX + src, KEY_PREFIX + dst], [_stamp(_ttl())]
-            )
-        )
-
-    def merge(
+    def merge_in(
         self,
-        src: str,
-        dst: str,
+        cart_id: str,
+        lines: Sequence[CartLine],
         *,
-        caps: Mapping[int, int] | None = None,
-        max_quantity: int | None = None,
-        max_lines: int | None = None,
-    ) -> MergeOutcome | None:
-        """Move ``src``'s lines into ``dst`` and delete ``src``; None if ``src`` is gone."""
-        args: list = [
-            _stamp(_ttl()),
-            -1 if max_quantity is None else max_quantity,
-            -1 if max_lines is None else max_lines,
-        ]
-        if caps:
-            for product_id, cap in caps.items():
-                args += (product_id, max(int(cap), 0))
-        raw = self._evalsha(self._merge, [KEY_PREFIX + src, KEY_PREFIX + dst], args)
-        if raw[0] == -1:
-            return None
-        # The script returns integers only: {coupon moved, pid, requested, merged, ...}.
-        triples = iter(raw[1:])
-        new = tuple.__new__
-        lines = tuple(
-            [new(MergedLine, t) for t in zip(triples, triples, triples, strict=True)]
+        caps: Mapping[int, int],
+        coupon: str | None,
+        max_quantity: int,
+        max_lines: int,
+    ) -> tuple[tuple[MergedLine, ...], bool]:
+        """Add another cart's ``lines`` (each capped by ``caps``, its product's stock);
+        the merged lines, and whether ``coupon`` was taken (only by a cart without one)."""
+        args = []
+        for line in lines:
+            cap = max(int(caps.get(line.product_id, 0)), 0)
+            args += [line.product_id, line.quantity, str(line.unit_price), cap]
+        reply = self._write(
+            self._merge_in, cart_id, max_quantity, max_lines, coupon or "", *args
         )
-        return new(MergeOutcome, (lines, raw[0] == 1))
+        triples = reply[1:]
+        merged = tuple(
+            MergedLine(int(pid), int(requested), int(quantity))
+            for pid, requested, quantity in zip(
+                triples[::3], triples[1::3], triples[2::3], strict=True
+            )
+        )
+        return merged, reply[0] == 1
 
     def apply_changes(
         self,
@@ -711,575 +445,43 @@ class RedisCartStore:
         *,
         coupon: tuple[str, str | None] | None = None,
     ) -> int:
-        """Compare-and-set several lines (and the coupon: ``(expected, new)``) at once."""
-        args: list = [_stamp(_ttl())]
+        """Compare-and-set lines (and the coupon, as ``(expected, new)``) at once."""
+        args = []
         for change in changes:
-            args += [
-                change.product_id,
-                change.expected.encode(),
-                change.new.encode() if change.new else "",
-            ]
+            new = change.new.encode() if change.new is not None else ""
+            args += [change.expected.product_id, change.expected.encode(), new]
         if coupon is not None:
-            args += [COUPON, coupon[0], coupon[1] or ""]
-        if len(args) == 1:
-            return 0
-        return int(self._evalsha(self._cas, [KEY_PREFIX + cart_id], args))
-
-    # -- reads ---------------------------------------------------------------------------
-    def contains(self, cart_id: str, product_id: int) -> bool:
-        return bool(self.client.hexists(KEY_PREFIX + cart_id, product_id))
-
-    def get(self, cart_id: str, product_id: int) -> CartLine | None:
-        raw = self.client.hget(KEY_PREFIX + cart_id, product_id)
-        return None if raw is None else _decode_line(int(product_id), _s(raw))
-
-    def lines(self, cart_id: str) -> list[CartLine]:
-        return _lines_from_items(self.client.hgetall(KEY_PREFIX + cart_id).items())[0]
-
-    def snapshot(
-        self, cart_id: str, *, also: str | None = None, window=None
-    ) -> CartSnapshot:
-        """Lines, coupon and seconds left in one plain HGETALL (a missing key is an empty
-        hash); the seconds left come from the ``_e`` stamp, or from one TTL command for a
-        hash written before the stamp existed. ``also``: a key (outside the store) whose
-        value is read in the same round trip, into the snapshot's ``also``. ``window``: a
-        throttle's step (``shop.throttling.Window``) sent first in the same round trip;
-        a full window raises WindowFull (the read is not looked at)."""
-        key = KEY_PREFIX + cart_id
-        commands = (
-            [("HGETALL", key)] if also is None else [("HGETALL", key), ("GET", also)]
-        )
-        if window is not None:
-            step = ("EVALSHA", self._window.sha, 1, window.key, *window.args)
-            try:
-                reply, *replies = self._round_trip(step, *commands)
-            except NoScriptError:
-                self.client.script_load(self._window.script)
-                reply, *replies = self._round_trip(step, *commands)
-            if not int(reply[0]):
-                raise WindowFull((0, reply[1], reply[2]))
-        else:
-            replies = self._round_trip(*commands)
-        fields, value = replies if also is not None else (replies[0], None)
-        if isinstance(fields, dict):  # RESP3 (redis-py's default): a map
-            pairs = list(fields.items())
-        else:
-            values = iter(fields)
-            pairs = list(zip(values, values, strict=True))
-        if not pairs:
-            return _MISSING if value is None else _MISSING._replace(also=value)
-        lines, coupon, stamp = _parse_fields(pairs)
-        if stamp is not None:
-            ttl = _seconds_left(stamp)
-        else:
-            ttl = self.client.ttl(key)
-            if ttl == -2:  # expired between the two commands
-                return _MISSING if value is None else _MISSING._replace(also=value)
-            ttl = ttl if ttl >= 0 else None
-        return tuple.__new__(CartSnapshot, (tuple(lines), coupon, ttl, True, value))
-
-    def _round_trip(self, *commands) -> list:
-        """Several commands sent together and their raw replies, as bytes whatever the
-        client decodes: one round trip, on one of the client's pooled connections.
-        redis-py's pipeline object would cost about a quarter of a round trip more in
-        Python (measured); this is its core. Any error drops the connection, which may
-        still hold unread replies."""
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
-        try:
-            connection.send_packed_command(connection.pack_commands(commands))
-            return [connection.read_response(disable_decoding=True) for _ in commands]
-        except BaseException:
-            connection.disconnect()
-            raise
-        finally:
-            pool.release(connection)
-
-    def _evalsha(self, script, keys: list, args: list):
-        """A registered script run in one ``_round_trip`` (its raw reply, bytes).
-        redis-py's command layers (retry wrapper, argument checks, metrics hooks) cost
-        about a third of a loopback round trip here (measured: PING through the client
-        against PING through ``_round_trip``), as much as the script itself. A Redis
-        that lost the script (restarted, flushed) answers NOSCRIPT: it is loaded again
-        and run once more."""
-        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        try:
-            [reply] = self._round_trip(command)
-        except NoScriptError:
-            self.client.script_load(script.script)
-            [reply] = self._round_trip(command)
-        return reply
-
-    def count(self, cart_id: str) -> int:
-        return int(self._evalsha(self._count, [KEY_PREFIX + cart_id], []))
-
-    def quantity(self, cart_id: str) -> int:
-        return int(self._evalsha(self._quantity, [KEY_PREFIX + cart_id], []))
-
-    def ttl(self, cart_id: str) -> int | None:
-        """Seconds the cart has left; None if it does not exist."""
-        ttl = self.client.ttl(KEY_PREFIX + cart_id)
-        return None if ttl == -2 else ttl
-
-    def exists(self, cart_id: str) -> bool:
-        return bool(self.client.exists(KEY_PREFIX + cart_id))
-
-    def get_coupon(self, cart_id: str) -> str | None:
-        raw = self.client.hget(KEY_PREFIX + cart_id, COUPON)
-        return None if raw is None else _s(raw)
-
-    def ping(self) -> bool:
-        return bool(self.client.ping())
+            args += ["_c", coupon[0], coupon[1] or ""]
+        return int(self._write(self._cas, cart_id, *args)) if args else 0
 
 
-def _add_args(product_id, quantity, unit_price, max_quantity, max_lines) -> list:
-    """ARGV of an add (``add_line`` in Lua): -1 stands for no limit."""
-    return [
-        product_id,
-        int(quantity),
-        _price(unit_price),
-        _stamp(_ttl()),
-        -1 if max_quantity is None else max_quantity,
-        -1 if max_lines is None else max_lines,
-    ]
-
-
-def _check(status: int, value: int) -> int:
+def _raise_for(reply) -> None:
+    status = int(reply[0])
     if status == -1:
-        raise LineQuantityLimit(int(value))
+        raise LineQuantityLimit(int(reply[1]))
     if status == -2:
-        raise LineCountLimit(int(value))
-    return int(value)
+        raise LineCountLimit(int(reply[1]))
+    if status == -4:
+        raise CartMissing()
 
 
-_MISSING = CartSnapshot(lines=(), coupon=None, ttl=None, exists=False)
-
-# Lines and price strings already parsed, shared by every read of this process: a cart is
-# read far more often than written (badge, page, API, checkout), so most reads find each
-# of their lines here and parse nothing. Values are immutable, so sharing them is safe;
-# each dict is emptied when full, so it follows the carts currently in use.
-_LINES: dict[tuple[bytes, bytes], CartLine] = {}
-_PRICES: dict[bytes, Decimal] = {}
-_PARSED_MAX = 20_000
-_UNDERSCORE = ord("_")  # reserved fields: bytes index to ints
+_stores: dict[tuple[str, bool], RedisCartStore] = {}
 
 
-def _seconds_left(stamp: bytes) -> int:
-    """Seconds until the ``_e`` stamp's expiry (rounded up, like the local store), clamped
-    to [0, the TTL that was set]: a clock of this process ahead of or behind the one of
-    the process that wrote the stamp can neither make it negative nor longer than the
-    cart's lifetime."""
-    expires_ms, _, ttl = stamp.partition(b":")
-    left = -((time.time_ns() // 1_000_000 - int(expires_ms)) // 1000)
-    return min(max(left, 0), int(ttl))
-
-
-def _parse_fields(pairs) -> tuple[list[CartLine], str | None, bytes | None]:
-    """Lines, coupon and ``_e`` stamp of a hash's ``(field, value)`` pairs, as bytes.
-
-    The hot read (every cart view): a line already parsed (same field, same stored value)
-    costs one dict lookup; lines sorted by product id (the tuples' first item, unique)."""
-    lines, coupon, stamp = [], None, None
-    append, known = lines.append, _LINES.get
-    for pair in pairs:
-        line = known(pair)
-        if line is None:
-            field, raw = pair
-            if field[0] == _UNDERSCORE:
-                if field == _COUPON:
-                    coupon = raw.decode()
-                elif field == _EXPIRES:
-                    stamp = raw
-                continue
-            line = _parse_line(field, raw)
-        append(line)
-    lines.sort()
-    return lines, coupon, stamp
-
-
-def _parse_line(field: bytes, raw: bytes) -> CartLine:
-    """``field``: the product id; ``raw``: ``b"<quantity>:<unit price>[:o]"``."""
-    parts = raw.split(b":")
-    price = _PRICES.get(parts[1])
-    if price is None:
-        if len(_PRICES) >= _PARSED_MAX:
-            _PRICES.clear()
-        price = _PRICES[parts[1]] = Decimal(parts[1].decode())
-    if len(_LINES) >= _PARSED_MAX:
-        _LINES.clear()
-    line = _LINES[field, raw] = CartLine(
-        int(field), int(parts[0]), price, len(parts) > 2
-    )
-    return line
-
-
-def _lines_from_items(items) -> tuple[list[CartLine], str | None]:
-    lines, coupon = [], None
-    for field, raw in items:
-        field = _s(field)
-        if field[0] == "_":
-            if field == COUPON:
-                coupon = _s(raw)
-            continue
-        parts = _s(raw).split(":")
-        lines.append(
-            CartLine(int(field), int(parts[0]), Decimal(parts[1]), len(parts) > 2)
-        )
-    lines.sort(key=lambda line: line.product_id)
-    return lines, coupon
-
-
-# --- the in-process store -------------------------------------------------------------------
-
-
-def _stamp(ttl: int) -> str:
-    """The ``_e`` value "<now + ttl, ms since the epoch>:<ttl>" (this process's clock):
-    what both stores write, and what every Redis write script takes in place of a TTL."""
-    return f"{time.time_ns() // 1_000_000 + ttl * 1000}:{ttl}"
-
-
-class LocalCartStore:
-    """The same store in process memory (no REDIS_URL): a dict of hashes, one lock, TTLs.
-
-    Values are encoded exactly as in Redis, so both stores share one format and behaviour.
-    """
-
-    checks_windows = False  # no Redis: throttles are DRF's own (the in-process cache)
-
-    def __init__(self):
-        self._lock = threading.RLock()
-        self._data: dict[str, tuple[dict[str, str], float]] = {}
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def _hash(self, cart_id: str) -> dict[str, str] | None:
-        entry = self._data.get(cart_id)
-        if entry is None:
-            return None
-        fields, expires_at = entry
-        if expires_at <= time.monotonic():
-            del self._data[cart_id]
-            return None
-        return fields
-
-    def _write(
-        self, cart_id: str, fields: dict[str, str], ttl: int | None = None
-    ) -> None:
-        fields[MARKER] = "1"
-        ttl = _ttl() if ttl is None else ttl
-        fields[EXPIRES] = _stamp(ttl)
-        self._data[cart_id] = (fields, time.monotonic() + ttl)
-
-    @staticmethod
-    def _line_count(fields: dict[str, str]) -> int:
-        return sum(1 for f in fields if f[0] != "_")
-
-    @staticmethod
-    def _split(raw: str) -> tuple[int, str]:
-        parts = raw.split(":")
-        return int(parts[0]), parts[1]
-
-    # -- writes --------------------------------------------------------------------------
-    def touch(self, cart_id: str) -> bool:
-        with self._lock:
-            fields = self._hash(cart_id)
-            self._write(cart_id, fields if fields is not None else {})
-            return fields is None
-
-    def add(
-        self,
-        cart_id,
-        product_id,
-        quantity,
-        unit_price,
-        *,
-        max_quantity=None,
-        max_lines=None,
-    ):
-        field = str(product_id)
-        with self._lock:
-            fields = self._hash(cart_id) or {}
-            price = _price(unit_price)
-            current = 0
-            if field in fields:
-                current, price = self._split(fields[field])
-            elif max_lines is not None and self._line_count(fields) >= max_lines:
-                raise LineCountLimit(self._line_count(fields))
-            new = current + int(quantity)
-            if max_quantity is not None and new > max_quantity:
-                raise LineQuantityLimit(current)
-            fields[field] = f"{new}:{price}"
-            self._write(cart_id, fields)
-            return new
-
-    def add_and_read(
-        self,
-        cart_id,
-        product_id,
-        quantity,
-        unit_price,
-        *,
-        max_quantity=None,
-        max_lines=None,
-        must_exist=False,
-        version_key=None,
-        expected_version=None,
-        window=None,
-    ) -> AddedLine:
-        # No Redis here: no catalog version is ever set, and throttles are DRF's own (a
-        # window is never deferred to this store).
-        if window is not None:
-            raise ValueError("the in-process store checks no throttle window")
-        with self._lock:  # re-entrant: the add and the read are one step
-            if must_exist and self._hash(cart_id) is None:
-                raise CartMissing(cart_id)
-            if expected_version:
-                raise CatalogChanged(None)
-            new = self.add(
-                cart_id,
-                product_id,
-                quantity,
-                unit_price,
-                max_quantity=max_quantity,
-                max_lines=max_lines,
-            )
-            return AddedLine(new, self.snapshot(cart_id))
-
-    def set(
-        self, cart_id, product_id, quantity, unit_price, *, max_lines=None,
-        must_exist=False,
-    ):  # fmt: skip
-        field = str(product_id)
-        with self._lock:
-            fields = self._hash(cart_id)
-            if fields is None and must_exist:
-                raise CartMissing(cart_id)
-            fields = fields or {}
-            if int(quantity) <= 0:
-                fields.pop(field, None)
-                self._write(cart_id, fields)
-                return 0
-            price = _price(unit_price)
-            if field in fields:
-                price = self._split(fields[field])[1]
-            elif max_lines is not None and self._line_count(fields) >= max_lines:
-                raise LineCountLimit(self._line_count(fields))
-            fields[field] = f"{int(quantity)}:{price}"
-            self._write(cart_id, fields)
-            return int(quantity)
-
-    def remove(self, cart_id, product_id) -> bool:
-        with self._lock:
-            fields = self._hash(cart_id)
-            if fields is None:
-                return False
-            removed = fields.pop(str(product_id), None) is not None
-            self._write(cart_id, fields)
-            return removed
-
-    def set_coupon(self, cart_id, code, *, must_exist=False) -> bool:
-        with self._lock:
-            if (not code or must_exist) and self._hash(cart_id) is None:
-                return False  # taking a coupon off (or must_exist) never creates one
-            fields = self._hash(cart_id) or {}
-            if code:
-                fields[COUPON] = code
-            else:
-                fields.pop(COUPON, None)
-            self._write(cart_id, fields)
-            return True
-
-    def set_ttl(self, cart_id, seconds) -> bool:
-        with self._lock:
-            fields = self._hash(cart_id)
-            if fields is None:
-                return False
-            if int(seconds) <= 0:
-                del self._data[cart_id]
-            else:
-                self._write(cart_id, fields, int(seconds))
-            return True
-
-    def destroy(self, cart_id) -> bool:
-        with self._lock:
-            exists = self._hash(cart_id) is not None
-            self._data.pop(cart_id, None)
-            return exists
-
-    def take(self, cart_id, lines, coupon, *, also_set=None) -> bool:
-        # ``also_set`` names a Redis key: there is none here (the catalog cache is not
-        # on Redis either, and its writers replace its token themselves).
-        with self._lock:
-            fields = self._hash(cart_id)
-            if fields is None:
-                return False
-            for product_id, quantity in lines:
-                raw = fields.get(str(product_id))
-                if raw is None:
-                    continue
-                held, rest = raw.split(":", 1)
-                left = int(held) - int(quantity)
-                if left > 0:
-                    fields[str(product_id)] = f"{left}:{rest}"
-                else:
-                    del fields[str(product_id)]
-            if coupon and fields.get(COUPON) == coupon:
-                del fields[COUPON]
-            if not self._line_count(fields):
-                del self._data[cart_id]
-                return False
-            return True
-
-    def copy(self, src, dst) -> bool:
-        with self._lock:
-            fields = self._hash(src)
-            if fields is None:
-                return False
-            self._write(dst, dict(fields))
-            return True
-
-    def merge(self, src, dst, *, caps=None, max_quantity=None, max_lines=None):
-        caps = {str(k): max(int(v), 0) for k, v in (caps or {}).items()}
-        with self._lock:
-            source = self._hash(src)
-            if source is None:
-                return None
-            target = self._hash(dst) or {}
-            coupon_moved = False
-            if COUPON in source and COUPON not in target:
-                target[COUPON] = source[COUPON]
-                coupon_moved = True
-            count = self._line_count(target)
-            merged = []
-            for field, raw in source.items():
-                if field[0] == "_":
-                    continue
-                quantity, price = self._split(raw)
-                current = 0
-                if field in target:
-                    current, price = self._split(target[field])
-                limit = max_quantity
-                cap = caps.get(field)
-                if cap is not None and (limit is None or cap < limit):
-                    limit = cap
-                want = current + quantity
-                got = want if limit is None else min(want, limit)
-                if field not in target and max_lines is not None and count >= max_lines:
-                    got = 0
-                got = max(got, current)
-                if got > 0:
-                    if field not in target:
-                        count += 1
-                    target[field] = f"{got}:{price}"
-                merged.append(MergedLine(int(field), want, got))
-            del self._data[src]
-            self._write(dst, target)
-            return MergeOutcome(lines=tuple(merged), coupon_moved=coupon_moved)
-
-    def apply_changes(self, cart_id, changes=(), *, coupon=None) -> int:
-        triples = [
-            (str(c.product_id), c.expected.encode(), c.new.encode() if c.new else "")
-            for c in changes
-        ]
-        if coupon is not None:
-            triples.append((COUPON, coupon[0], coupon[1] or ""))
-        with self._lock:
-            fields = self._hash(cart_id)
-            if fields is None or not triples:
-                return 0
-            applied = 0
-            for field, expected, new in triples:
-                if fields.get(field) == expected:
-                    if new:
-                        fields[field] = new
-                    else:
-                        fields.pop(field, None)
-                    applied += 1
-            if applied:
-                self._write(cart_id, fields)
-            return applied
-
-    # -- reads ---------------------------------------------------------------------------
-    def contains(self, cart_id, product_id) -> bool:
-        return self.get(cart_id, product_id) is not None
-
-    def get(self, cart_id, product_id):
-        with self._lock:
-            raw = (self._hash(cart_id) or {}).get(str(product_id))
-        return None if raw is None else _decode_line(int(product_id), raw)
-
-    def lines(self, cart_id):
-        with self._lock:
-            items = list((self._hash(cart_id) or {}).items())
-        return _lines_from_items(items)[0]
-
-    def snapshot(self, cart_id, *, also=None, window=None) -> CartSnapshot:
-        # ``also`` names a Redis key: there is none here, so it reads as not set.
-        if window is not None:
-            raise ValueError("the in-process store checks no throttle window")
-        with self._lock:
-            fields = self._hash(cart_id)
-            items = list((fields or {}).items())
-            ttl = self._remaining(cart_id) if fields is not None else None
-        lines, coupon = _lines_from_items(items)
-        return CartSnapshot(
-            lines=tuple(lines), coupon=coupon, ttl=ttl, exists=fields is not None
-        )
-
-    def _remaining(self, cart_id) -> int:
-        return max(math.ceil(self._data[cart_id][1] - time.monotonic()), 0)
-
-    def count(self, cart_id) -> int:
-        with self._lock:
-            return self._line_count(self._hash(cart_id) or {})
-
-    def quantity(self, cart_id) -> int:
-        with self._lock:
-            fields = self._hash(cart_id) or {}
-            return sum(int(v.split(":")[0]) for f, v in fields.items() if f[0] != "_")
-
-    def ttl(self, cart_id):
-        with self._lock:
-            return self._remaining(cart_id) if self._hash(cart_id) is not None else None
-
-    def exists(self, cart_id) -> bool:
-        with self._lock:
-            return self._hash(cart_id) is not None
-
-    def get_coupon(self, cart_id):
-        with self._lock:
-            return (self._hash(cart_id) or {}).get(COUPON)
-
-    def ping(self) -> bool:
-        return True
-
-
-CartStore = RedisCartStore | LocalCartStore
-
-_local_store = LocalCartStore()
-_redis_stores: dict[int, RedisCartStore] = {}
-
-
-def get_store() -> CartStore:
-    """The Redis store when ``REDIS_URL`` is set, else the in-process one."""
-    if not settings.REDIS_URL:
-        return _local_store
-    from django_redis import get_redis_connection
-
-    client = get_redis_connection("default")
-    # One store (with its registered scripts) per client object.
-    store = _redis_stores.get(id(client))
-    if store is None or store.client is not client:
-        store = _redis_stores[id(client)] = RedisCartStore(client)
+def get_store() -> RedisCartStore:
+    """The store on ``CART_REDIS_URL`` (one client per process, short timeouts: a Redis
+    that does not answer is an outage at once, not after retries)."""
+    url, cluster = settings.CART_REDIS_URL, settings.CART_REDIS_CLUSTER
+    store = _stores.get((url, cluster))
+    if store is None:
+        options = {
+            "socket_timeout": settings.REDIS_TIMEOUT,
+            "socket_connect_timeout": settings.REDIS_TIMEOUT,
+            "retry": Retry(NoBackoff(), 0),
+        }
+        if cluster:
+            client = RedisCluster.from_url(url, **options)
+        else:
+            client = Redis.from_url(url, **options)
+        store = _stores[(url, cluster)] = RedisCartStore(client)
     return store
-
-
-def reset_local_store() -> None:
-    """Empty the in-process store (tests)."""
-    _local_store.clear()
-
-
-def ping_store() -> bool:
-    return get_store().ping()

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from cart import services
+from cart import selectors, services
 from cart.forms import AddToCartForm, CouponForm, UpdateQuantityForm
 from catalog.models import Product
 from shop.exceptions import OUTAGE_ERRORS, ShopError
@@ -52,8 +52,8 @@ def _shop_error(request, exc: ShopError) -> None:
 @outage_page
 def cart_detail(request):
     """The cart: lines with images, quantities, coupon, totals and any warnings."""
-    summary = services.cart_read(cart=request.cart)
-    cart = services.cart_summary_dict(summary)
+    summary = selectors.cart_read(cart=request.cart)
+    cart = summary.as_dict()
     # Reconciliation happened just now (reported once): tell the shopper what changed.
     for warning in cart["warnings"]:
         messages.warning(request, warning["message"])
@@ -70,9 +70,7 @@ def cart_detail(request):
         {
             "summary": cart,
             "coupon_form": CouponForm(),
-            "can_checkout": any(
-                item["status"] in ("ok", "reduced") for item in cart["items"]
-            ),
+            "can_checkout": summary.can_checkout,
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
         },
     )

@@ -6,17 +6,12 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db import connection, transaction
+from django.db import transaction
 
 from catalog.models import Category, Product, StockMovement
-from catalog.services import (
-    MAX_STOCK,
-    category_check_parent,
-    stock_adjust,
-    stock_edit,
-)
+from catalog.services import category_check_parent
+from catalog.stock import MAX_STOCK, lock_products, stock_adjust, stock_edit
 from shop.exceptions import ShopError
-from shop.statements import lock_by_pk
 
 # The id field of each row the product list's quick edit (list_editable) sends.
 _EDITED_ROW_ID = re.compile(r"form-\d+-id")
@@ -124,12 +119,9 @@ class ProductAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # The quick edit saves its rows one by one in the order the list shows them, in
         # one transaction; a checkout locks its products in key order. The rows sent are
-        # locked first, in key order, so that the two never deadlock. PostgreSQL only:
-        # SQLite has one writer at a time (no such deadlock), and a read opening the
-        # transaction there would fail the save ("database is locked") where it waits.
+        # locked first, in key order, so that the two never deadlock.
         if (
-            connection.vendor == "postgresql"
-            and request.method == "POST"
+            request.method == "POST"
             and "_save" in request.POST
             and self.has_change_permission(request)
         ):
@@ -139,7 +131,7 @@ class ProductAdmin(admin.ModelAdmin):
                 if _EDITED_ROW_ID.fullmatch(name) and _ROW_ID.fullmatch(value)
             ]
             with transaction.atomic():
-                lock_by_pk(Product, pks)
+                lock_products(pks)
                 return super().changelist_view(request, extra_context)
         return super().changelist_view(request, extra_context)
 

@@ -4,7 +4,7 @@ The catalog is read far more often than it is written. A list page costs a filte
 counted query and twenty rendered rows; its cached copy costs one Redis round trip.
 Freshness comes from a version token: every write to products, categories or stock
 replaces the token once its transaction commits (model signals in ``catalog.signals``,
-and ``catalog.services`` for the stock UPDATE that bypasses them), and a cached body is
+and ``catalog.stock`` for its bulk writes, which send none), and a cached body is
 served only while its token is the current one. One MGET reads both.
 
 Only what every caller sees alike is cached: the JSON of public lists (not
@@ -13,9 +13,7 @@ keyed by the absolute URL (scheme, host and query: image URLs are absolute). Err
 never cached, nor answers to query strings outside :data:`LIST_QUERY` (the number of
 copies must not grow with the URLs a client can invent).
 
-On with ``SHOP_CATALOG_CACHE_SECONDS`` > 0: by default 60 with ``REDIS_URL``, off
-without it (the embedded default's in-process cache is not shared between processes,
-so one process could not invalidate another's copies). The cache ignores Redis errors
+On with ``SHOP_CATALOG_CACHE_SECONDS`` > 0 (default 60). The cache ignores Redis errors
 (``IGNORE_EXCEPTIONS``): the view then builds its answer as if nothing were cached. The
 lifetime bounds how long a copy could outlive a token change lost to such an outage.
 """
@@ -48,39 +46,16 @@ def catalog_changed() -> None:
     old rows before the commit stores them under the old token, which the commit
     then replaces."""
     if _seconds() > 0:
-        _after_commit(_new_version)
-
-
-# transaction.on_commit runs the function at once outside a transaction. The tests
-# (which never commit) replace this to replace the token at once.
-_after_commit = transaction.on_commit
-
-
-def new_token() -> int:
-    """A fresh token: a random integer, which django-redis stores as its digits (no
-    pickling), so that a Redis script can write one too (the cart's take, for a
-    checkout: :func:`version_key`)."""
-    return secrets.randbits(63)
+        transaction.on_commit(_new_version)  # at once outside a transaction
 
 
 def _new_version() -> None:
-    cache.set(VERSION_KEY, new_token(), None)
+    cache.set(VERSION_KEY, secrets.randbits(63), None)
 
 
-def start_version() -> None:
+def _start_version() -> None:
     """Make a token if there is none (first use, or Redis emptied); never replaces one."""
-    cache.add(VERSION_KEY, new_token(), None)
-
-
-def version_key() -> str | None:
-    """The token's key in Redis, for a reader that fetches the token in a round trip of
-    its own (the cart reads it with its snapshot), or a writer that replaces it so
-    (with :func:`new_token`, after its commit); None when the cache is off or not on
-    Redis. Its raw value is opaque: it only ever compares equal while no catalog write
-    committed."""
-    if _seconds() <= 0 or not settings.REDIS_URL:
-        return None
-    return str(cache.make_key(VERSION_KEY))
+    cache.add(VERSION_KEY, secrets.randbits(63), None)
 
 
 # The query strings whose answers are shared: each parameter at most once, in its one
@@ -150,7 +125,7 @@ def cached_json(
         return response
     if version is None:
         # No token yet (first use, or Redis emptied): make one, cache from the next read.
-        start_version()
+        _start_version()
         return response
     # The token read before building: a write committed meanwhile has replaced it, so
     # this copy is never served as current.

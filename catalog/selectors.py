@@ -1,16 +1,15 @@
 """Reads of the catalog shared by the API, the pages, the cart and checkout."""
 
-import json
 import re
-import time
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import Count, Func, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Func, Q, QuerySet
 
 from catalog.models import Category, Product
+from shop.db import on_postgresql, planner_rows
 
 
 def category_parents() -> dict[int, int | None]:
@@ -126,7 +125,7 @@ def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Prod
     words = SEARCH_WORD_RE.findall(term.replace("\x00", ""))[:MAX_SEARCH_WORDS]
     if not words:
         return queryset.none() if term.strip() else queryset
-    if connection.vendor != "postgresql":
+    if not on_postgresql():
         for word in words:
             queryset = queryset.filter(
                 Q(name__icontains=word) | Q(description__icontains=word)
@@ -164,95 +163,41 @@ def seller_list() -> QuerySet:
 # --- counting large lists -------------------------------------------------------------
 
 EXACT_COUNT_UP_TO = 1000
-# The planner's estimate is taken without counting only when it expects at least this
-# many times EXACT_COUNT_UP_TO rows: a margin for estimation error, so a list that
-# really has fewer than EXACT_COUNT_UP_TO rows is still counted exactly unless the
-# estimate is off by more than this factor (and then the paginator's short last page
-# corrects it: catalog.api.pagination).
-TRUST_ESTIMATE_FACTOR = 2
 
 
 def product_count(queryset: QuerySet) -> int:
     """How many rows ``queryset`` has: exact up to :data:`EXACT_COUNT_UP_TO`, above that
-    (PostgreSQL) the planner's estimate.
+    the planner's estimate (PostgreSQL), what paginators of large catalogs show.
 
-    ``count(*)`` reads every matching row, so over a million products it costs more than
-    the page itself. The planner is asked first (``EXPLAIN``, from the statistics
-    ``ANALYZE`` keeps, about a millisecond): when it expects well above the threshold
-    (:data:`TRUST_ESTIMATE_FACTOR`), its estimate is the answer, which is what
-    paginators of large catalogs show. Otherwise a capped count (``LIMIT`` in a
-    subquery) stops after the threshold. Even a capped count of a common search word
-    reads a thousand matching rows at a million products, several times the cost of
-    its page, which walks the newest-first index and stops after twenty.
+    ``count(*)`` reads every matching row: over a million products it costs more than
+    the page itself. A count capped by ``LIMIT`` stops after the threshold
+    (docs/decisions/0003-estimated-counts.md).
     """
-    # Only the ids: the planner need not plan (nor the ORM compile) select_related joins
-    # and columns that change neither the estimate nor the count.
-    queryset = queryset.order_by().select_related(None).values("pk")
-    if connection.vendor != "postgresql":
-        capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
-        return capped if capped <= EXACT_COUNT_UP_TO else queryset.count()
-    estimate = _planner_rows(queryset.order_by())
-    if estimate >= TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO:
-        return estimate
-    capped = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
-    return capped if capped <= EXACT_COUNT_UP_TO else max(estimate, capped)
+    ids = queryset.order_by().select_related(None).values("pk")
+    capped = ids[: EXACT_COUNT_UP_TO + 1].count()
+    if capped <= EXACT_COUNT_UP_TO:
+        return capped
+    estimate = planner_rows(ids)
+    return ids.count() if estimate is None else max(estimate, capped)
 
 
-CAPPED_COUNT = "_capped_count"  # the annotation with_capped_count adds
+class ProductRow(NamedTuple):
+    """What the cart and the merge read of a product: one row, no model instance."""
+
+    id: int
+    slug: str
+    name: str
+    price: Decimal
+    stock: int
+    is_active: bool
+    category_id: int
 
 
-def with_capped_count(queryset: QuerySet) -> QuerySet:
-    """``queryset`` with :data:`CAPPED_COUNT` on every row: how many rows it has, counted
-    up to ``EXACT_COUNT_UP_TO + 1``, by a scalar subquery of the same query (one round
-    trip for a page and its count; PostgreSQL runs the subquery once)."""
-    ids = queryset.order_by().select_related(None).values("pk")[: EXACT_COUNT_UP_TO + 1]
-    try:
-        sql, params = ids.query.sql_with_params()
-    except EmptyResultSet:  # e.g. .none(): no rows, and the page query reads none
-        return queryset.annotate(**{CAPPED_COUNT: Value(0)})
-    return queryset.annotate(
-        **{CAPPED_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params)}
-    )
-
-
-FEW_PRODUCTS = TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO
-_FEW_FOR_SECONDS = 60
-_few: tuple[float, bool] = (0.0, True)  # (valid until, answer)
-
-
-def products_are_few() -> bool:
-    """Whether the products table is small enough that every list of it is counted
-    exactly, in the page's own query (:func:`with_capped_count`): fewer rows than
-    ``TRUST_ESTIMATE_FACTOR * EXACT_COUNT_UP_TO`` by PostgreSQL's statistics (unknown
-    before the first ANALYZE: counted, the count is capped anyway), read at most once a
-    minute per process. Always true on other databases."""
-    global _few
-    if connection.vendor != "postgresql":
-        return True
-    until, answer = _few
-    if time.monotonic() < until:
-        return answer
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
-            [Product._meta.db_table],
-        )
-        row = cursor.fetchone()
-    rows = row[0] if row else -1
-    answer = rows < FEW_PRODUCTS
-    _few = (time.monotonic() + _FEW_FOR_SECONDS, answer)
-    return answer
-
-
-def _planner_rows(queryset: QuerySet) -> int:
-    """The number of rows PostgreSQL's planner expects ``queryset`` to return."""
-    try:
-        sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:  # e.g. .none(): nothing to ask
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+def product_rows(ids: Iterable[int]) -> dict[int, ProductRow]:
+    """The products with these ids (any state), by id, in one query; ids of no product
+    are left out."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = Product.objects.filter(pk__in=ids).values_list(*ProductRow._fields)
+    return {row[0]: ProductRow._make(row) for row in rows}

@@ -12,20 +12,19 @@ back with :func:`coupon_release`.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from coupons.discounts import DiscountRule
 from coupons.models import Coupon, CouponRedemption
+from pricing.discounts import DiscountRule
+from pricing.lines import PricingLine
+from pricing.totals import price_lines
 from shop.exceptions import Conflict, CouponInvalid
 from shop.money import format_money, quantize
-
-if TYPE_CHECKING:
-    from cart.pricing import PricingLine
 
 # The reason codes of API.md, one per way a coupon can be refused.
 INVALID = "coupon_invalid"
@@ -118,7 +117,7 @@ def _id_set(manager) -> frozenset[int]:
 
 
 def coupon_rule(coupon: Coupon) -> DiscountRule:
-    """The coupon's discount as plain data for :func:`coupons.discounts.compute_discount`."""
+    """The coupon's discount as plain data for the pricing package."""
     return DiscountRule(
         percent_off=coupon.percent_off,
         amount_off=coupon.amount_off,
@@ -131,7 +130,7 @@ def coupon_rule(coupon: Coupon) -> DiscountRule:
 def coupon_validate(
     *,
     coupon: Coupon,
-    lines: Sequence["PricingLine"],
+    lines: Sequence[PricingLine],
     user=None,
     email: str | None = None,
     now: datetime | None = None,
@@ -142,8 +141,6 @@ def coupon_validate(
     if coupon.max_uses is not None:
         # The shop-wide limit first: no point telling about scope or minimum otherwise.
         _check_uses(coupon, user=None, email=None)
-    from cart.pricing import price_lines  # the one pricing function
-
     rule = coupon_rule(coupon)
     # The cart's own totals: an eligible line is in scope with a total above 0, so
     # "nothing eligible" is an eligible subtotal of 0; the minimum is on the subtotal
@@ -171,7 +168,7 @@ def coupon_validate(
 def coupon_check(
     *,
     code: str,
-    lines: Sequence["PricingLine"],
+    lines: Sequence[PricingLine],
     user=None,
     email: str | None = None,
     now: datetime | None = None,
@@ -214,8 +211,6 @@ def coupon_release(*, order) -> bool:
 
 
 def _currency() -> str:
-    from django.conf import settings
-
     return settings.SHOP_CURRENCY
 
 

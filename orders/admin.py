@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from orders.models import Order, OrderItem
-from orders.services import order_cancel, order_fulfil
+from orders.status import order_cancel, order_fulfil
 from shop.exceptions import ShopError
 
 

@@ -8,11 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cart import services as cart_services
+from cart.selectors import cart_read
 from cart.views import outage_page
+from orders.checkout import order_place
 from orders.forms import CheckoutForm, PayForm, new_checkout_token
+from orders.notifications import ORDER_LINK_TOKEN
 from orders.selectors import order_is_customer, order_list_for, order_visible_to
-from orders.services import ORDER_LINK_TOKEN, order_pay, order_place
+from orders.status import order_pay
 from shop.exceptions import CheckoutConflict, ShopError
 
 #: Guests see their orders through the order's access token, kept in their session.
@@ -78,15 +80,14 @@ def checkout(request):
         form = None
     # Read (and so reconciled) only to show the page: on POST the cart goes to order_place
     # exactly as the shopper last saw it, so a shortage is reported, never silently lowered.
-    summary = cart_services.cart_summary_dict(
-        cart_services.cart_read(cart=request.cart)
-    )
+    cart = cart_read(cart=request.cart)
+    summary = cart.as_dict()
     for warning in summary[
         "warnings"
     ]:  # reported once: show them wherever they surface
         messages.warning(request, warning["message"])
     if form is None:
-        if not any(item["status"] in ("ok", "reduced") for item in summary["items"]):
+        if not cart.can_checkout:
             messages.info(
                 request, "Your cart is empty: add something before checking out."
             )

@@ -1,8 +1,6 @@
-"""Money arithmetic: every rounding in the shop goes through :func:`quantize`, or its
-Decimal-only twin :func:`round_cents` (the same rule) where a cart view's totals are hot."""
+"""Money arithmetic: every rounding in the shop goes through :func:`quantize`."""
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -13,11 +11,6 @@ def quantize(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money is never a float; pass a Decimal or a string")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-# quantize for a value that is already a Decimal (no conversion, no float check): the same
-# rounding as one C call, for the per-cart-view totals of cart.pricing.
-round_cents = partial(Decimal.quantize, exp=CENT, rounding=ROUND_HALF_UP)
 
 
 def format_money(value: Decimal, currency: str) -> str:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "social_django",
+    "shop.apps.ShopConfig",
     "accounts",
     "catalog",
     "cart",
@@ -93,41 +94,85 @@ TEMPLATES = [
 WSGI_APPLICATION = "shop.wsgi.application"
 
 # --- Data stores -----------------------------------------------------------
+# Without DATABASE_URL: SQLite in the project folder (the development default).
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 # Persistent connections are the single biggest win measured here (PERFORMANCE.md).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-# Checked before reuse when it may have gone stale: idle, or the server sent something
-# unasked (shop/postgresql/base.py: the PostgreSQL backend with that one change).
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A ping before a reused connection's first query of each request: a server restart then
+# costs no failed request, at a round trip per request (docs/configuration.md).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+    "DJANGO_CONN_HEALTH_CHECKS", default=False
+)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "shop.postgresql"
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
+    _db_options.setdefault("connect_timeout", 3)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes SQLite's write lock when it begins: two writers wait for each
+    # other instead of failing with "database is locked" when one upgrades its lock.
+    _db_options.setdefault("transaction_mode", "IMMEDIATE")
+    _db_options.setdefault("timeout", 20)
 
+# Redis holds the carts, the throttles' windows, the catalog cache and (by default) the
+# task queue. Without REDIS_URL: an embedded redis-server (shop.embedded), data in var/.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                # redis-py retries with backoff by default: an outage would cost every
-                # request seconds before its 503. Fail at once instead.
-                "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
-                # The cache (throttle counters) fails open when Redis is down; the cart
-                # store talks to Redis directly and reports the outage as a 503.
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+REDIS_EMBEDDED = not REDIS_URL
+if REDIS_EMBEDDED:
+    from shop.embedded import embedded_redis_url
+
+    REDIS_URL = embedded_redis_url(BASE_DIR / "var" / "redis.db")
+# The carts' Redis (default: REDIS_URL); CART_REDIS_CLUSTER=true: a node of a cluster.
+CART_REDIS_URL = env.str("CART_REDIS_URL", default="") or REDIS_URL
+CART_REDIS_CLUSTER = env.bool("CART_REDIS_CLUSTER", default=False)
+# Seconds a Redis command may take before it counts as an outage (503).
+REDIS_TIMEOUT = env.float("SHOP_REDIS_TIMEOUT", default=1.0)
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+            # redis-py retries with backoff by default: an outage would cost every
+            # request seconds before its 503. Fail at once instead.
+            "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
+            # The catalog cache serves from the database when Redis is down; the
+            # throttles and the cart store talk to Redis directly and answer 503.
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# --- Background work (Celery, app shop.celery) -------------------------------
+# The broker defaults to REDIS_URL when that is set; the embedded default has none, and
+# then every task runs in the web process right after the transaction that queued it.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (
+    "" if REDIS_EMBEDDED else REDIS_URL
+)
+CELERY_TASK_ALWAYS_EAGER = env.bool(
+    "CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL
+)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves it for another
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
+CELERY_TIMEZONE = "UTC"
+# What beat runs (`celery -A shop beat`): mail a crash left owed, expire unpaid orders.
+CELERY_BEAT_SCHEDULE = {
+    "send-owed-confirmations": {
+        "task": "orders.tasks.send_owed_confirmations",
+        "schedule": 60.0,
+    },
+    "expire-unpaid-orders": {
+        "task": "orders.tasks.expire_unpaid_orders",
+        "schedule": 60.0,
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -171,8 +216,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shop:catalog"
 LOGOUT_REDIRECT_URL = "shop:catalog"
 
-# Mail: order confirmations, sent once a checkout commits (a failure to send is logged,
-# the order stands). DJANGO_EMAIL_URL names a real server, e.g.
+# Mail: order confirmations, sent by a task once a checkout commits (retried with backoff;
+# the order stands whatever the mail server does). DJANGO_EMAIL_URL names a real server, e.g.
 # smtp+tls://user:password@smtp.example.com:587 (user and password URL-encoded;
 # smtp+ssl:// for port 465); without it mail goes to DJANGO_EMAIL_BACKEND (the console).
 EMAIL_BACKEND = env.str(
@@ -209,15 +254,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhos
 SHOP_SITE_URL = env.str(
     "SHOP_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")
-# Mail is sent by a thread beside the request (shop/background.py): the answer to a
-# checkout does not wait for the mail server. Off: sent within the request.
-SHOP_BACKGROUND_THREAD = env.bool("SHOP_BACKGROUND_THREAD", default=True)
-# Who sends order confirmations. Off (the default, nothing more to run): each checkout
-# sends its own from the background thread. On: a `manage.py send_confirmations --watch`
-# process sends them in batches, and the web workers spend nothing on mail.
-SHOP_MAIL_WORKER = env.bool("SHOP_MAIL_WORKER", default=False)
 # The path prefix the shop is served under (e.g. /shop) when the proxy does not pass
-# SCRIPT_NAME, or for links made outside a request (the mail worker's). Empty: none.
+# SCRIPT_NAME, or for links made outside a request (the tasks'). Empty: none.
 FORCE_SCRIPT_NAME = env.str("DJANGO_FORCE_SCRIPT_NAME", default="") or None
 if FORCE_SCRIPT_NAME is not None and not FORCE_SCRIPT_NAME.startswith("/"):
     # "shop" would make every link relative to the page it is on.
@@ -284,6 +322,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "shop.exceptions.api_exception_handler",
+    # A view names its budget with ``throttle_scope`` (auth, cart_write, checkout); a view
+    # without one is not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["shop.throttling.ScopedSlidingWindowThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("SHOP_THROTTLE_AUTH", default="20/min"),
         "cart_write": env.str("SHOP_THROTTLE_CART_WRITE", default="600/min"),
@@ -365,11 +406,8 @@ except InvalidOperation as exc:
 if not (Decimal("0") <= SHOP_TAX_RATE < Decimal("1")):
     raise ImproperlyConfigured("SHOP_TAX_RATE must be at least 0 and below 1")
 # Seconds a shared copy of the public catalog's JSON may live (catalog.cache); 0 turns
-# it off. Only with Redis by default: the in-process cache is not shared between
-# processes, so one could not invalidate another's copies.
-SHOP_CATALOG_CACHE_SECONDS = env.int(
-    "SHOP_CATALOG_CACHE_SECONDS", default=60 if REDIS_URL else 0
-)
+# it off.
+SHOP_CATALOG_CACHE_SECONDS = env.int("SHOP_CATALOG_CACHE_SECONDS", default=60)
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 SHOP_ORDER_PAYMENT_TIMEOUT = env.int("SHOP_ORDER_PAYMENT_TIMEOUT", default=30)
 SHOP_PAYMENT_GATEWAY = env.str(

@@ -1,12 +1,14 @@
 """``POST /api/v1/auth/facebook/``: sign in with a Facebook access token (API.md "Auth").
 
 social-auth runs its real pipeline (``backend.do_auth``), exactly as the page login does;
-with ``X-Cart-Token`` the anonymous cart is merged into the user's by the one merge service.
+with ``X-Cart-Token`` the anonymous cart is merged into the user's by the cart's
+``user_logged_in`` receiver, as for a session sign-in.
 """
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from requests import RequestException
@@ -23,8 +25,7 @@ from accounts.api.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from shop.exceptions import NotFound, ServiceUnavailable
-from shop.throttling import ScopedSlidingWindowThrottle
+from shop.exceptions import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ class FacebookLoginSerializer(serializers.Serializer):
 class FacebookLoginView(APIView):
     authentication_classes = ()
     permission_classes = ()
-    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     def get_authenticate_header(self, request):
@@ -91,22 +91,9 @@ class FacebookLoginView(APIView):
             raise AuthenticationFailed(
                 "This Facebook account cannot sign in.", code="facebook_auth_failed"
             )
-        self._merge_cart(request, user)
+        # As a session sign-in does: the cart's receiver merges X-Cart-Token's cart.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         return Response(
             {"user": UserSerializer(user).data, **TokenPairSerializer.for_user(user)},
             status=status.HTTP_200_OK,
         )
-
-    @staticmethod
-    def _merge_cart(request, user) -> None:
-        from cart.cart import Cart
-        from cart.services import cart_for_token, cart_merge
-
-        token = request.headers.get("X-Cart-Token")
-        if not token:
-            return
-        try:
-            source = cart_for_token(token=token)
-        except NotFound:
-            return  # the anonymous cart expired: nothing to merge, the sign-in still counts
-        cart_merge(source=source, target=Cart.for_user(user))

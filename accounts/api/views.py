@@ -23,7 +23,6 @@ from accounts.api.serializers import (
     UserUpdateSerializer,
 )
 from accounts.services import user_register, user_update_profile
-from shop.throttling import ScopedSlidingWindowThrottle
 
 TAG = "auth"
 VALIDATION_ERROR = OpenApiResponse(
@@ -55,7 +54,6 @@ class CredentialViewMixin:
 
 
 class RegisterView(CredentialViewMixin, APIView):
-    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -74,7 +72,6 @@ class RegisterView(CredentialViewMixin, APIView):
 
 
 class TokenView(CredentialViewMixin, APIView):
-    throttle_classes = [ScopedSlidingWindowThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

@@ -36,34 +36,6 @@ class CartItemAddSerializer(_QuantityMixin, serializers.Serializer):
     quantity = StrictIntegerField(min_value=1, default=1)
 
 
-def add_item_data(data) -> dict:
-    """The add's body, validated as :class:`CartItemAddSerializer` validates it.
-
-    A body that is plainly valid (a JSON object whose ids are integers in range, the
-    usual case) is taken as it is: building the serializer (a deep copy of its fields)
-    cost about as much as the add's whole Redis step (profiled). Anything else goes
-    through the serializer, which accepts nothing more and words every error."""
-    if type(data) is dict:
-        product_id = data.get("product_id")
-        quantity = data.get("quantity", _QUANTITY.default)
-        if (
-            type(product_id) is int
-            and type(quantity) is int
-            and _PRODUCT_ID.min_value <= product_id <= _PRODUCT_ID.max_value
-            and _QUANTITY.min_value <= quantity <= settings.CART_MAX_LINE_QUANTITY
-        ):
-            return {"product_id": product_id, "quantity": quantity}
-    serializer = CartItemAddSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-_PRODUCT_ID, _QUANTITY = (
-    CartItemAddSerializer._declared_fields["product_id"],
-    CartItemAddSerializer._declared_fields["quantity"],
-)
-
-
 class CartItemSetSerializer(_QuantityMixin, serializers.Serializer):
     quantity = StrictIntegerField(min_value=0, help_text="0 removes the line.")
 
@@ -80,7 +52,7 @@ class CartMergeSerializer(serializers.Serializer):
     )
 
 
-# --- output (documentation of cart.services.cart_summary_dict) ------------------------------
+# --- output (documentation of cart.selectors.CartSummary.as_dict) -------------------------
 
 STATUSES = ["ok", "reduced", "out_of_stock", "unavailable"]
 WARNING_CODES = [

@@ -4,10 +4,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cart import services
+from cart import selectors, services
 from cart.api.serializers import (
     CartCouponSerializer,
     CartErrorSerializer,
@@ -16,10 +15,8 @@ from cart.api.serializers import (
     CartMergeSerializer,
     CartSerializer,
     NewCartSerializer,
-    add_item_data,
 )
 from cart.cart import Cart
-from shop.throttling import SlidingWindowThrottle
 
 CART_TOKEN = OpenApiParameter(
     "X-Cart-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -57,52 +54,25 @@ SET_LINE_SCHEMA = extend_schema(
 )
 
 
-class CartWriteThrottle(SlidingWindowThrottle):
-    """Cart writes per user or client address: scope ``cart_write``."""
-
-    scope = "cart_write"
-
-    def get_rate(self):
-        # Read live, so that a changed REST_FRAMEWORK setting (tests) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        if request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
 class CartAPIView(APIView):
-    """Writes are throttled; reads are not."""
+    """Writes are throttled (scope ``cart_write``); reads are not."""
 
-    def get_throttles(self):
-        if self.request.method in permissions.SAFE_METHODS:
-            return []
-        return [CartWriteThrottle()]
+    @property
+    def throttle_scope(self):
+        return None if self.request.method in permissions.SAFE_METHODS else "cart_write"
 
-    def cart(self, *, verify: bool = True) -> Cart:
-        return services.cart_for_request(self.request, verify=verify)
-
-    @classmethod
-    def render(
-        cls, cart: Cart, *, status_code=status.HTTP_200_OK, extra_warnings=()
-    ) -> Response:
-        return cls.respond(
-            services.cart_read(cart=cart),
-            status_code=status_code,
-            extra_warnings=extra_warnings,
-        )
+    def cart(self) -> Cart:
+        return selectors.cart_for_request(self.request)
 
     @staticmethod
-    def respond(
-        summary, *, status_code=status.HTTP_200_OK, extra_warnings=()
-    ) -> Response:
-        data = services.cart_summary_dict(summary)
+    def respond(summary, *, status_code=status.HTTP_200_OK, extra_warnings=()):
+        data = summary.as_dict()
         if extra_warnings:
             data["warnings"] = [w.as_dict() for w in extra_warnings] + data["warnings"]
         return Response(data, status=status_code)
+
+    def render(self, cart: Cart, **kwargs) -> Response:
+        return self.respond(selectors.cart_read(cart=cart), **kwargs)
 
 
 class CartCreateView(CartAPIView):
@@ -115,7 +85,7 @@ class CartCreateView(CartAPIView):
     )
     def post(self, request):
         cart = services.cart_create()
-        data = services.cart_summary_dict(services.cart_read(cart=cart))
+        data = selectors.cart_read(cart=cart).as_dict()
         return Response(
             {"token": cart.token, "cart": data}, status=status.HTTP_201_CREATED
         )
@@ -129,8 +99,7 @@ class CartDetailView(CartAPIView):
         tags=["cart"],
     )
     def get(self, request):
-        # The token's existence is checked by the read's own snapshot (one round trip).
-        return self.render(self.cart(verify=False))
+        return self.render(self.cart())
 
     @extend_schema(
         summary="Empty and destroy the cart",
@@ -144,18 +113,6 @@ class CartDetailView(CartAPIView):
 
 
 class CartItemsView(CartAPIView):
-    window = None  # the throttle's step of this POST, run by the add's own store step
-
-    def check_throttles(self, request):
-        # An add checks its throttle inside the store's step (one round trip for both,
-        # cart.services.cart_add_item_read); an add refused before that step checks it
-        # then (cart_request_refused), before giving its own answer.
-        if request.method == "POST" and services.store_checks_windows():
-            self.window = CartWriteThrottle().deferred(request, self)
-            if self.window is not None:
-                return
-        super().check_throttles(request)
-
     @extend_schema(
         summary="Add a product (adds to the quantity already there)",
         parameters=[CART_TOKEN],
@@ -164,19 +121,11 @@ class CartItemsView(CartAPIView):
         tags=["cart"],
     )
     def post(self, request):
-        cart = None
-        try:
-            cart = self.cart(verify=False)
-            data = add_item_data(request.data)
-        except Exception:
-            # Refused before the store's step (no or bad token, a body too big, not JSON
-            # or invalid): the request still counts, and the throttle (429) and an
-            # unknown token (404) still come first, whatever the body.
-            services.cart_request_refused(cart=cart, window=self.window)
-            raise
-        return self.respond(
-            services.cart_add_item_read(cart=cart, window=self.window, **data)
-        )
+        cart = self.cart()
+        body = CartItemAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        snapshot = services.cart_add_item(cart=cart, **body.validated_data)
+        return self.respond(selectors.cart_read(cart=cart, snapshot=snapshot))
 
 
 class CartItemView(CartAPIView):
@@ -269,7 +218,9 @@ class CartMergeView(CartAPIView):
     def post(self, request):
         serializer = CartMergeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        source = services.cart_for_token(token=serializer.validated_data["token"])
+        source = selectors.cart_for_token(token=serializer.validated_data["token"])
         target = Cart.for_user(request.user)
         result = services.cart_merge(source=source, target=target)
+        if not result.merged:
+            raise selectors.unknown_token()
         return self.render(target, extra_warnings=result.warnings)

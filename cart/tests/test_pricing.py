@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cart.pricing import CartTotals, PricedLine, PricingLine, price_lines
-from coupons.discounts import NO_DISCOUNT, DiscountLine, DiscountRule, compute_discount
+from pricing.discounts import NO_DISCOUNT, DiscountLine, DiscountRule, compute_discount
 from shop.money import ZERO, quantize
 
 

@@ -124,27 +124,6 @@ class ProductFilter(filters.FilterSet):
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
 
 
-class ProductFilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend, skipped when the query string names none of the filters.
-
-    A FilterSet given none of its parameters filters nothing and cannot fail validation,
-    but building its form (deep-copied fields) cost more than the page's SQL. Every
-    ProductFilter filter reads exactly the parameter of its own name (no multi-part
-    widgets), which ``test_filter_backend_*`` checks.
-    """
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if (
-            filterset_class is not None
-            and filterset_class.base_filters.keys().isdisjoint(
-                request.query_params.keys()
-            )
-        ):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
-
-
 class ProductOrderingFilter(OrderingFilter):
     """``ordering=price,-price,name,-created_at``; ties broken by id for stable pages."""
 

@@ -1,18 +1,14 @@
 """Catalog API serializers: parse and render only; the services do the writing."""
 
-import datetime
-import functools
 from decimal import Decimal
 
-from django.utils import timezone
-from django.utils.encoding import iri_to_uri
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from catalog.models import Category, Product
-from catalog.services import MAX_STOCK
+from catalog.stock import MAX_STOCK
 
 MAX_DELTA = 1_000_000
 
@@ -196,104 +192,3 @@ class StockConflictSerializer(CatalogErrorSerializer):
 
     available = serializers.IntegerField()
     product_id = serializers.IntegerField()
-
-
-# --- the product list's fast path -------------------------------------------------------
-# A page of the product list is rendered from ``.values()`` rows by ``product_rows``
-# instead of ProductSerializer(many=True): the same JSON (ProductSerializer still
-# documents it and handles writes), without building a model instance and walking
-# thirteen serializer fields per row, which is most of the list's CPU time.
-
-PRODUCT_LIST_VALUES = (
-    "id",
-    "slug",
-    "name",
-    "description",
-    "price",
-    "stock",
-    "category__slug",
-    "seller_id",
-    "is_active",
-    "image",
-    "created_at",
-    "updated_at",
-)
-
-
-@functools.cache
-def _row_renderers():
-    """ProductSerializer's own price field and a DateTimeField, built once: constructing a
-    ModelSerializer's fields deep-copies them, which cost more than rendering the rows."""
-    return (
-        ProductSerializer().fields["price"].to_representation,
-        serializers.DateTimeField().to_representation,
-    )
-
-
-def _absolute_url(request):
-    """``request.build_absolute_uri`` with the scheme and host worked out once."""
-    if request is None:
-        return lambda url: url
-    base = request.build_absolute_uri("/")
-
-    def absolute(url: str) -> str:
-        # The plain case of build_absolute_uri (a path without ./ or ../) is a prefix.
-        if (
-            url.startswith("/")
-            and not url.startswith("//")
-            and "/./" not in url
-            and ("/../" not in url)
-        ):
-            return iri_to_uri(base + url[1:])
-        return request.build_absolute_uri(url)
-
-    return absolute
-
-
-def _utc_renderer(render):
-    """DRF's DateTimeField rendering, for a value already in UTC while UTC is the
-    current time zone straight from ``isoformat`` (what DRF does after converting it to
-    that zone, a no-op here): the list renders two per row."""
-    if timezone.get_current_timezone_name() != "UTC":  # once per call: a Local lookup
-        return render
-    utc = datetime.UTC
-
-    def when(value):
-        if value is not None and value.tzinfo is utc:
-            text = value.isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
-        return render(value)
-
-    return when
-
-
-def product_rows(rows, request) -> list[dict]:
-    """``.values(*PRODUCT_LIST_VALUES)`` rows in ProductSerializer's JSON shape."""
-    price, when = _row_renderers()
-    when = _utc_renderer(when)
-    storage = Product._meta.get_field("image").storage
-    absolute = None
-    data = []
-    for row in rows:
-        image = row["image"]
-        if image:
-            absolute = absolute or _absolute_url(request)
-            image = absolute(storage.url(image))
-        data.append(
-            {
-                "id": row["id"],
-                "slug": row["slug"],
-                "name": row["name"],
-                "description": row["description"],
-                "price": price(row["price"]),
-                "stock": row["stock"],
-                "in_stock": row["stock"] > 0,
-                "category": row["category__slug"],
-                "seller": row["seller_id"],
-                "is_active": row["is_active"],
-                "image_url": image or None,
-                "created_at": when(row["created_at"]),
-                "updated_at": when(row["updated_at"]),
-            }
-        )
-    return data

@@ -1,10 +1,8 @@
 """Catalog API: categories, products (with adjust-stock) and sellers. Thin: parse, call a
 service, render."""
 
-from types import SimpleNamespace
-
-from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,26 +16,21 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.filters import (
-    ProductFilter,
-    ProductFilterBackend,
-    ProductOrderingFilter,
-)
+from catalog.api.filters import ProductFilter, ProductOrderingFilter
 from catalog.api.pagination import ProductPagination
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
-    PRODUCT_LIST_VALUES,
     CatalogErrorSerializer,
     CategorySerializer,
     ProductSerializer,
     SellerSerializer,
     StockAdjustmentSerializer,
     StockConflictSerializer,
-    product_rows,
 )
 from catalog.cache import LIST_QUERY, cached_json
 from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
+from catalog.stock import stock_adjust
 
 BAD_REQUEST = OpenApiResponse(
     OpenApiTypes.OBJECT, description="Invalid input (field errors)."
@@ -200,7 +193,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ProductPermission]
     schema = PublicReadSchema()
-    filter_backends = [ProductFilterBackend, ProductOrderingFilter]
+    filter_backends = [DjangoFilterBackend, ProductOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
@@ -224,38 +217,21 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
 
     def _list(self):
-        # Same JSON as ProductSerializer(many=True), rendered from .values() rows (the
-        # paginator counts the products and slices the page as rows).
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(product_rows(page, self.request))
+        return super().list(self.request)
 
     def filter_queryset(self, queryset):
-        # The query filters and the ordering are the list's (and only the list documents
-        # them): one product is found by its id alone, without building a FilterSet.
+        # The query filters and the ordering are the list's: a product is found by id.
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
 
     def retrieve(self, request, *args, **kwargs):
         # An archived product is shown to its seller and staff only: never shared.
-        return cached_json(self, self._retrieve, keep=lambda data: data["is_active"])
-
-    def _retrieve(self):
-        # Same JSON as ProductSerializer, rendered from one .values() row (as the list).
-        request = self.request
-        rows = list(
-            self.get_queryset()
-            .filter(pk=self.kwargs["pk"])
-            .values(*PRODUCT_LIST_VALUES)[:1]
+        return cached_json(
+            self,
+            lambda: super(ProductViewSet, self).retrieve(request, *args, **kwargs),
+            keep=lambda data: data["is_active"],
         )
-        if not rows:
-            raise Http404
-        row = rows[0]
-        self.check_object_permissions(
-            request, SimpleNamespace(pk=row["id"], seller_id=row["seller_id"])
-        )
-        return Response(product_rows(rows, request)[0])
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -294,7 +270,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         product = self.get_object()
         payload = StockAdjustmentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        product = services.stock_adjust(
+        product = stock_adjust(
             product=product,
             delta=payload.validated_data["delta"],
             reason=StockMovement.Reason.ADJUSTMENT,

@@ -71,7 +71,7 @@ def test_admin_edit_without_stock_change_writes_no_movement(admin_client_):
 def test_admin_save_keeps_stock_sold_while_the_form_was_open(admin_client_):
     """The form shows 10; 3 are sold; the editor changes only the price: stock stays 7
     (the field is compared with what the form showed, not with the stock now)."""
-    from catalog.services import stock_adjust
+    from catalog.stock import stock_adjust
 
     product = ProductFactory(stock=10)
     url = f"/admin/catalog/product/{product.pk}/change/"
@@ -92,7 +92,7 @@ def test_admin_save_keeps_stock_sold_while_the_form_was_open(admin_client_):
 def test_admin_stock_change_applies_to_the_stock_now(admin_client_, typed, expected):
     """A changed stock applies the editor's change (typed - shown) to the stock as it is
     at saving, never below 0: 10 -> 15 after 3 sales gives 12."""
-    from catalog.services import stock_adjust
+    from catalog.stock import stock_adjust
 
     product = ProductFactory(stock=10)
     url = f"/admin/catalog/product/{product.pk}/change/"
@@ -220,7 +220,7 @@ def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
     the saves, a checkout of both rows that starts between two saves waits, then goes
     through: both succeed."""
     from catalog.admin import ProductAdmin
-    from orders.services import order_place
+    from orders.checkout import order_place
     from orders.tests.carts import cart_with
 
     settings.SHOP_MAIL_WORKER = True

@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from catalog.cache import VERSION_KEY, catalog_changed
 from catalog.models import Product
-from catalog.services import StockChange, stock_adjust, stock_apply
+from catalog.stock import StockChange, stock_adjust, stock_apply
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from conftest import client_for
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from catalog.models import Product, StockMovement
-from catalog.services import StockChange, stock_adjust, stock_apply
+from catalog.stock import StockChange, stock_adjust, stock_apply
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from shop.exceptions import InsufficientStock

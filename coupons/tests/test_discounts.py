@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cart.pricing import PricingLine, price_lines
-from coupons.discounts import DiscountLine, DiscountRule, compute_discount
+from pricing.discounts import DiscountLine, DiscountRule, compute_discount
 
 D = Decimal
 CENT = D("0.01")

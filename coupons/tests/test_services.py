@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from cart.pricing import PricingLine
 from catalog.tests.factories import CategoryFactory, ProductFactory
-from coupons.discounts import DiscountRule
+from pricing.discounts import DiscountRule
 from coupons.models import Coupon, CouponRedemption
 from coupons.services import (
     coupon_check,

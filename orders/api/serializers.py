@@ -1,7 +1,5 @@
 """Order JSON per API.md; serializers render, services decide."""
 
-import functools
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -55,40 +53,6 @@ class PlacedOrderSerializer(OrderSerializer):
         data = super().to_representation(order)
         data["order_token"] = order.access_token if order.user_id is None else None
         return data
-
-
-@functools.cache
-def _placed_order_fields():
-    """PlacedOrderSerializer's and OrderItemSerializer's fields, built once: building a
-    ModelSerializer's fields (deep copies) per checkout cost more than rendering them."""
-    return list(PlacedOrderSerializer().fields.values()), list(
-        OrderItemSerializer().fields.values()
-    )
-
-
-def placed_order_data(order: Order, items) -> dict:
-    """``PlacedOrderSerializer(order).data`` for a new order whose items the caller holds
-    (checkout, in id order): the same JSON without reading the order back."""
-    order_fields, item_fields = _placed_order_fields()
-
-    def render(fields, instance) -> dict:
-        data = {}
-        for field in fields:
-            value = field.get_attribute(instance)
-            data[field.field_name] = (
-                None if value is None else field.to_representation(value)
-            )
-        return data
-
-    data = {}
-    for field in order_fields:
-        if field.field_name == "items":
-            data["items"] = [render(item_fields, item) for item in items]
-        elif field.field_name == "order_token":
-            data["order_token"] = order.access_token if order.user_id is None else None
-        else:
-            data.update(render([field], order))
-    return data
 
 
 class CheckoutSerializer(serializers.Serializer):

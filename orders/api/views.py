@@ -5,16 +5,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from cart.cart import Cart, is_valid_token
-from cart.services import (
-    CART_NOT_FOUND,
-    cart_for_request,
-    cart_request_refused,
-    store_checks_windows,
-)
-from orders import selectors, services
+from cart.selectors import CART_NOT_FOUND, cart_for_request
+from orders import selectors
 from orders.api.serializers import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     CheckoutConflictSerializer,
@@ -23,11 +17,11 @@ from orders.api.serializers import (
     OrderSerializer,
     PaySerializer,
     PlacedOrderSerializer,
-    placed_order_data,
 )
+from orders.checkout import order_place
 from orders.models import Order
+from orders.status import order_cancel, order_fulfil, order_pay
 from shop.exceptions import NotFound, ShopError
-from shop.throttling import SlidingWindowThrottle
 
 ORDER_TOKEN = OpenApiParameter(
     "X-Order-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -55,24 +49,6 @@ INVALID = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input.")
 TRANSITION = OpenApiResponse(
     ERROR, description="Not allowed in the order's current status."
 )
-
-
-class CheckoutThrottle(SlidingWindowThrottle):
-    """Checkouts per user (or per client address for guests): scope ``checkout``."""
-
-    scope = "checkout"
-
-    def get_rate(self):
-        # Read live, so that a changed REST_FRAMEWORK setting (tests) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
-        ident = (
-            request.user.pk
-            if request.user.is_authenticated
-            else self.get_ident(request)
-        )
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def _order_token(request) -> str | None:
@@ -113,22 +89,9 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return [permissions.IsAdminUser()]
         return [permissions.AllowAny()]
 
-    window = None  # a checkout's throttle step, run by its read of the cart
-
-    def get_throttles(self):
-        return (
-            [CheckoutThrottle()] if self.action == "create" else super().get_throttles()
-        )
-
-    def check_throttles(self, request):
-        # A checkout checks its throttle in its read of the cart (one round trip for
-        # both, orders.services.order_place); one refused before that read checks it
-        # then (cart_request_refused), before giving its own answer.
-        if self.action == "create" and store_checks_windows():
-            self.window = CheckoutThrottle().deferred(request, self)
-            if self.window is not None:
-                return
-        super().check_throttles(request)
+    @property
+    def throttle_scope(self):
+        return "checkout" if self.action == "create" else None
 
     def get_order(self) -> Order:
         order = selectors.order_visible_to(
@@ -181,29 +144,13 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     def create(self, request, *args, **kwargs):
-        cart = None
+        key = _idempotency_key(request)
+        cart = cart_for_request(request)
+        body = CheckoutSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
         try:
-            try:
-                key = _idempotency_key(request)
-                # A token cart's existence is read with its lines, under the lock.
-                cart = cart_for_request(request, verify=False)
-                body = CheckoutSerializer(
-                    data=request.data, context={"request": request}
-                )
-                if not body.is_valid():
-                    raise exceptions.ValidationError(body.errors)
-            except Exception:
-                # Refused before the cart is read (a bad key, no or a bad token, a body
-                # unreadable or invalid): the request still counts, and the throttle
-                # (429) and an unknown cart (404) still come first, as they always have.
-                cart_request_refused(cart=cart, window=self.window)
-                raise
-            placed = services.order_place(
-                cart=cart,
-                user=request.user,
-                idempotency_key=key,
-                window=self.window,
-                **body.validated_data,
+            placed = order_place(
+                cart=cart, user=request.user, idempotency_key=key, **body.validated_data
             )
         except NotFound as exc:
             # A guest's cart is destroyed by a successful checkout: a retry with the same
@@ -218,14 +165,10 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Response(
                 PlacedOrderSerializer(replayed).data, status=status.HTTP_201_CREATED
             )
-        if placed.created:
-            # Rendered from the order and items just written: not read back.
-            data = placed_order_data(placed.order, placed.items)
-        else:
-            data = PlacedOrderSerializer(
-                selectors.order_queryset().get(pk=placed.order.pk)
-            ).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        order = selectors.order_queryset().get(pk=placed.order.pk)
+        return Response(
+            PlacedOrderSerializer(order).data, status=status.HTTP_201_CREATED
+        )
 
     @staticmethod
     def _replayed_order(request, key: str) -> Order | None:
@@ -269,7 +212,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise exceptions.PermissionDenied("Only the customer can pay an order.")
         body = PaySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        order = services.order_pay(order=order, **body.validated_data)
+        order = order_pay(order=order, **body.validated_data)
         return self.render(selectors.order_queryset().get(pk=order.pk))
 
     @extend_schema(
@@ -280,7 +223,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
-        order = services.order_cancel(order=self.get_order(), user=request.user)
+        order = order_cancel(order=self.get_order(), user=request.user)
         return self.render(selectors.order_queryset().get(pk=order.pk))
 
     @extend_schema(
@@ -296,5 +239,5 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def fulfil(self, request, *args, **kwargs):
-        order = services.order_fulfil(order=self.get_order())
+        order = order_fulfil(order=self.get_order())
         return self.render(selectors.order_queryset().get(pk=order.pk))

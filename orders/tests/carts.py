@@ -1,7 +1,7 @@
 """Carts for checkout tests, written straight into the cart store."""
 
 from cart.cart import Cart, new_token
-from cart.store import get_store
+from cart.store import CartLine, get_store
 
 
 def cart_with(lines, *, coupon: str | None = None, user=None) -> Cart:
@@ -10,7 +10,7 @@ def cart_with(lines, *, coupon: str | None = None, user=None) -> Cart:
     store = get_store()
     store.touch(cart.id)
     for product, quantity in lines:
-        store.add(cart.id, product.pk, quantity, product.price)
+        store.add(cart.id, CartLine(product.pk, quantity, product.price))
     if coupon:
         store.set_coupon(cart.id, coupon)
     return cart

@@ -85,7 +85,7 @@ def test_save_on_the_read_only_change_page_writes_nothing(admin_client, monkeypa
     meanwhile (the admin read it, then the customer paid): nothing of that stale copy is
     written back, so the order stays paid."""
     from orders.admin import OrderAdmin
-    from orders.services import order_pay
+    from orders.status import order_pay
 
     order = order_with(products_and_quantities=[(ProductFactory(), 1)])
     url = reverse("admin:orders_order_change", args=[order.pk])

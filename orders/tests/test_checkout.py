@@ -11,7 +11,7 @@ from catalog.models import Product, StockMovement
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from coupons.models import Coupon, CouponRedemption
 from orders.models import IdempotencyKey, Order
-from orders.services import order_place
+from orders.checkout import order_place
 from orders.tests.carts import cart_with
 from shop.background import run_beside, wait_for_background
 from shop.exceptions import CheckoutConflict, EmptyCart

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, StockMovement
-from catalog.services import stock_adjust
+from catalog.stock import stock_adjust
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
@@ -320,7 +320,7 @@ def test_staff_cannot_pay_a_customers_order_on_the_page(client, staff_user):
 
 
 def _mailed_link(order) -> str:
-    from orders.services import order_link
+    from orders.notifications import order_link
 
     return order_link(order).removeprefix("https://shop.example.com")
 

@@ -12,7 +12,7 @@ from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
 from orders.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, new_order_number
 from orders.payments import TestGateway, get_gateway
-from orders.services import order_cancel, order_fulfil, order_pay, orders_expire
+from orders.status import order_cancel, order_fulfil, order_pay, orders_expire
 from orders.tests.factories import OrderFactory, order_with
 from orders.tests.gateways import RecordingGateway
 from shop.exceptions import InvalidTransition, PaymentDeclined, ShopError

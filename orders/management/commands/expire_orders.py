@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand
 
-from orders.services import orders_expire
+from orders.status import orders_expire
 
 
 class Command(BaseCommand):
     help = (
         "Cancel and restock pending orders left unpaid for longer than "
-        "SHOP_ORDER_PAYMENT_TIMEOUT minutes."
+        "SHOP_ORDER_PAYMENT_TIMEOUT minutes (what beat's expire-unpaid-orders runs)."
     )
 
     def handle(self, *args, **options):

@@ -1,0 +1,52 @@
+"""The one availability rule: how many units of a product a shopper can have now.
+
+The cart's add, set and read, the merge and the checkout all ask :func:`availability`,
+so a line is judged, and its shortage worded, the same way everywhere.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+OK, REDUCED, OUT_OF_STOCK, UNAVAILABLE = "ok", "reduced", "out_of_stock", "unavailable"
+
+
+class Sellable(Protocol):
+    name: str
+    stock: int
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    status: str  # ok | reduced | out_of_stock | unavailable
+    requested: int
+    available: int  # units in stock (0 when the product is gone or archived)
+    message: str  # "" when ok
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def quantity(self) -> int:
+        """What the shopper can have of what they asked for."""
+        return min(self.requested, self.available)
+
+
+def availability(product: Sellable | None, requested: int) -> Availability:
+    """Whether ``requested`` units of ``product`` (None: deleted) can be had."""
+    if product is None or not product.is_active:
+        name = product.name if product is not None else "This product"
+        return Availability(
+            UNAVAILABLE, requested, 0, f"{name} is no longer available."
+        )
+    stock = max(product.stock, 0)
+    if stock == 0:
+        return Availability(
+            OUT_OF_STOCK, requested, 0, f"{product.name} is out of stock."
+        )
+    if requested > stock:
+        return Availability(
+            REDUCED, requested, stock, f"Only {stock} of {product.name} left."
+        )
+    return Availability(OK, requested, stock, "")

@@ -1,0 +1,135 @@
+"""The stock service: the only code that changes a product's stock, each change with
+its :class:`StockMovement` in the same transaction.
+
+Rows are locked with ``SELECT ... FOR UPDATE`` in primary-key order, so that two
+transactions touching the same products (two checkouts, a checkout and a cancel) wait
+for each other instead of deadlocking. The check constraint ``stock >= 0`` is the
+backstop.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.availability import availability
+from catalog.cache import catalog_changed
+from catalog.models import Product, StockMovement
+from shop.exceptions import InsufficientStock, NotFound, ShopError
+
+MAX_STOCK = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    product_id: int
+    delta: int
+
+
+def lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
+    """The products with these ids, locked FOR UPDATE in primary-key order (inside the
+    caller's transaction); ids of no product are left out."""
+    ids = sorted(set(product_ids))
+    return {
+        product.pk: product
+        for product in Product.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+
+
+@transaction.atomic(savepoint=False)  # a failure undoes the caller's transaction too
+def stock_apply(
+    *,
+    changes: Iterable[StockChange],
+    reason: str,
+    user=None,
+    order=None,
+    note: str = "",
+    locked: Mapping[int, Product] | None = None,
+) -> dict[int, Product]:
+    """Apply stock changes all or nothing, one movement each; the products changed.
+
+    ``locked``: the products as the caller already locked them (:func:`lock_products`) in
+    this transaction, e.g. checkout. Raises InsufficientStock for a change that would take
+    stock below zero, ShopError ``invalid_stock`` for one that would pass MAX_STOCK.
+    """
+    changes = [change for change in changes if change.delta]
+    if not changes:
+        return {}
+    ids = {change.product_id for change in changes}
+    if locked is None or not ids <= locked.keys():
+        locked = lock_products(ids)
+    now = timezone.now()
+    movements = []
+    for change in changes:
+        product = locked.get(change.product_id)
+        if product is None:
+            raise NotFound(f"Product {change.product_id} does not exist.")
+        new_stock = product.stock + change.delta
+        if new_stock < 0:
+            short = availability(product, -change.delta)
+            raise InsufficientStock(
+                short.message, available=short.available, product_id=product.pk
+            )
+        if change.delta > 0 and new_stock > MAX_STOCK:
+            raise ShopError(
+                f"Stock cannot go above {MAX_STOCK} ({product.name} has {product.stock}).",
+                code="invalid_stock",
+                product_id=product.pk,
+            )
+        product.stock, product.updated_at = new_stock, now
+        movements.append(
+            StockMovement(
+                product=product,
+                delta=change.delta,
+                stock_after=new_stock,
+                reason=reason,
+                note=note[:255],
+                user=user if getattr(user, "is_authenticated", False) else None,
+                order=order,
+                created_at=now,
+            )
+        )
+    changed = {change.product_id: locked[change.product_id] for change in changes}
+    Product.objects.bulk_update(changed.values(), ["stock", "updated_at"])
+    StockMovement.objects.bulk_create(movements)
+    catalog_changed()  # bulk_update sends no model signal
+    return changed
+
+
+def stock_adjust(
+    *, product: Product | int, delta: int, reason: str, user=None, order=None, note=""
+) -> Product:
+    """Change one product's stock by ``delta`` and record it; the product after."""
+    product_id = product.pk if isinstance(product, Product) else int(product)
+    changed = stock_apply(
+        changes=[StockChange(product_id, delta)],
+        reason=reason,
+        user=user,
+        order=order,
+        note=note,
+    )
+    return changed.get(product_id) or Product.objects.get(pk=product_id)
+
+
+@transaction.atomic
+def stock_edit(
+    *, product: Product | int, shown: int, wanted: int, reason: str, user=None, note=""
+) -> Product:
+    """An editor changed the stock they were shown from ``shown`` to ``wanted``: that
+    change is applied to the stock as it is now, under the row lock (sales made while the
+    form was open stay sold), kept within 0..MAX_STOCK."""
+    product_id = product.pk if isinstance(product, Product) else int(product)
+    current = lock_products([product_id]).get(product_id)
+    if current is None:
+        raise NotFound(f"Product {product_id} does not exist.")
+    target = min(max(current.stock + wanted - shown, 0), MAX_STOCK)
+    return stock_adjust(
+        product=current.pk,
+        delta=target - current.stock,
+        reason=reason,
+        user=user,
+        note=note,
+    )

@@ -1,0 +1,26 @@
+"""What pricing takes and gives per line: plain values, no models."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shop.money import ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class PricingLine:
+    """One line to price: the catalog's current unit price and the quantity."""
+
+    product_id: int
+    unit_price: Decimal
+    quantity: int
+    # The product's category and all its ancestors (what a coupon's scope matches).
+    category_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    product_id: int
+    unit_price: Decimal  # rounded to cents
+    quantity: int
+    line_total: Decimal  # unit price × quantity, rounded once
+    discount: Decimal = ZERO  # this line's share of the cart's discount
