@@ -1,47 +1,61 @@
 # Two commands do all the set-up on a fresh clone:
-#   make run   - venv, install, migrate, demo data, serve on http://127.0.0.1:8000 (SQLite, in-process carts)
-#   make test  - venv, install, the whole test suite against local PostgreSQL and Redis
+#   make run   - venv, install, migrate, demo data, serve on http://127.0.0.1:8000
+#                (SQLite and an embedded Redis in the project folder: nothing else to run)
+#   make test  - venv, install the test tools too, the whole suite against local
+#                PostgreSQL and Redis
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-# The test suite talks to real servers (see README); override either to point elsewhere.
+# The test suite talks to real servers; override either to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint bench-cart bench-checkout bench-http bench-catalog
+.PHONY: install install-dev run test lint worker beat bench-http bench-checkout bench-catalog
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
-install: $(STAMP)
+$(RUN_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.run-*; touch $(RUN_STAMP)
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.dev-*; touch $(DEV_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
 
 run: install
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install
+test: install-dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
-# Benchmarks (results and how to read them: bench/README.md). They need local PostgreSQL
-# and Redis; bench-http also needs wrk.
-bench-cart: install
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/3} $(PY) bench/cart_store.py --rounds 5
+# Background work beside the web server (docs/operations.md).
+worker: install
+	$(VENV)/bin/celery -A shop worker --loglevel INFO
 
-bench-checkout: install
+beat: install
+	$(VENV)/bin/celery -A shop beat --loglevel INFO
+
+# Benchmarks (what each measures and the latest results: bench/README.md). They need
+# local PostgreSQL and Redis; bench-http also needs wrk.
+bench-http: install-dev
+	$(PY) bench/http.py --workers 2
+
+bench-checkout: install-dev
 	$(PY) bench/checkout.py
 
-bench-http: install
-	$(PY) bench/http.py --scale-out
-
-bench-catalog: install
+bench-catalog: install-dev
 	$(PY) bench/catalog_scale.py

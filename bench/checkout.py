@@ -15,7 +15,7 @@ What it does, all in one run so the figures are comparable:
 3. For each N: N buyer *processes* (not threads: Python CPU is the limit here, see
    shared/PERFORMANCE.md) each fill a pool of anonymous carts in Redis (3 random lines of
    the 20 products, so buyers do contend for rows), wait on a barrier, then call
-   ``orders.services.order_place`` (with an Idempotency-Key) back to back for the given
+   ``orders.checkout.order_place`` (with an Idempotency-Key) back to back for the given
    seconds. The rate is all checkouts over the wall time; latencies are per call.
 
 Emails go to Django's dummy backend (sending mail is not what is measured); carts live in
@@ -128,9 +128,9 @@ def setup_shop() -> list[int]:
 
 def buyer(index, product_ids, seconds, pool_size, barrier, results) -> None:
     from cart.cart import Cart, new_token
-    from cart.store import get_store
+    from cart.store import CartLine, get_store
     from catalog.models import Product
-    from orders.services import order_place
+    from orders.checkout import order_place
 
     rng = random.Random(index)
     prices = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "price"))
@@ -140,9 +140,9 @@ def buyer(index, product_ids, seconds, pool_size, barrier, results) -> None:
         cart = Cart.for_token(new_token())
         store.touch(cart.id)
         for product_id in rng.sample(product_ids, LINES_PER_CART):
-            # At the product's price, as the cart API adds it: a checkout charges what
-            # a line was added at only when it is still the product's price.
-            store.add(cart.id, product_id, rng.randint(1, 3), prices[product_id])
+            store.add(
+                cart.id, CartLine(product_id, rng.randint(1, 3), prices[product_id])
+            )
         carts.append(cart)
 
     barrier.wait()
@@ -220,7 +220,7 @@ def report(rows, tps, seconds) -> str:
         SECTION_START,
         "## Checkout",
         "",
-        "`bench/checkout.py`: `orders.services.order_place` (3-line carts from Redis, 20 hot",
+        "`bench/checkout.py`: `orders.checkout.order_place` (3-line carts from Redis, 20 hot",
         "products locked `FOR UPDATE`, stock movements, order + items, idempotency key) called",
         f"back to back by N buyer processes for {seconds:g} s each, beside `pgbench -N -c 4 -j 2",
         "-T 10` measured in the same run. Re-run: `.venv/bin/python bench/checkout.py --write`.",
@@ -241,13 +241,12 @@ def report(rows, tps, seconds) -> str:
         )
     lines += [
         "",
-        "A 3-line checkout with a key and without coupon is 4 statements: the owner's",
-        "advisory lock, the key looked up, one statement that is its own transaction",
-        "(`orders/order_write.py`: the products locked, their stock taken, the order, its",
-        "items, the movements and the key written), the unlock; plus one Redis snapshot",
-        "read (which also tells whether a token's cart exists) and, after commit, one",
-        "script taking the ordered lines out of the cart. On 2 cores, buyers beyond the",
-        "cores add latency, not throughput.",
+        "A checkout is one transaction of the ORM (docs/architecture.md): the owner's",
+        "advisory lock, the key and the cart revision looked up, the products locked in",
+        "key order, the order and its items inserted, the stock and its movements written,",
+        "the keys recorded; plus one Redis read and, after commit, one script taking the",
+        "ordered lines out of the cart. On 2 cores, buyers beyond the cores add latency,",
+        "not throughput.",
         SECTION_END,
     ]
     return "\n".join(lines) + "\n"

@@ -10,10 +10,10 @@ and reports each endpoint's CPU milliseconds per request: where a request's cost
 With ``--scale-out`` it also starts a second gunicorn on another port and shows that both
 share carts and stock.
 
-    .venv/bin/python bench/http.py [--duration 10] [--runs 3] [--workers 3] [--scale-out]
+    .venv/bin/python bench/http.py [--duration 10] [--runs 3] [--workers 2] [--scale-out]
 
 Needs: wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1. It creates and
-drops the database ``shop_bench`` and uses Redis database 14 (flushed).
+drops the database ``shop_bench`` and uses Redis database 9 (flushed).
 """
 
 from __future__ import annotations
@@ -52,11 +52,10 @@ ENV = {
     # Production settings, but plain HTTP on loopback: no TLS terminator in front.
     "DJANGO_SECURE_SSL_REDIRECT": "false",
     "DATABASE_URL": f"{PG}/{DB_NAME}",
-    "REDIS_URL": "redis://127.0.0.1:6379/14",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
     "DJANGO_LOG_LEVEL": "ERROR",
-    # Order confirmations are sent by a send_confirmations --watch process, as in
-    # production (its CPU is measured too); print nothing while measuring.
-    "SHOP_MAIL_WORKER": "true",
+    # Order confirmations are sent by a Celery worker, as in production (its CPU is
+    # measured too), to Django's dummy backend.
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     # Benchmarks measure the code, not the abuse limits.
     "SHOP_THROTTLE_AUTH": "1000000/min",
@@ -74,10 +73,10 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from catalog.models import Category, Product
-from catalog.services import stock_adjust
+from catalog.stock import stock_adjust
 from catalog.models import StockMovement
 from cart.cart import new_token
-from cart.store import get_store
+from cart.store import CartLine, get_store
 from rest_framework_simplejwt.tokens import RefreshToken
 
 n_checkout_carts = int(sys.argv[1])
@@ -98,7 +97,7 @@ store = get_store()
 def new_cart(lines):
     token = new_token()  # the format cart_for_token accepts
     for p, q in lines:
-        store.add(f"anon:{token}", p.pk, q, p.price)
+        store.add(f"anon:{token}", CartLine(p.pk, q, p.price))
     return token
 
 view_cart = new_cart([(p, 1) for p in products[:10]])
@@ -138,7 +137,7 @@ def prepare(n_checkout_carts: int) -> dict:
     psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB_NAME}")
     subprocess.run(
-        ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True
+        ["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True
     )
     run([PY, "manage.py", "migrate", "--noinput", "-v0"])
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"])
@@ -149,18 +148,13 @@ def prepare(n_checkout_carts: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_gunicorn(
-    port: int, workers: int, extra_env: dict | None = None, ablate: str = ""
-) -> subprocess.Popen:
-    # bench/ablate.py switches parts of checkout off (--ablate): what they cost.
-    config = ["-c", str(BASE_DIR / "bench" / "ablate.py")] if ablate else []
+def start_gunicorn(port: int, workers: int, extra_env=None) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             PY,
             "-m",
             "gunicorn",
             "shop.wsgi",
-            *config,
             "-w",
             str(workers),
             "-b",
@@ -170,7 +164,7 @@ def start_gunicorn(
             "--access-logfile",
             "/dev/null",
         ],
-        env={**os.environ, **ENV, **(extra_env or {}), "BENCH_ABLATE": ablate},
+        env={**os.environ, **ENV, **(extra_env or {})},
         cwd=BASE_DIR,
         start_new_session=True,
     )
@@ -187,10 +181,11 @@ def start_gunicorn(
     raise SystemExit(f"gunicorn did not start on port {port}")
 
 
-def start_mail_worker() -> subprocess.Popen:
-    """The production mail sender: ``send_confirmations --watch`` (SHOP_MAIL_WORKER)."""
+def start_celery_worker() -> subprocess.Popen:
+    """The production mail sender: one Celery worker process (``celery -A shop worker``)."""
     return subprocess.Popen(
-        [PY, "manage.py", "send_confirmations", "--watch"],
+        [PY, "-m", "celery", "-A", "shop", "worker", "--pool", "solo", "--loglevel",
+         "WARNING"],
         env={**os.environ, **ENV},
         cwd=BASE_DIR,
         start_new_session=True,  # leads its own process group: its CPU is its own
@@ -283,13 +278,13 @@ def wrk(url: str, script: str, duration: int, threads=2, connections=16) -> dict
     }
 
 
-CPU_PARTS = ("app", "mail", "postgres", "redis")
-MAIL_GROUP = None  # the process group of the send_confirmations --watch worker
+CPU_PARTS = ("app", "worker", "postgres", "redis")
+WORKER_GROUP = None  # the process group of the Celery worker
 
 
 def cpu_ticks(server_group: int) -> dict[str, int]:
     """CPU time (user + system, in clock ticks) of the measured server's processes, of
-    the mail worker's, of PostgreSQL's and of Redis's, read from /proc. wrk, the load,
+    the Celery worker's, of PostgreSQL's and of Redis's, read from /proc. wrk, the load,
     is left out."""
     ticks = dict.fromkeys(CPU_PARTS, 0)
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -301,8 +296,8 @@ def cpu_ticks(server_group: int) -> dict[str, int]:
         fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[2]) == server_group:  # the process group gunicorn leads
             part = "app"
-        elif int(fields[2]) == MAIL_GROUP:
-            part = "mail"
+        elif int(fields[2]) == WORKER_GROUP:
+            part = "worker"
         elif name.startswith("postgres"):
             part = "postgres"
         elif name.startswith("redis"):
@@ -496,15 +491,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scale-out", action="store_true")
-    parser.add_argument(
-        "--ablate",
-        default="",
-        help="comma-separated parts of checkout to switch off (bench/ablate.py): "
-        "mail, lock, throttle; for measuring what they cost, never a result",
-    )
     parser.add_argument(
         "--mail-server",
         default="",
@@ -523,15 +512,14 @@ def main() -> None:
 
     print("preparing database, data and carts ...", flush=True)
     data = prepare(n_checkout_carts=700 * args.duration * args.runs)
-    server = start_gunicorn(args.port, args.workers, ablate=args.ablate)
+    server = start_gunicorn(args.port, args.workers)
     # Idle (asleep in accept) except while its own rows run.
     twin = start_gunicorn(
         args.port + 2, args.workers, {"SHOP_CATALOG_CACHE_SECONDS": "0"}
     )
-    # --ablate mail: nobody sends the confirmations (they stay owed).
-    mailer = None if "mail" in args.ablate.split(",") else start_mail_worker()
-    global MAIL_GROUP
-    MAIL_GROUP = mailer and mailer.pid
+    mailer = start_celery_worker()
+    global WORKER_GROUP
+    WORKER_GROUP = mailer.pid
     try:
         # One request per worker process first, so imports are not timed.
         for port in (args.port, args.port + 2):
@@ -542,17 +530,15 @@ def main() -> None:
         args.twin_group = twin.pid  # start_new_session: each leads its own group
         results = benchmark(args, data, server.pid)
         notes = scale_out(args, data) if args.scale_out else []
-        if mailer is not None:
-            time.sleep(2)
-            owed = run(
-                [PY, "manage.py", "shell", "-v0", "-c",
-                 "from orders.models import Order; "
-                 "print(Order.objects.filter(confirmation_sent_at=None).count())"],
-            ).stdout.strip()  # fmt: skip
-            notes.append(f"confirmations still owed 2 s after the last run: {owed}")
+        time.sleep(2)
+        owed = run(
+            [PY, "manage.py", "shell", "-v0", "-c",
+             "from orders.models import Order; "
+             "print(Order.objects.filter(confirmation_sent_at=None).count())"],
+        ).stdout.strip()  # fmt: skip
+        notes.append(f"confirmations still owed 2 s after the last run: {owed}")
     finally:
-        if mailer is not None:
-            stop(mailer)
+        stop(mailer)
         stop(twin)
         stop(server)
 
@@ -560,7 +546,6 @@ def main() -> None:
     print(
         f"\n### HTTP ({when}, {platform.node()}, {os.cpu_count()} cores, gunicorn "
         f"{args.workers} sync workers, wrk -t2 -c16 -d{args.duration}s, median of {args.runs}"
-        + (f"; ABLATED, switched off: {args.ablate}" if args.ablate else "")
         + (f"; mail to {args.mail_server}" if args.mail_server else "")
         + ")\n"
     )
@@ -580,11 +565,11 @@ def main() -> None:
         "it follows the share of ceiling while the machine is the limit, and drifts "
         "less with what else the machine runs.\n"
     )
-    print("| endpoint | app | mail worker | PostgreSQL | Redis | total | CPU share |")
+    print("| endpoint | app | Celery worker | PostgreSQL | Redis | total | CPU share |")
     print("|---|---|---|---|---|---|---|")
     for name, r in results:
         print(
-            f"| {name} | {r['cpu_app']:.2f} | {r['cpu_mail']:.2f} | {r['cpu_postgres']:.2f} | "
+            f"| {name} | {r['cpu_app']:.2f} | {r['cpu_worker']:.2f} | {r['cpu_postgres']:.2f} | "
             f"{r['cpu_redis']:.2f} | {r['cpu']:.2f} | {r['ceiling_cpu'] / r['cpu']:.2f} |"
         )
     for note in notes:

@@ -67,9 +67,10 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # The confirmation mail: owed since the checkout that queued it (orders from before
-    # this field owe none), and when it went out. send_confirmations sends what a failed
-    # send or a stopped worker left owed.
+    # The confirmation mail: owed since the checkout that queued it, or until a failed
+    # send's retry (orders from before this field, and addresses refused for good, owe
+    # none), and when it went out. The sweep (orders.tasks.send_owed_confirmations) sends
+    # what a lost task or a broker outage left owed.
     confirmation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -68,13 +68,17 @@ def queue_confirmation(order: Order) -> None:
     transaction.on_commit(lambda: send_order_confirmation.delay(order.pk), robust=True)
 
 
-def order_send_confirmation(*, order_id: int) -> bool:
+def order_send_confirmation(
+    *, order_id: int, retry_in: timedelta = timedelta(0)
+) -> bool:
     """Send the order's confirmation unless it was sent, is being sent, was given up or
     the order is cancelled (the mail would ask to pay); whether it was sent now.
 
     Claimed first by a conditional update, so two senders (the checkout's task and the
-    sweep's) never both send it; a failed send gives the claim back and raises, for the
-    task to retry. An address the mail server refuses for good is given up."""
+    sweep's) never both send it. A failed send gives the claim back and raises, for the
+    caller to try again in ``retry_in``: the mail is due again then, so the sweep leaves
+    it to that retry until it is overdue. An address the mail server refuses for good is
+    given up."""
     claimed_at = timezone.now()
     claimed = (
         Order.objects.filter(
@@ -88,19 +92,25 @@ def order_send_confirmation(*, order_id: int) -> bool:
     claim = Order.objects.filter(pk=order_id, confirmation_sent_at=claimed_at)
     try:
         confirmation_message(order_queryset().get(pk=order_id)).send()
-    except SMTPRecipientsRefused as exc:
-        if all(code >= 500 for code, _ in exc.recipients.values()):
+    except Exception as exc:
+        if _refused_for_good(exc):
             logger.warning(
                 "The mail server refused order %s's address for good.", order_id
             )
             claim.update(confirmation_sent_at=None, confirmation_due_at=None)
             return False
-        claim.update(confirmation_sent_at=None)
-        raise
-    except Exception:
-        claim.update(confirmation_sent_at=None)
+        claim.update(
+            confirmation_sent_at=None, confirmation_due_at=timezone.now() + retry_in
+        )
         raise
     return True
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """Every recipient refused with a permanent (5xx) code: no such mailbox."""
+    return isinstance(exc, SMTPRecipientsRefused) and all(
+        code >= 500 for code, _ in exc.recipients.values()
+    )
 
 
 def confirmations_owed(*, now=None) -> list[int]:

@@ -1,6 +1,7 @@
 """Celery tasks of orders: thin, each loads ids and calls a service, safe to run twice."""
 
 import logging
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -10,19 +11,26 @@ from orders.status import orders_expire
 
 logger = logging.getLogger(__name__)
 
+#: The first retry's delay; each next one waits twice as long (30 s, 1, 2, 4 ... min).
+RETRY_BACKOFF = 30
+
 
 @shared_task(bind=True, max_retries=8)
 def send_order_confirmation(self, order_id: int) -> bool:
-    """Mail one order's confirmation; the mail server's errors retry with backoff
-    (30 s, 1, 2, 4 ... minutes). Run in the web process (no broker), a failure waits for
-    the sweep instead of retrying there and then."""
+    """Mail one order's confirmation; the mail server's errors retry with backoff. Run
+    in the web process (no broker), or once the retries are spent, a failure is logged
+    and left to the sweep, not retried there and then."""
+    retrying = not self.request.is_eager and self.request.retries < self.max_retries
+    countdown = RETRY_BACKOFF * 2**self.request.retries if retrying else 0
     try:
-        return order_send_confirmation(order_id=order_id)
+        return order_send_confirmation(
+            order_id=order_id, retry_in=timedelta(seconds=countdown)
+        )
     except (SMTPException, OSError) as exc:
-        if self.request.is_eager:
+        if not retrying:
             logger.warning("The confirmation of order %s failed: %r", order_id, exc)
             return False
-        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from None
+        raise self.retry(exc=exc, countdown=countdown) from None
 
 
 @shared_task

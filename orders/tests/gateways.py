@@ -1,4 +1,6 @@
-"""A gateway for tests that records what it was asked to do (set via SHOP_PAYMENT_GATEWAY)."""
+"""Gateways for tests, chosen through SHOP_PAYMENT_GATEWAY like any other."""
+
+import threading
 
 from orders.payments import RefundResult, TestGateway
 
@@ -17,3 +19,21 @@ class RecordingGateway(TestGateway):
         return super().refund(
             charge_reference=charge_reference, amount=amount, currency=currency
         )
+
+
+class HeldGateway(TestGateway):
+    """The test gateway, whose charges wait for the test: ``charging`` is set once a
+    charge has begun, which then ends when the test sets ``release``."""
+
+    charging = threading.Event()
+    release = threading.Event()
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.charging, cls.release = threading.Event(), threading.Event()
+
+    def charge(self, **kwargs):
+        type(self).charging.set()
+        if not type(self).release.wait(timeout=20):
+            raise TimeoutError("the test never released the charge")
+        return super().charge(**kwargs)

@@ -8,10 +8,8 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from orders.models import Order
 from orders.tests.carts import cart_with
-from orders.tests.test_checkout import run_concurrently
-
-URL = "/api/v1/orders/"
-ADDRESS = {"shipping_name": "Grace Hopper", "shipping_address": "1 Harbour Way"}
+from orders.tests.contract import ADDRESS, URL
+from orders.tests.threads import run_concurrently
 
 
 @pytest.fixture

@@ -1,20 +1,20 @@
-import socket
-import threading
-import time
+"""Checkout (orders.checkout.order_place): all or nothing, one order per key and per
+cart revision, and the races for stock, for a coupon's last use and for one cart."""
+
 from decimal import Decimal
 
 import pytest
-from django.core import mail
-from django.db import connection, connections
 
+from accounts.tests.factories import UserFactory
+from cart.store import CartLine, get_store
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from coupons.models import Coupon, CouponRedemption
+from orders.checkout import order_place, revision_key
 from orders.models import IdempotencyKey, Order
-from orders.checkout import order_place
 from orders.tests.carts import cart_with
-from shop.background import run_beside, wait_for_background
-from shop.exceptions import CheckoutConflict, EmptyCart
+from orders.tests.threads import run_concurrently
+from shop.exceptions import CheckoutConflict, EmptyCart, NotFound
 
 ADDRESS = {
     "shipping_name": "Grace Hopper",
@@ -26,28 +26,6 @@ def place(cart, *, user=None, email="guest@example.com", key=None):
     return order_place(
         cart=cart, user=user, email=email, idempotency_key=key, **ADDRESS
     )
-
-
-def run_concurrently(count: int, target) -> list:
-    """Run ``target(i)`` in ``count`` threads released together; their results or errors."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db
@@ -151,6 +129,11 @@ def test_checkout_reports_every_problem_and_changes_nothing():
     assert dict(Product.objects.values_list("pk", "stock")) == {
         fine.pk: 5, archived.pk: 5, sold_out.pk: 0, short.pk: 2,
     }  # fmt: skip
+    snapshot = get_store().read(cart.id)
+    assert [(line.product_id, line.quantity) for line in snapshot.lines] == [
+        (fine.pk, 1), (archived.pk, 1), (sold_out.pk, 2), (short.pk, 3),
+    ]  # fmt: skip
+    assert snapshot.coupon == "OFF"
 
 
 @pytest.mark.django_db
@@ -187,139 +170,6 @@ def test_idempotency_keys_are_per_cart_owner():
     one = place(cart_with([(product, 1)]), key="same")
     two = place(cart_with([(product, 1)]), key="same")
     assert one.order.pk != two.order.pk and two.created is True
-
-
-@pytest.mark.django_db
-def test_confirmation_email_sent_after_commit(django_capture_on_commit_callbacks):
-    """After commit the buyer gets a plain-text and HTML confirmation with the order number."""
-    cart = cart_with([(ProductFactory(name="Teapot", price=Decimal("12.00")), 2)])
-    with django_capture_on_commit_callbacks(execute=True):
-        order = place(cart, email="buyer@example.com").order
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["buyer@example.com"]
-    assert order.number in message.subject
-    assert "2 x Teapot" in message.body and "Total: 24.00 USD" in message.body
-    html, mimetype = message.alternatives[0]
-    assert mimetype == "text/html" and order.number in html and "Teapot" in html
-
-
-@pytest.fixture
-def background_thread(settings):
-    """The background thread on, and drained before the test's settings are undone
-    (a job left queued by a failing test must not run in the next one)."""
-    settings.SHOP_BACKGROUND_THREAD = True
-    yield
-    # The thread's own database connection (it records a sent mail) is closed, so that
-    # the test database can be dropped at the end.
-    run_beside(connections.close_all)
-    wait_for_background(timeout=60)
-
-
-def _mail_failures(caplog):
-    """The failed sends logged (by the sender, which raises none of them)."""
-    return [r for r in caplog.records if r.name == "orders.services" and r.exc_info]
-
-
-@pytest.mark.django_db
-def test_a_silent_mail_server_costs_a_checkout_that_sends_itself_at_most_the_timeout(
-    django_capture_on_commit_callbacks, settings, caplog
-):
-    """Sending within the request (SHOP_BACKGROUND_THREAD off), a mail server that takes
-    the connection and never greets fails the send after EMAIL_TIMEOUT: logged, and the
-    order stands."""
-    with socket.create_server(("127.0.0.1", 0)) as silent:
-        # Should the timeout not apply, the send ends when this watchdog closes the
-        # server (a reset, not "timed out"), so the test fails instead of hanging.
-        watchdog = threading.Timer(20, silent.close)
-        watchdog.start()
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
-        settings.EMAIL_TIMEOUT = 0.2
-        product = ProductFactory(stock=5)
-        try:
-            started = time.monotonic()
-            with django_capture_on_commit_callbacks(execute=True):
-                placed = place(cart_with([(product, 2)]), email="buyer@example.com")
-            took = time.monotonic() - started
-        finally:
-            watchdog.cancel()
-    # About the 0.2 s timeout (generous for a slow machine), far from the watchdog's 20.
-    assert took < 5
-    assert placed.created and Order.objects.filter(pk=placed.order.pk).exists()
-    failures = _mail_failures(caplog)
-    assert len(failures) == 1 and "timed out" in str(failures[0].exc_info[1])
-
-
-@pytest.mark.django_db(transaction=True)  # the thread's connection sees what committed
-def test_checkout_does_not_wait_for_the_mail_server(
-    settings, caplog, background_thread
-):
-    """The confirmation is sent beside the request: a checkout is done while the mail
-    server has not even greeted, and a server that then fails leaves the order placed
-    with the failure logged."""
-    with socket.create_server(("127.0.0.1", 0)) as server:  # never greets by itself
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = server.getsockname()
-        settings.EMAIL_TIMEOUT = 30
-        product = ProductFactory(stock=5)
-        placed = place(cart_with([(product, 2)]), email="buyer@example.com")
-        # The checkout has answered while its confirmation still waits for a greeting
-        # (sent within the request, it would have failed by now, after EMAIL_TIMEOUT).
-        assert not _mail_failures(caplog)
-        # Only now does the mail server take the connection and end it unanswered.
-        server.settimeout(10)
-        sender, _ = server.accept()
-        sender.close()
-        wait_for_background(timeout=10)
-    assert placed.created and Order.objects.filter(pk=placed.order.pk).exists()
-    product.refresh_from_db()
-    assert product.stock == 3
-    failures = _mail_failures(caplog)
-    assert len(failures) == 1
-    assert "Could not reach the mail server" in failures[0].getMessage()
-
-
-@pytest.mark.django_db(transaction=True)  # the thread's connection sees what committed
-def test_mail_sent_beside_the_request_arrives(background_thread):
-    """With the background thread on, the confirmation is sent once its turn comes."""
-    cart = cart_with([(ProductFactory(name="Teapot", price=Decimal("12.00")), 2)])
-    order = place(cart, email="buyer@example.com").order
-    wait_for_background(timeout=10)
-    assert [m.to for m in mail.outbox] == [["buyer@example.com"]]
-    assert order.number in mail.outbox[0].subject
-
-
-@pytest.mark.django_db
-def test_confirmation_links_to_the_order_page(
-    django_capture_on_commit_callbacks, settings
-):
-    """With SHOP_SITE_URL the mail links to the order's page (a guest's with its token);
-    without it, the mail has no link."""
-    settings.SHOP_SITE_URL = "https://shop.example.com"
-    with django_capture_on_commit_callbacks(execute=True):
-        order = place(cart_with([(ProductFactory(), 1)])).order
-    link = f"https://shop.example.com/orders/{order.number}/?token={order.access_token}"
-    message = mail.outbox[-1]
-    assert link in message.body
-    assert f'href="{link}"' in message.alternatives[0][0]
-
-    settings.SHOP_SITE_URL = ""
-    with django_capture_on_commit_callbacks(execute=True):
-        place(cart_with([(ProductFactory(), 1)]))
-    assert "http" not in mail.outbox[-1].body
-
-
-@pytest.mark.django_db
-def test_nothing_sent_when_checkout_fails(django_capture_on_commit_callbacks):
-    """A refused checkout sends no email."""
-    cart = cart_with([(ProductFactory(stock=1), 2)])
-    with (
-        django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(CheckoutConflict),
-    ):
-        place(cart)
-    assert mail.outbox == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -376,38 +226,88 @@ def test_same_key_sent_concurrently_makes_one_order():
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock == 8
+    assert not get_store().exists(cart.id)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_double_submit_without_a_key_orders_the_cart_once():
-    """Five checkouts of one cart at once, no Idempotency-Key: one order, the rest see an
-    empty cart (the owner's lock is held until the cart is emptied, not just until COMMIT)."""
+@pytest.mark.parametrize("owner", ["user", "guest"])
+def test_double_submit_without_a_key_orders_the_cart_once(owner):
+    """Five checkouts of one cart at once, no Idempotency-Key: one order; the others wait
+    for the owner's lock, then find the cart's revision already ordered (or the cart
+    emptied) and answer "cart empty". A guest's cart, deleted once emptied, may instead
+    be gone by then: "unknown cart" (404), as for any later request."""
     product = ProductFactory(stock=10)
-    cart = cart_with([(product, 2)])
+    user = UserFactory() if owner == "user" else None
+    cart = cart_with([(product, 2)], user=user)
+    email = user.email if user else "guest@example.com"
 
-    results = run_concurrently(5, lambda i: place(cart))
+    results = run_concurrently(5, lambda i: place(cart, user=user, email=email))
 
     placed = [r for r in results if not isinstance(r, Exception)]
-    assert len(placed) == 1, results
-    assert all(isinstance(r, EmptyCart) for r in results if isinstance(r, Exception)), (
-        results
-    )
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(placed) == 1 and placed[0].created, results
+    if owner == "user":
+        assert all(isinstance(r, EmptyCart) for r in refused), results
+    else:
+        assert all(
+            isinstance(r, EmptyCart)
+            or (isinstance(r, NotFound) and r.code == "cart_not_found")
+            for r in refused
+        ), results
     assert Order.objects.count() == 1
     product.refresh_from_db()
     assert product.stock == 8
+    assert not get_store().exists(cart.id)
 
 
 @pytest.mark.django_db
-def test_checkout_email_longer_than_the_column_is_a_400(api_client):
-    """An address over 254 characters is a field error, not a database error."""
-    from orders.tests.carts import cart_with as _cart_with
+def test_what_was_ordered_leaves_the_cart_on_commit_and_what_came_meanwhile_stays(
+    django_capture_on_commit_callbacks,
+):
+    """Once the checkout commits, its lines and coupon leave the cart; a line added, or
+    units added to an ordered line, while it was being placed stay in the cart."""
+    ordered, added = ProductFactory(stock=9), ProductFactory(stock=9)
+    Coupon.objects.create(code="TEN", percent_off=Decimal("10"))
+    cart = cart_with([(ordered, 2)], coupon="TEN")
+    store = get_store()
 
-    cart = _cart_with([(ProductFactory(stock=5), 1)])
-    response = api_client.post(
-        "/api/v1/orders/",
-        {"email": "a" * 250 + "@example.com", "shipping_name": "A",
-         "shipping_address": "1 Road"},
-        format="json", HTTP_X_CART_TOKEN=cart.token,
-    )  # fmt: skip
-    assert response.status_code == 400
-    assert "email" in response.json()
+    with django_capture_on_commit_callbacks() as callbacks:
+        placed = place(cart)
+        # Not yet committed: the cart is as it was.
+        assert [line.quantity for line in store.read(cart.id).lines] == [2]
+    store.add(cart.id, CartLine(ordered.pk, 1, ordered.price))
+    store.add(cart.id, CartLine(added.pk, 4, added.price))
+    for callback in callbacks:
+        callback()
+
+    snapshot = store.read(cart.id)
+    assert [(line.product_id, line.quantity) for line in snapshot.lines] == [
+        (ordered.pk, 1),
+        (added.pk, 4),
+    ]
+    assert snapshot.coupon is None
+    assert placed.order.items.get().quantity == 2
+
+
+@pytest.mark.django_db
+def test_a_cart_revision_already_ordered_is_an_empty_cart(
+    django_capture_on_commit_callbacks,
+):
+    """A second checkout of the same cart revision (the first's emptying of the cart not
+    done yet, or lost to a Redis error) answers "cart empty" and orders nothing more;
+    once the cart is written again (a new revision) it can be ordered."""
+    product = ProductFactory(stock=9)
+    cart = cart_with([(product, 2)])
+    revision = get_store().read(cart.id).revision
+
+    with django_capture_on_commit_callbacks():  # the cart is never emptied
+        first = place(cart)
+    with pytest.raises(EmptyCart):
+        place(cart)
+
+    assert IdempotencyKey.objects.get(key=revision_key(revision)).order == first.order
+    assert Order.objects.count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 7
+    get_store().add(cart.id, CartLine(product.pk, 1, product.price))
+    again = place(cart)
+    assert again.created and again.order.items.get().quantity == 3

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -13,37 +12,16 @@ from catalog.stock import stock_adjust
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
-from orders.tests.factories import OrderFactory
+from orders.tests.storefront import (
+    SHIPPING,
+    cart_lines,
+    checkout_token,
+    fill_cart,
+    messages_of,
+    placed_order,
+)
 
 pytestmark = pytest.mark.django_db
-
-SHIPPING = {
-    "email": "guest@example.com",
-    "shipping_name": "Ada Lovelace",
-    "shipping_address": "12 St James's Square\nLondon SW1Y 4JH",
-}
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def _fill_cart(client, product, quantity=1):
-    response = client.post(
-        reverse("shop:cart-add"), {"product_id": product.pk, "quantity": quantity}
-    )
-    assert response.status_code == 302
-
-
-def _checkout_token(client) -> str:
-    response = client.get(reverse("shop:checkout"))
-    assert response.status_code == 200
-    return response.context["form"].initial["token"]
-
-
-def _cart_lines(client) -> dict[int, int]:
-    summary = client.get(reverse("shop:cart")).context["summary"]
-    return {item["product_id"]: item["quantity"] for item in summary["items"]}
 
 
 def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
@@ -52,7 +30,7 @@ def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("shop:cart")
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Your cart is empty: add something before checking out."
     ]
 
@@ -61,7 +39,7 @@ def test_checkout_form_prefills_the_signed_in_users_email(client):
     """A signed-in shopper's email and name are prefilled; the form carries a one-time token."""
     user = UserFactory(email="ada@example.com", name="Ada")
     client.force_login(user)
-    _fill_cart(client, ProductFactory(stock=3))
+    fill_cart(client, ProductFactory(stock=3))
 
     response = client.get(reverse("shop:checkout"))
 
@@ -78,8 +56,8 @@ def test_guest_checkout_places_the_order_and_empties_the_cart(
     """Place order makes one pending order with the cart's totals, takes the stock and
     empties the cart; the guest can see the order."""
     product = ProductFactory(price=Decimal("15.00"), stock=5)
-    _fill_cart(client, product, 2)
-    token = _checkout_token(client)
+    fill_cart(client, product, 2)
+    token = checkout_token(client)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
@@ -93,7 +71,7 @@ def test_guest_checkout_places_the_order_and_empties_the_cart(
         "guest@example.com",
     )
     assert Product.objects.get(pk=product.pk).stock == 3
-    assert _cart_lines(client) == {}
+    assert cart_lines(client) == {}
     page = client.get(order.get_absolute_url())
     assert page.status_code == 200
     assert "Pending payment" in page.content.decode()
@@ -103,8 +81,8 @@ def test_guest_checkout_places_the_order_and_empties_the_cart(
 def test_resubmitted_checkout_form_never_makes_a_second_order(client):
     """Posting the same form twice (double click, back and resubmit) gives one order."""
     product = ProductFactory(stock=5)
-    _fill_cart(client, product, 1)
-    token = _checkout_token(client)
+    fill_cart(client, product, 1)
+    token = checkout_token(client)
 
     first = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
     second = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
@@ -128,8 +106,8 @@ def test_resubmitted_checkout_form_never_makes_a_second_order(client):
 )
 def test_checkout_with_a_missing_field_shows_form_errors(client, missing, message):
     """A missing field is a form error on the same page; nothing is ordered."""
-    _fill_cart(client, ProductFactory(stock=5))
-    data = {**SHIPPING, "token": _checkout_token(client), missing: ""}
+    fill_cart(client, ProductFactory(stock=5))
+    data = {**SHIPPING, "token": checkout_token(client), missing: ""}
 
     response = client.post(reverse("shop:checkout"), data)
 
@@ -140,7 +118,7 @@ def test_checkout_with_a_missing_field_shows_form_errors(client, missing, messag
 
 def test_checkout_with_a_bad_email_or_token_shows_form_errors(client):
     """A malformed email and a missing form token are form errors, not a 500."""
-    _fill_cart(client, ProductFactory(stock=5))
+    fill_cart(client, ProductFactory(stock=5))
 
     response = client.post(
         reverse("shop:checkout"), {**SHIPPING, "email": "not-an-email"}
@@ -156,9 +134,9 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
     reason; the cart keeps its lines and no stock is taken."""
     keep = ProductFactory(name="Kept", stock=5)
     scarce = ProductFactory(name="Scarce", stock=3)
-    _fill_cart(client, keep, 1)
-    _fill_cart(client, scarce, 3)
-    token = _checkout_token(client)
+    fill_cart(client, keep, 1)
+    fill_cart(client, scarce, 3)
+    token = checkout_token(client)
     # Sold elsewhere meanwhile.
     stock_adjust(product=scarce, delta=-2, reason=StockMovement.Reason.ADJUSTMENT)
 
@@ -166,13 +144,13 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
 
     assert response.status_code == 302
     assert response["Location"] == reverse("shop:cart")
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Only 1 of Scarce left.",
         "Nothing was ordered and your cart is as you left it.",
     ]
     assert Order.objects.count() == 0
     assert Product.objects.get(pk=keep.pk).stock == 5
-    assert _cart_lines(client) == {
+    assert cart_lines(client) == {
         keep.pk: 1,
         scarce.pk: 1,
     }  # lowered by reconciliation
@@ -182,12 +160,10 @@ def test_checkout_keeps_the_coupon_discount(client):
     """The order's totals include the cart's coupon."""
     product = ProductFactory(price=Decimal("40.00"), stock=5)
     CouponFactory(code="TENOFF", percent_off=Decimal("0"), amount_off=Decimal("10.00"))
-    _fill_cart(client, product, 1)
+    fill_cart(client, product, 1)
     client.post(reverse("shop:cart-coupon"), {"code": "tenoff"})
 
-    client.post(
-        reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)}
-    )
+    client.post(reverse("shop:checkout"), {**SHIPPING, "token": checkout_token(client)})
 
     order = Order.objects.get()
     assert (order.coupon_code, order.discount, order.total) == (
@@ -197,29 +173,16 @@ def test_checkout_keeps_the_coupon_discount(client):
     )
 
 
-def _placed_order(client, **kwargs) -> Order:
-    _fill_cart(client, ProductFactory(price=Decimal("25.00"), stock=5))
-    response = client.post(
-        reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(client)}
-    )
-    order = Order.objects.get()
-    assert response["Location"] == order.get_absolute_url()
-    client.get(
-        response["Location"]
-    )  # shows (and so consumes) the "order placed" message
-    return order
-
-
 def test_pay_with_tok_success_marks_the_order_paid(client):
     """Paying with the test gateway's success token makes the order paid."""
-    order = _placed_order(client)
+    order = placed_order(client)
 
     response = client.post(
         reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_success"}
     )
 
     assert response.status_code == 302
-    assert _messages(response) == ["Payment received. Thank you for your order!"]
+    assert messages_of(response) == ["Payment received. Thank you for your order!"]
     order.refresh_from_db()
     assert order.status == "paid"
     page = client.get(order.get_absolute_url()).content.decode()
@@ -229,14 +192,14 @@ def test_pay_with_tok_success_marks_the_order_paid(client):
 
 def test_pay_with_tok_decline_leaves_the_order_pending(client):
     """A declined card is a message and the order stays pending (and payable)."""
-    order = _placed_order(client)
+    order = placed_order(client)
 
     response = client.post(
         reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_decline"}
     )
 
     assert response.status_code == 302
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Payment failed: The card was declined. Your order is still waiting."
     ]
     order.refresh_from_db()
@@ -247,21 +210,21 @@ def test_pay_with_tok_decline_leaves_the_order_pending(client):
 @pytest.mark.parametrize("token", ["", "tok_nonsense", "x" * 500])
 def test_pay_with_an_empty_or_unknown_card_is_a_message(client, token):
     """An empty, unknown or absurd card token is a message, not a 500."""
-    order = _placed_order(client)
+    order = placed_order(client)
 
     response = client.post(
         reverse("shop:order-pay", args=[order.number]), {"payment_token": token}
     )
 
     assert response.status_code == 302
-    assert len(_messages(response)) == 1
+    assert len(messages_of(response)) == 1
     order.refresh_from_db()
     assert order.status == "pending"
 
 
 def test_someone_elses_order_is_404(client):
     """Another visitor cannot see or pay an order (404, never revealing it exists)."""
-    order = _placed_order(client)
+    order = placed_order(client)
     stranger = type(client)()
 
     assert stranger.get(order.get_absolute_url()).status_code == 404
@@ -279,11 +242,11 @@ def test_order_history_lists_the_users_own_orders(client):
     assert client.get(reverse("shop:orders"))["Location"].startswith("/accounts/login/")
     user = UserFactory()
     client.force_login(user)
-    mine = _placed_order(client)
+    mine = placed_order(client)
     other = type(client)()
     other.force_login(UserFactory())
-    _fill_cart(other, ProductFactory(stock=2))
-    other.post(reverse("shop:checkout"), {**SHIPPING, "token": _checkout_token(other)})
+    fill_cart(other, ProductFactory(stock=2))
+    other.post(reverse("shop:checkout"), {**SHIPPING, "token": checkout_token(other)})
 
     response = client.get(reverse("shop:orders"))
 
@@ -295,7 +258,7 @@ def test_order_history_lists_the_users_own_orders(client):
 def test_order_page_links_from_the_history(client):
     """A signed-in user's order page shows items, address and a Pay form."""
     client.force_login(UserFactory())
-    order = _placed_order(client)
+    order = placed_order(client)
 
     response = client.get(order.get_absolute_url())
 
@@ -307,119 +270,13 @@ def test_order_page_links_from_the_history(client):
 
 def test_staff_cannot_pay_a_customers_order_on_the_page(client, staff_user):
     """As in the API (403): staff may open a customer's order, only the customer pays."""
-    order = _placed_order(client)
+    order = placed_order(client)
     staff = Client()
     staff.force_login(staff_user)
     response = staff.post(
         reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_success"}
     )
     assert response.status_code == 302
-    assert _messages(response) == ["Only the customer can pay an order."]
+    assert messages_of(response) == ["Only the customer can pay an order."]
     order.refresh_from_db()
     assert order.status == "pending"
-
-
-def _mailed_link(order) -> str:
-    from orders.notifications import order_link
-
-    return order_link(order).removeprefix("https://shop.example.com")
-
-
-@pytest.fixture
-def site(settings):
-    settings.SHOP_SITE_URL = "https://shop.example.com"
-
-
-def test_a_guests_mailed_link_opens_and_pays_the_order_in_another_browser(client, site):
-    """The confirmation's link carries the guest's order token: a browser without the
-    checkout's session is sent to the plain address and may see and pay the order."""
-    order = _placed_order(client)
-    elsewhere = Client()
-
-    response = elsewhere.get(_mailed_link(order))
-
-    assert response.status_code == 302
-    assert response["Location"] == order.get_absolute_url()  # the token left the URL
-    page = elsewhere.get(order.get_absolute_url())
-    assert page.status_code == 200 and "Pay $25.00" in page.content.decode()
-    paid = elsewhere.post(
-        reverse("shop:order-pay", args=[order.number]), {"payment_token": "tok_success"}
-    )
-    assert paid.status_code == 302
-    order.refresh_from_db()
-    assert order.status == "paid"
-
-
-@pytest.mark.parametrize("token", ["", "wrong", "x" * 5000, "\x00"])
-def test_an_order_link_with_a_wrong_token_is_404(client, site, token):
-    """A token that does not open the order is a 404 and opens nothing afterwards."""
-    order = _placed_order(client)
-    stranger = Client()
-
-    response = stranger.get(order.get_absolute_url(), {"token": token})
-
-    assert response.status_code == 404
-    assert stranger.get(order.get_absolute_url()).status_code == 404
-
-
-def test_one_orders_token_does_not_open_another(client, site):
-    """Each link opens its own order only."""
-    first = _placed_order(client)
-    second = OrderFactory()  # another guest's
-    stranger = Client()
-
-    link = f"{second.get_absolute_url()}?token={first.access_token}"
-
-    assert stranger.get(link).status_code == 404
-    assert stranger.get(second.get_absolute_url()).status_code == 404
-
-
-def test_a_users_mailed_link_goes_through_sign_in(client, site):
-    """A signed-in customer's confirmation links to the sign-in page, which then shows
-    the order; the link carries no token."""
-    user = UserFactory()
-    client.force_login(user)
-    order = _placed_order(client)
-    assert order.user_id == user.pk
-    link = _mailed_link(order)
-    assert order.access_token not in link
-
-    signed_out = Client()
-    assert signed_out.get(link).status_code == 200  # the sign-in form
-    signed_in = Client()
-    signed_in.force_login(user)
-    response = signed_in.get(link)
-    assert response.status_code == 302
-    assert response["Location"] == order.get_absolute_url()
-
-
-def test_an_order_link_gives_the_browser_a_new_session_key(client, site):
-    """A session key planted in the browser beforehand does not gain the order."""
-    order = _placed_order(client)
-    victim = Client()
-    victim.get("/")  # a session of its own, whose key an attacker might have set
-    victim.session["planted"] = True
-    victim.session.save()
-    planted = victim.session.session_key
-    victim.cookies["sessionid"] = planted
-
-    victim.get(_mailed_link(order))
-
-    assert victim.cookies["sessionid"].value != planted
-    attacker = Client()
-    attacker.cookies["sessionid"] = planted
-    assert attacker.get(order.get_absolute_url()).status_code == 404
-    assert victim.get(order.get_absolute_url()).status_code == 200
-
-
-@pytest.mark.parametrize("token", ["", "wrong"])
-def test_a_stray_token_does_not_hide_the_order_from_who_may_see_it(client, site, token):
-    """The guest who placed the order (token in the session) still reaches it through
-    an address with a wrong token: it leads to the plain page."""
-    order = _placed_order(client)
-
-    response = client.get(order.get_absolute_url(), {"token": token})
-
-    assert response.status_code == 302
-    assert response["Location"] == order.get_absolute_url()
-    assert client.get(response["Location"]).status_code == 200

@@ -1,4 +1,8 @@
+"""Order status changes (orders.status): payment, cancellation, fulfilment, expiry;
+the status machine, and the races on one order."""
+
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,40 +14,13 @@ from django.utils import timezone
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
-from orders.models import NUMBER_ALPHABET, NUMBER_LENGTH, Order, new_order_number
-from orders.payments import TestGateway, get_gateway
+from orders.models import Order
 from orders.status import order_cancel, order_fulfil, order_pay, orders_expire
 from orders.tests.factories import OrderFactory, order_with
-from orders.tests.gateways import RecordingGateway
-from shop.exceptions import InvalidTransition, PaymentDeclined, ShopError
+from orders.tests.gateways import HeldGateway, RecordingGateway
+from shop.exceptions import InvalidTransition, PaymentDeclined
 
 S = Order.Status
-
-
-def test_gateway_is_chosen_by_setting(settings):
-    """SHOP_PAYMENT_GATEWAY names the gateway class by dotted path."""
-    assert isinstance(get_gateway(), TestGateway)
-    settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.RecordingGateway"
-    assert isinstance(get_gateway(), RecordingGateway)
-
-
-def test_test_gateway_tokens():
-    """tok_success charges, tok_decline is a 402, anything else a 400."""
-    gateway = TestGateway()
-    charge = gateway.charge(
-        amount=Decimal("5.00"), currency="USD", payment_token="tok_success"
-    )
-    assert charge.reference.startswith("test_ch_") and charge.amount == Decimal("5.00")
-    with pytest.raises(PaymentDeclined) as declined:
-        gateway.charge(
-            amount=Decimal("5.00"), currency="USD", payment_token="tok_decline"
-        )
-    assert declined.value.status_code == 402
-    with pytest.raises(ShopError) as bad:
-        gateway.charge(
-            amount=Decimal("5.00"), currency="USD", payment_token="tok_other"
-        )
-    assert bad.value.status_code == 400 and bad.value.code == "invalid_payment_token"
 
 
 @pytest.mark.django_db
@@ -245,42 +222,65 @@ def test_expire_orders_command_prints_count(capsys):
     assert Product.objects.count() == 0
 
 
-@pytest.mark.django_db
-def test_orders_expire_leaves_an_order_paid_while_it_waited(monkeypatch, settings):
-    """The expiry job lists stale pending orders, then locks each: one paid in between
-    (its payment held the row lock) is neither cancelled, restocked nor refunded."""
-    from orders import services
-
+@pytest.mark.django_db(transaction=True)
+def test_orders_expire_leaves_an_order_paid_while_it_waited(settings):
+    """The expiry job lists a stale pending order while its payment is under way (the
+    payment holds the order's row lock while it charges): the job waits for the lock,
+    then finds the order paid and leaves it alone: not cancelled, restocked or refunded."""
     settings.SHOP_ORDER_PAYMENT_TIMEOUT = 30
+    settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.HeldGateway"
+    HeldGateway.reset()
     product = ProductFactory(stock=0)
     order = order_with(products_and_quantities=[(product, 2)])
     Order.objects.filter(pk=order.pk).update(
         created_at=timezone.now() - timedelta(minutes=31)
     )
-    locked = services._locked
+    outcome = {}
 
-    def paid_before_the_lock(stale):
-        Order.objects.filter(pk=stale.pk).update(
-            status=S.PAID, paid_at=timezone.now(), payment_reference="ch_1"
-        )
-        return locked(stale)
+    def in_thread(name, work):
+        def run():
+            try:
+                outcome[name] = work()
+            except Exception as exc:  # noqa: BLE001 - the test looks at it
+                outcome[name] = exc
+            finally:
+                connection.close()
 
-    monkeypatch.setattr(services, "_locked", paid_before_the_lock)
-    assert orders_expire() == 0
-    monkeypatch.setattr(services, "_locked", locked)
-    # (The simulated payment ran inside the refused cancel's transaction and was
-    # rolled back with it; what matters is that nothing was cancelled or restocked.)
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    payment = in_thread(
+        "paid", lambda: order_pay(order=order, payment_token="tok_success")
+    )
+    assert HeldGateway.charging.wait(timeout=10)
+    expiry = in_thread("expired", orders_expire)
+    try:
+        _wait_for_a_lock_wait()
+    finally:
+        HeldGateway.release.set()
+        payment.join(timeout=20)
+        expiry.join(timeout=20)
+
+    assert outcome["expired"] == 0, outcome
+    assert outcome["paid"].status == S.PAID
     order.refresh_from_db()
     product.refresh_from_db()
-    assert (order.status, product.stock) == (S.PENDING, 0)
+    assert (order.status, product.stock) == (S.PAID, 0)
     assert not StockMovement.objects.filter(order=order, reason="cancel").exists()
 
 
-def test_order_numbers_use_every_character_of_the_alphabet_in_every_place():
-    """Twelve characters of the phone-safe alphabet, each place drawing from all of it
-    (one random draw written in the alphabet's base: no place left fixed or short)."""
-    numbers = [new_order_number() for _ in range(3000)]
-    assert all(len(n) == NUMBER_LENGTH for n in numbers)
-    for place in range(NUMBER_LENGTH):
-        assert {n[place] for n in numbers} == set(NUMBER_ALPHABET)
-    assert len(set(numbers)) == len(numbers)
+def _wait_for_a_lock_wait(timeout: float = 10) -> None:
+    """Until a session of the test database waits for a lock (the expiry job, for the
+    order's row)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no session came to wait for the order's row lock")
