@@ -21,6 +21,7 @@ from cart.store import CartLine, LineChange, Snapshot, get_store
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
 from catalog.selectors import product_rows
 from coupons.services import coupon_find, coupon_rule, coupon_validate
+from pricing.lines import PricingLine
 from pricing.totals import Totals, price_lines
 from shop.exceptions import CouponInvalid, NotFound
 from shop.money import ZERO, quantize
@@ -114,6 +115,8 @@ class CartSummary:
     coupon: tuple[str, str] | None  # (code, name)
     warnings: tuple[CartWarning, ...]
     expires_in: int
+    # What the totals priced (the lines not out of stock), for a coupon's check.
+    pricing_lines: tuple[PricingLine, ...] = ()
 
     @property
     def count(self) -> int:
@@ -162,9 +165,13 @@ class CartSummary:
         }
 
 
-def cart_read(*, cart: Cart, snapshot: Snapshot | None = None) -> CartSummary:
+def cart_read(
+    *, cart: Cart, snapshot: Snapshot | None = None, with_categories: bool = False
+) -> CartSummary:
     """The cart at current prices, reconciled with the catalog (see the module).
-    ``snapshot``: the cart as a write just returned it (no second read)."""
+    ``snapshot``: the cart as a write just returned it (no second read);
+    ``with_categories``: its pricing lines carry their categories (a coupon's scope)
+    even when the cart has no coupon yet."""
     if snapshot is None:
         snapshot = cart_snapshot(cart=cart)
     products = product_rows(line.product_id for line in snapshot.lines)
@@ -216,7 +223,9 @@ def cart_read(*, cart: Cart, snapshot: Snapshot | None = None) -> CartSummary:
     priced = [
         (p, quantity) for p, quantity, status, _ in kept if status != OUT_OF_STOCK
     ]
-    lines = pricing_lines(priced, with_categories=bool(snapshot.coupon))
+    lines = pricing_lines(
+        priced, with_categories=with_categories or bool(snapshot.coupon)
+    )
     coupon, rule, coupon_change = None, None, None
     if snapshot.coupon:
         try:
@@ -253,7 +262,9 @@ def cart_read(*, cart: Cart, snapshot: Snapshot | None = None) -> CartSummary:
     )
     renewed = changes or coupon_change or not snapshot.exists
     expires_in = settings.CART_TTL if renewed else snapshot.ttl
-    return CartSummary(summary_lines, totals, coupon, tuple(warnings), expires_in)
+    return CartSummary(
+        summary_lines, totals, coupon, tuple(warnings), expires_in, tuple(lines)
+    )
 
 
 def cart_badge_count(*, cart: Cart) -> int:

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 
 from cart.cart import SESSION_KEY, Cart, is_valid_token, new_token
-from cart.pricing import pricing_lines
 from cart.selectors import (
     CART_TOKEN_HEADER,
     CartWarning,
@@ -47,6 +46,13 @@ logger = logging.getLogger(__name__)
 MAX_ID = 2**63 - 1
 
 
+def _is_id(value) -> bool:
+    """A product id as the store can hold it: a positive int below 2**63 (no bool)."""
+    return (
+        not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= MAX_ID
+    )
+
+
 def cart_create() -> Cart:
     """A new, empty anonymous cart with an unguessable token (192 bits)."""
     cart = Cart.for_token(new_token())
@@ -71,12 +77,7 @@ def _check_quantity(quantity, *, minimum: int) -> int:
 
 def _sellable(product_id) -> ProductRow:
     """The product to put in a cart: 404 unless it exists and is on sale."""
-    valid = not isinstance(product_id, bool) and isinstance(product_id, int)
-    product = (
-        product_rows([product_id]).get(product_id)
-        if valid and (1 <= product_id <= MAX_ID)
-        else None
-    )
+    product = product_rows([product_id]).get(product_id) if _is_id(product_id) else None
     if availability(product, 1).status == UNAVAILABLE:
         raise NotFound(
             f"Product {product_id} does not exist.", code="product_not_found"
@@ -156,8 +157,11 @@ def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> None:
 
 def cart_remove_item(*, cart: Cart, product_id: int) -> None:
     """Take a product out of the cart; 404 if it was not in it."""
-    valid = not isinstance(product_id, bool) and isinstance(product_id, int)
-    if not valid or cart.pending or not get_store().remove(cart.id, product_id):
+    if (
+        not _is_id(product_id)
+        or cart.pending
+        or not get_store().remove(cart.id, product_id)
+    ):
         if cart.is_api_token and not get_store().exists(cart.id):
             raise unknown_token()
         raise NotFound("This product is not in your cart.", code="not_in_cart")
@@ -169,17 +173,8 @@ def cart_remove_item(*, cart: Cart, product_id: int) -> None:
 def cart_apply_coupon(*, cart: Cart, code: str) -> str:
     """Put a coupon on the cart after validating it against the cart as read now."""
     coupon = coupon_find(code=code)
-    summary = cart_read(cart=cart)
-    products = product_rows(line.product_id for line in summary.lines)
-    lines = pricing_lines(
-        [
-            (products[line.product_id], line.quantity)
-            for line in summary.lines
-            if line.status != "out_of_stock" and line.product_id in products
-        ],
-        with_categories=True,
-    )
-    coupon_validate(coupon=coupon, lines=lines, user=cart.user)
+    summary = cart_read(cart=cart, with_categories=True)
+    coupon_validate(coupon=coupon, lines=summary.pricing_lines, user=cart.user)
     cart.persist()
     # Only onto the cart just read: one destroyed meanwhile (a checkout, a clear) is not
     # brought back holding nothing but a coupon.
@@ -321,6 +316,8 @@ def cart_login_merge(*, request, user) -> MergeResult:
     """On sign-in (the ``user_logged_in`` signal, pages and API alike): merge the
     anonymous cart, the session's or the one named by ``X-Cart-Token``, into the user's,
     and tell a page's shopper what moved."""
+    if request is None:  # a sign-in sent without a request has no anonymous cart
+        return MergeResult(merged=False)
     session = getattr(request, "session", None)
     token = session.get(SESSION_KEY) if session is not None else None
     page = is_valid_token(token)

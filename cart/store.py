@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -27,11 +28,15 @@ from django.conf import settings
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
+from redis.exceptions import ClusterError, RedisClusterException
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from cart import lua
 from shop.money import quantize
+from shop.redis_errors import script_refusals
 
-RESERVED = (b"_", b"_c", b"_r")
+RESERVED = ("_", "_c", "_r")
 NOTED = "o"  # a line's flag: its "out of stock" warning was given
 
 
@@ -89,202 +94,6 @@ class CartMissing(Exception):
     """A write to a cart that had to exist and does not: nothing was written."""
 
 
-# --- Lua: each script is one atomic step on one cart's key ------------------------------
-
-_LUA_COMMON = """
-local function touch(key, rev, ttl)
-  redis.call('HSET', key, '_', '1', '_r', rev)
-  redis.call('EXPIRE', key, ttl)
-end
-local function line_count(key)
-  local n = redis.call('HLEN', key)
-  for _, v in ipairs(redis.call('HMGET', key, '_', '_c', '_r')) do
-    if v then n = n - 1 end
-  end
-  return n
-end
--- "quantity:price[:o]" -> quantity, price
-local function parse(v)
-  local a = string.find(v, ':', 1, true)
-  local b = string.find(v, ':', a + 1, true)
-  return tonumber(string.sub(v, 1, a - 1)), string.sub(v, a + 1, b and b - 1 or nil)
-end
-"""
-
-# KEYS: the cart. Returns {ttl, flat HGETALL}.
-_LUA_READ = "return {redis.call('TTL', KEYS[1]), redis.call('HGETALL', KEYS[1])}"
-
-# ARGV: rev, ttl. Creates the cart (marker only) or renews it.
-_LUA_TOUCH = _LUA_COMMON + "touch(KEYS[1], ARGV[1], ARGV[2]) return 1"
-
-# ARGV: rev, ttl, product id, quantity to add, unit price, max quantity (-1: none),
-# max lines (-1: none), must the cart exist (0|1). A line that exists keeps its price.
-# Returns {1, new quantity, ttl, flat HGETALL} | {-1, current quantity} (over the max)
-# | {-2, line count} (too many lines) | {-4} (no such cart).
-_LUA_ADD = (
-    _LUA_COMMON
-    + """
-local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local maxq, maxlines = tonumber(ARGV[6]), tonumber(ARGV[7])
-if ARGV[8] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
-local cur, curq = redis.call('HGET', key, pid), 0
-if cur then
-  curq, price = parse(cur)
-elseif maxlines >= 0 then
-  local n = line_count(key)
-  if n >= maxlines then return {-2, n} end
-end
-local newq = curq + qty
-if maxq >= 0 and newq > maxq then return {-1, curq} end
-redis.call('HSET', key, pid, newq .. ':' .. price)
-touch(key, ARGV[1], ARGV[2])
-return {1, newq, redis.call('TTL', key), redis.call('HGETALL', key)}
-"""
-)
-
-# ARGV: rev, ttl, product id, quantity (> 0), unit price, max lines, must exist.
-# Returns {1, quantity} | {-2, line count} | {-4}.
-_LUA_SET = (
-    _LUA_COMMON
-    + """
-local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
-local cur = redis.call('HGET', key, pid)
-if cur then
-  local _
-  _, price = parse(cur)
-elseif tonumber(ARGV[6]) >= 0 then
-  local n = line_count(key)
-  if n >= tonumber(ARGV[6]) then return {-2, n} end
-end
-redis.call('HSET', key, pid, qty .. ':' .. price)
-touch(key, ARGV[1], ARGV[2])
-return {1, qty}
-"""
-)
-
-# ARGV: rev, ttl, product id. Returns 1 if the line was there.
-_LUA_REMOVE = (
-    _LUA_COMMON
-    + """
-local removed = redis.call('HDEL', KEYS[1], ARGV[3])
-if removed == 1 then touch(KEYS[1], ARGV[1], ARGV[2]) end
-return removed
-"""
-)
-
-# ARGV: rev, ttl, code ('' takes it off), must exist. Taking a coupon off never creates
-# a cart. Returns 1 if written.
-_LUA_COUPON = (
-    _LUA_COMMON
-    + """
-local exists = redis.call('EXISTS', KEYS[1]) == 1
-if ARGV[3] == '' then
-  if not exists then return 0 end
-  redis.call('HDEL', KEYS[1], '_c')
-else
-  if ARGV[4] == '1' and not exists then return 0 end
-  redis.call('HSET', KEYS[1], '_c', ARGV[3])
-end
-touch(KEYS[1], ARGV[1], ARGV[2])
-return 1
-"""
-)
-
-# What an order took. ARGV: rev, ttl, the coupon it used ('' none), then (product id,
-# quantity) pairs. Each line loses the quantity ordered (gone at 0), the coupon goes if it
-# is still the one used, and a cart left without lines is deleted; whatever was added
-# meanwhile stays. Returns 1 if the cart still exists.
-_LUA_TAKE = (
-    _LUA_COMMON
-    + """
-local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return 0 end
-for i = 4, #ARGV, 2 do
-  local cur = redis.call('HGET', key, ARGV[i])
-  if cur then
-    local q = parse(cur)
-    local left = q - tonumber(ARGV[i + 1])
-    if left > 0 then
-      redis.call('HSET', key, ARGV[i], left .. string.sub(cur, string.find(cur, ':', 1, true)))
-    else
-      redis.call('HDEL', key, ARGV[i])
-    end
-  end
-end
-if ARGV[3] ~= '' and redis.call('HGET', key, '_c') == ARGV[3] then
-  redis.call('HDEL', key, '_c')
-end
-if line_count(key) == 0 then
-  redis.call('DEL', key)
-  return 0
-end
-touch(key, ARGV[1], ARGV[2])
-return 1
-"""
-)
-
-# The source of a merge, read and deleted in one step (so two merges of one cart cannot
-# both move its lines). Returns its flat HGETALL ({} when there is no such cart).
-_LUA_POP = """
-local flat = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
-return flat
-"""
-
-# Lines moved in from another cart. ARGV: rev, ttl, max quantity, max lines, a coupon to
-# take if the cart has none ('' none), then (product id, quantity, price, cap) quadruples.
-# Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it), a
-# line already there keeps its quantity at least and its price; new lines beyond max
-# lines are dropped. Returns {coupon taken (0|1), product id, requested, merged, ...}.
-_LUA_MERGE_IN = (
-    _LUA_COMMON
-    + """
-local key, maxq, maxlines = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local out, count = {0}, line_count(key)
-for i = 6, #ARGV, 4 do
-  local pid, q, price, cap = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
-  local cur, curq = redis.call('HGET', key, pid), 0
-  if cur then curq, price = parse(cur) end
-  local want = curq + q
-  local got = math.min(want, cap, maxq)
-  if not cur and count >= maxlines then got = 0 end
-  if got < curq then got = curq end
-  if got > 0 then
-    redis.call('HSET', key, pid, got .. ':' .. price)
-    if not cur then count = count + 1 end
-  end
-  out[#out + 1] = tonumber(pid); out[#out + 1] = want; out[#out + 1] = got
-end
-if ARGV[5] ~= '' and redis.call('HSETNX', key, '_c', ARGV[5]) == 1 then out[1] = 1 end
-touch(key, ARGV[1], ARGV[2])
-return out
-"""
-)
-
-# A read's write-back. ARGV: rev, ttl, then (field, expected value, new value) triples;
-# '' as new deletes. Each applies only if the field still holds the expected value, so a
-# reconciliation never undoes a concurrent write. Returns how many applied.
-_LUA_CAS = (
-    _LUA_COMMON
-    + """
-local applied = 0
-for i = 3, #ARGV, 3 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    if ARGV[i + 2] == '' then
-      redis.call('HDEL', KEYS[1], ARGV[i])
-    else
-      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-    end
-    applied = applied + 1
-  end
-end
-if applied > 0 then touch(KEYS[1], ARGV[1], ARGV[2]) end
-return applied
-"""
-)
-
-
 def _key(cart_id: str) -> str:
     return f"cart:{{{cart_id}}}"
 
@@ -293,19 +102,24 @@ def _limit(value: int | None) -> int:
     return -1 if value is None else int(value)
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _snapshot(ttl: int, flat: list) -> Snapshot:
-    """A read's reply: the key's TTL and its flat HGETALL."""
+    """A read's reply: the key's TTL and its flat HGETALL (bytes, or text from a client
+    that decodes its replies: CART_REDIS_URL may ask for one)."""
     if not flat:
         return Snapshot((), None, 0, False)
     lines, coupon, revision = [], None, ""
-    for field, value in zip(flat[::2], flat[1::2], strict=True):
+    for field, value in zip(map(_text, flat[::2]), map(_text, flat[1::2]), strict=True):
         if field in RESERVED:
-            if field == b"_c":
-                coupon = value.decode()
-            elif field == b"_r":
-                revision = value.decode()
+            if field == "_c":
+                coupon = value
+            elif field == "_r":
+                revision = value
             continue
-        quantity, price, *flag = value.decode().split(":")
+        quantity, price, *flag = value.split(":")
         lines.append(CartLine(int(field), int(quantity), Decimal(price), bool(flag)))
     lines.sort()
     return Snapshot(tuple(lines), coupon, max(int(ttl), 0), True, revision)
@@ -317,21 +131,24 @@ class RedisCartStore:
     def __init__(self, client: Redis | RedisCluster):
         self.client = client
         register = client.register_script
-        self._read = register(_LUA_READ)
-        self._touch = register(_LUA_TOUCH)
-        self._add = register(_LUA_ADD)
-        self._set = register(_LUA_SET)
-        self._remove = register(_LUA_REMOVE)
-        self._coupon = register(_LUA_COUPON)
-        self._take = register(_LUA_TAKE)
-        self._pop = register(_LUA_POP)
-        self._merge_in = register(_LUA_MERGE_IN)
-        self._cas = register(_LUA_CAS)
+        self._read = register(lua.READ)
+        self._touch = register(lua.TOUCH)
+        self._add = register(lua.ADD)
+        self._set = register(lua.SET)
+        self._remove = register(lua.REMOVE)
+        self._coupon = register(lua.COUPON)
+        self._take = register(lua.TAKE)
+        self._pop = register(lua.POP)
+        self._merge_in = register(lua.MERGE_IN)
+        self._cas = register(lua.CAS)
 
     def _write(self, script, cart_id: str, *args):
         """Run a write script with a new revision and the cart's lifetime."""
         revision = secrets.token_hex(8)
-        return script(keys=[_key(cart_id)], args=[revision, settings.CART_TTL, *args])
+        with script_refusals():  # a refused write is an outage, not a 500
+            return script(
+                keys=[_key(cart_id)], args=[revision, settings.CART_TTL, *args]
+            )
 
     # -- reads ---------------------------------------------------------------------------
     def read(self, cart_id: str) -> Snapshot:
@@ -408,7 +225,8 @@ class RedisCartStore:
 
     def pop(self, cart_id: str) -> Snapshot:
         """Read a cart and delete it, in one step (the source of a merge)."""
-        return _snapshot(0, self._pop(keys=[_key(cart_id)]))
+        with script_refusals():
+            return _snapshot(0, self._pop(keys=[_key(cart_id)]))
 
     def merge_in(
         self,
@@ -465,6 +283,23 @@ def _raise_for(reply) -> None:
         raise CartMissing()
 
 
+@contextmanager
+def _cluster_outage():
+    """A cluster that cannot be reached (no node answers, slots not covered, CLUSTERDOWN)
+    is an outage like a lost Redis: redis-py raises RedisClusterException (not even a
+    RedisError) or ClusterError there, which no outage handler would know."""
+    try:
+        yield
+    except (RedisClusterException, ClusterError) as exc:
+        raise RedisConnectionError(f"Redis Cluster unavailable: {exc}") from exc
+
+
+class _Cluster(RedisCluster):
+    def execute_command(self, *args, **kwargs):
+        with _cluster_outage():
+            return super().execute_command(*args, **kwargs)
+
+
 _stores: dict[tuple[str, bool], RedisCartStore] = {}
 
 
@@ -480,7 +315,8 @@ def get_store() -> RedisCartStore:
             "retry": Retry(NoBackoff(), 0),
         }
         if cluster:
-            client = RedisCluster.from_url(url, **options)
+            with _cluster_outage():  # it asks a node for the slots at once
+                client = _Cluster.from_url(url, **options)
         else:
             client = Redis.from_url(url, **options)
         store = _stores[(url, cluster)] = RedisCartStore(client)

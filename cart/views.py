@@ -145,13 +145,13 @@ def cart_coupon(request):
         _form_errors(request, form)
         return redirect("shop:cart")
     try:
-        services.cart_apply_coupon(cart=request.cart, code=form.cleaned_data["code"])
+        code = services.cart_apply_coupon(
+            cart=request.cart, code=form.cleaned_data["code"]
+        )
     except ShopError as exc:
         _shop_error(request, exc)
     else:
-        messages.success(
-            request, f"Coupon {form.cleaned_data['code'].upper()} applied."
-        )
+        messages.success(request, f"Coupon {code} applied.")
     return redirect("shop:cart")
 
 

@@ -1,19 +1,19 @@
 """The cart API of API.md: every endpoint, its JSON, and its errors."""
 
+import time
 from decimal import Decimal
 
 import pytest
-from redis import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from cart import store as store_module
 from cart.cart import new_token
-from cart.store import RedisCartStore, get_store
+from cart.store import get_store
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
+from coupons.tests.factories import CouponFactory
 
 pytestmark = pytest.mark.django_db
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there: the cart store is down
 
 
 @pytest.fixture
@@ -156,13 +156,72 @@ def test_add_rejects_a_body_that_is_not_an_object(anon):
     assert response.status_code == 400
 
 
-def test_add_unknown_or_inactive_product_is_404(anon):
-    """Unknown, archived or absurd product ids are 404."""
+def test_add_unknown_or_inactive_product_is_404(anon, product):
+    """Unknown, archived or absurd product ids are 404; the cart stays as it was."""
+    add(anon, product.pk, 2)
+    before = get_store().read(f"anon:{anon.token}")
     archived = ProductFactory(is_active=False)
     for product_id in (archived.pk, 999999, 2**63 - 1):
         response = add(anon, product_id)
         assert response.status_code == 404
         assert response.json()["code"] == "product_not_found"
+    assert get_store().read(f"anon:{anon.token}") == before
+
+
+@pytest.mark.parametrize("already_there", [False, True])
+def test_add_answers_what_a_separate_add_and_read_answer(api_client, already_there):
+    """The add's answer (the cart as the add's own step returned it) equals an add
+    followed by a read of a twin cart: items, totals, coupon, every warning (price
+    change, archived, reduced, out of stock), the kept price of a line already there,
+    and the store left behind."""
+    from cart.cart import Cart
+    from cart.selectors import cart_read
+    from cart.services import cart_add_item, cart_create
+    from cart.store import CartLine
+    from catalog.tests.factories import CategoryFactory
+
+    category = CategoryFactory()
+    cheaper = ProductFactory(price=Decimal("8.00"), stock=9, category=category)
+    archived = ProductFactory(price=Decimal("3.00"), stock=9)
+    scarce = ProductFactory(price=Decimal("5.00"), stock=1)
+    sold_out = ProductFactory(price=Decimal("4.00"), stock=0)
+    target = ProductFactory(price=Decimal("12.50"), stock=20, category=category)
+    coupon = CouponFactory(percent_off=Decimal("15.00"), categories=[category])
+    lines = [(cheaper, 1, "9.00"), (archived, 1, "3.00"), (scarce, 3, "5.00"),
+             (sold_out, 1, "4.00")]  # fmt: skip
+    if already_there:
+        lines.append((target, 2, "11.00"))  # the stored price is kept by the add
+    carts = [cart_create(), cart_create()]
+    for cart in carts:
+        for product, quantity, price in lines:
+            get_store().add(cart.id, CartLine(product.pk, quantity, Decimal(price)))
+        get_store().set_coupon(cart.id, coupon.code)
+    archived.is_active = False
+    archived.save()
+    api_cart, twin = carts
+
+    response = api_client.post(
+        "/api/v1/cart/items/",
+        {"product_id": target.pk, "quantity": 3},
+        format="json",
+        HTTP_X_CART_TOKEN=api_cart.token,
+    )
+    cart_add_item(cart=twin, product_id=target.pk, quantity=3)
+    expected = cart_read(cart=Cart.for_token(twin.token)).as_dict()
+
+    assert response.status_code == 200
+    assert response.json() == expected
+    assert {w["code"] for w in expected["warnings"]} >= {
+        "price_changed",
+        "product_unavailable",
+        "quantity_reduced",
+        "out_of_stock",
+    }
+    assert expected["coupon"] == {"code": coupon.code, "name": coupon.name}
+    item = next(i for i in expected["items"] if i["product_id"] == target.pk)
+    assert item["quantity"] == (5 if already_there else 3)
+    left = [get_store().read(cart.id) for cart in carts]
+    assert left[0].lines == left[1].lines and left[0].coupon == coupon.code
 
 
 def test_add_beyond_stock_is_409_with_available(anon, product):
@@ -296,10 +355,44 @@ def test_unknown_token_is_404(api_client, token):
     }
 
 
-def test_expired_token_is_404(anon):
-    """A cart whose TTL ran out is gone: 404."""
+def test_expired_token_is_404(api_client, settings):
+    """A cart whose lifetime (CART_TTL) ran out is gone: its token is 404."""
+    settings.CART_TTL = 1
+    token = api_client.post("/api/v1/carts/").json()["token"]
+    time.sleep(1.2)
+    response = api_client.get("/api/v1/cart/", HTTP_X_CART_TOKEN=token)
+    assert response.status_code == 404
+    assert response.json()["code"] == "cart_not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/cart/items/", {"quantity": 1}),
+        ("put", "/api/v1/cart/items/{pid}/", {"quantity": 2}),
+        ("patch", "/api/v1/cart/items/{pid}/", {"quantity": 0}),
+        ("delete", "/api/v1/cart/items/{pid}/", None),
+        ("put", "/api/v1/cart/coupon/", {"code": "GONE"}),
+        ("delete", "/api/v1/cart/coupon/", None),
+        ("delete", "/api/v1/cart/", None),
+    ],
+)
+def test_every_write_to_a_gone_token_cart_is_404_and_brings_nothing_back(
+    anon, product, method, path, body
+):
+    """A token whose cart is gone (expired, ordered, cleared) is 404 to every write, and
+    no write brings its cart back (a coupon or a line on a cart nobody can see)."""
+    CouponFactory(code="GONE")
+    assert add(anon, product.pk).status_code == 200
     get_store().destroy(f"anon:{anon.token}")
-    assert anon.get("/api/v1/cart/").status_code == 404
+    if body is not None and path.endswith("items/"):
+        body = {**body, "product_id": product.pk}
+
+    response = getattr(anon, method)(path.format(pid=product.pk), body, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "cart_not_found"
+    assert get_store().exists(f"anon:{anon.token}") is False
 
 
 def test_jwt_user_has_one_cart(customer, product):
@@ -315,24 +408,6 @@ def test_bad_jwt_is_401(api_client):
     assert api_client.get("/api/v1/cart/").status_code == 401
 
 
-def test_writes_are_throttled(anon, product, settings):
-    """Cart writes beyond the cart_write rate answer 429; reads are not throttled."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "cart_write": "3/min",
-        },
-    }
-    # The fixture's POST carts/ was the first write from this client.
-    assert add(anon, product.pk).status_code == 200
-    assert add(anon, product.pk).status_code == 200
-    response = add(anon, product.pk)
-    assert response.status_code == 429
-    assert response.json()["code"] == "throttled"
-    assert anon.get("/api/v1/cart/").status_code == 200
-
-
 def _cart_write_rate(settings, rate):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -341,6 +416,18 @@ def _cart_write_rate(settings, rate):
             "cart_write": rate,
         },
     }
+
+
+def test_writes_are_throttled(anon, product, settings):
+    """Cart writes beyond the cart_write rate answer 429; reads are not throttled."""
+    _cart_write_rate(settings, "3/min")
+    # The fixture's POST carts/ was the first write from this client.
+    assert add(anon, product.pk).status_code == 200
+    assert add(anon, product.pk).status_code == 200
+    response = add(anon, product.pk)
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert anon.get("/api/v1/cart/").status_code == 200
 
 
 def test_a_rate_of_zero_refuses_every_write_with_429(
@@ -395,9 +482,9 @@ def test_a_client_cannot_leave_its_window_by_writing_x_forwarded_for(
 def test_an_add_refused_before_its_write_still_counts_and_429_comes_first(
     anon, product, settings
 ):
-    """The add checks its throttle inside the store's step; an add refused before that
-    step (bad body, unknown product, unknown token) is counted all the same, and a full
-    window answers 429 before any other refusal."""
+    """The throttle counts a write before the view parses it: an add refused later (bad
+    body, unknown product, unknown token) is counted all the same, and a full window
+    answers 429 before any other refusal."""
     _cart_write_rate(settings, "3/min")
     # The fixture's POST carts/ was the first write from this client.
     assert add(anon, "x").status_code == 400
@@ -440,52 +527,35 @@ def test_an_add_with_a_malformed_token_or_a_body_too_big_still_counts(
     assert response.status_code == 429
 
 
-def test_an_add_retried_on_a_new_catalog_version_counts_once(anon, product, settings):
-    """A step refused for an old catalog version has counted the request: its second
-    step does not count it again."""
-    if not settings.REDIS_URL:
-        pytest.skip("no catalog version without Redis")
-    _cart_write_rate(settings, "3/min")
-    assert add(anon, product.pk).status_code == 200  # rows kept under this version
-    product.price = Decimal("11.00")
-    product.save()
-
-    response = add(anon, product.pk)
-
-    assert response.status_code == 200
-    assert response.json()["items"][0]["quantity"] == 2
-    assert add(anon, product.pk).status_code == 429
-
-
-def test_redis_down_is_503(anon, product, monkeypatch):
-    """An unreachable Redis: the cart API answers 503 service_unavailable JSON."""
-    dead = RedisCartStore(
-        Redis(
-            host="127.0.0.1",
-            port=1,
-            socket_connect_timeout=0.2,
-            socket_timeout=0.2,
-            retry=Retry(NoBackoff(), 0),
-        )
-    )
-    monkeypatch.setattr(store_module, "get_store", lambda: dead)
-    monkeypatch.setattr("cart.services.get_store", lambda: dead)
+def test_redis_down_is_503(anon, customer_client, product, settings):
+    """An unreachable cart store: every cart endpoint answers 503 service_unavailable
+    JSON (the throttle's Redis still answers), never a 500."""
+    CouponFactory(code="X")
+    settings.CART_REDIS_URL = DEAD_REDIS
+    url = f"/api/v1/cart/items/{product.pk}/"
     for response in (
         anon.get("/api/v1/cart/"),
         add(anon, product.pk),
+        anon.put(url, {"quantity": 2}, format="json"),
+        anon.delete(url),
+        anon.put("/api/v1/cart/coupon/", {"code": "X"}, format="json"),
+        anon.delete("/api/v1/cart/coupon/"),
+        anon.delete("/api/v1/cart/"),
         anon.post("/api/v1/carts/"),
+        customer_client.get("/api/v1/cart/"),
+        customer_client.post(
+            "/api/v1/cart/merge/", {"token": anon.token}, format="json"
+        ),
     ):
         assert response.status_code == 503
         assert response.json()["code"] == "service_unavailable"
 
 
-def test_catalog_api_unaffected_when_redis_is_down(api_client, product, monkeypatch):
+def test_catalog_api_unaffected_when_redis_is_down(api_client, product, settings):
     """Redis down does not break what does not use the cart: the product list and a
     product (the cart store's Redis, not the cache's: shop/tests/test_outages.py takes
     both down)."""
-    dead = RedisCartStore(Redis(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0)))
-    monkeypatch.setattr("cart.store.get_store", lambda: dead)
-    monkeypatch.setattr("cart.services.get_store", lambda: dead)
+    settings.CART_REDIS_URL = DEAD_REDIS
     assert api_client.post("/api/v1/carts/").status_code == 503  # the store is down
     listed = api_client.get("/api/v1/products/")
     assert listed.status_code == 200 and listed.json()["count"] == 1
@@ -529,9 +599,8 @@ def test_a_coupon_for_a_token_cart_destroyed_meanwhile_is_404(
     """The cart is destroyed (a checkout) between the coupon's check and its write: the
     token's cart is gone, as any other write on it would answer, and is not brought back."""
     from cart import services
-    from coupons.models import Coupon
 
-    Coupon.objects.create(code="RACE", name="Race", percent_off=Decimal("10"))
+    CouponFactory(code="RACE", name="Race")
     assert add(anon, product.pk).status_code == 200
     read = services.cart_read
 
@@ -543,32 +612,6 @@ def test_a_coupon_for_a_token_cart_destroyed_meanwhile_is_404(
     monkeypatch.setattr(services, "cart_read", read_then_destroyed)
 
     response = anon.put("/api/v1/cart/coupon/", {"code": "RACE"}, format="json")
-
-    assert response.status_code == 404
-    assert response.json()["code"] == "cart_not_found"
-    assert get_store().exists(f"anon:{anon.token}") is False
-
-
-def test_setting_a_line_of_a_token_cart_destroyed_meanwhile_is_404(
-    anon, product, monkeypatch
-):
-    """The cart is destroyed (a checkout) between the token's check and the line's
-    write: 404 as for any write on it, and the token's cart does not come back."""
-    from cart import services
-
-    assert add(anon, product.pk).status_code == 200
-    active = services._active_product
-
-    def read_then_destroyed(product_id):
-        found = active(product_id)
-        get_store().destroy(f"anon:{anon.token}")
-        return found
-
-    monkeypatch.setattr(services, "_active_product", read_then_destroyed)
-
-    response = anon.put(
-        f"/api/v1/cart/items/{product.pk}/", {"quantity": 3}, format="json"
-    )
 
     assert response.status_code == 404
     assert response.json()["code"] == "cart_not_found"

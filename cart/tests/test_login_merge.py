@@ -11,9 +11,11 @@ from django.contrib.messages import get_messages
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory
 from cart.cart import SESSION_KEY, Cart
+from cart.services import cart_add_item, cart_apply_coupon, cart_merge
 from cart.store import get_store
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
+from coupons.tests.factories import CouponFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +35,14 @@ def facebook(settings):
 
 def user_lines(user):
     return {
-        line.product_id: line.quantity for line in get_store().lines(f"user:{user.pk}")
+        line.product_id: line.quantity
+        for line in get_store().read(f"user:{user.pk}").lines
     }
+
+
+def give_user(user, product, quantity):
+    """What the user's cart already holds (put there from another device)."""
+    cart_add_item(cart=Cart.for_user(user), product_id=product.pk, quantity=quantity)
 
 
 def shop_as_visitor(client, *items):
@@ -45,14 +53,14 @@ def shop_as_visitor(client, *items):
         )
         assert response.status_code == 302
     token = client.session[SESSION_KEY]
-    assert get_store().count(f"anon:{token}") == len(items)
+    assert len(get_store().read(f"anon:{token}").lines) == len(items)
     return token
 
 
 def test_password_login_page_merges_and_tells_the_shopper(client, customer, products):
     """Login on the page: quantities add, clamped to stock, anonymous cart gone, a message."""
     scarce, plenty = products
-    get_store().add(f"user:{customer.pk}", scarce.pk, 4, scarce.price)
+    give_user(customer, scarce, 4)
     token = shop_as_visitor(client, (scarce, 3), (plenty, 2))
     response = client.post(
         "/accounts/login/",
@@ -87,19 +95,35 @@ def test_client_login_merges(client, customer, products):
 def test_login_without_an_anonymous_cart_changes_nothing(client, customer, products):
     """No session cart: the user's cart stays as it was."""
     scarce, _ = products
-    get_store().add(f"user:{customer.pk}", scarce.pk, 1, scarce.price)
+    give_user(customer, scarce, 1)
     assert client.login(username=customer.email, password=PASSWORD)
     assert user_lines(customer) == {scarce.pk: 1}
 
 
 def test_merge_keeps_the_users_coupon(client, customer, products):
     """The anonymous cart's coupon moves only if the user's cart has none."""
-    scarce, _ = products
-    get_store().set_coupon(f"user:{customer.pk}", "MINE")
-    token = shop_as_visitor(client, (scarce, 1))
-    get_store().set_coupon(f"anon:{token}", "THEIRS")
+    scarce, plenty = products
+    CouponFactory(code="MINE")
+    CouponFactory(code="THEIRS")
+    give_user(customer, plenty, 1)
+    cart_apply_coupon(cart=Cart.for_user(customer), code="MINE")
+    shop_as_visitor(client, (scarce, 1))
+    assert client.post("/cart/coupon/", {"code": "THEIRS"}).status_code == 302
     assert client.login(username=customer.email, password=PASSWORD)
-    assert get_store().get_coupon(f"user:{customer.pk}") == "MINE"
+    assert get_store().read(f"user:{customer.pk}").coupon == "MINE"
+    assert user_lines(customer) == {scarce.pk: 1, plenty.pk: 1}
+
+
+def test_merge_moves_the_coupon_to_a_user_cart_without_one(client, customer, products):
+    """A user's cart without a coupon takes the anonymous cart's."""
+    scarce, _ = products
+    CouponFactory(code="THEIRS")
+    shop_as_visitor(client, (scarce, 1))
+    assert client.post("/cart/coupon/", {"code": "THEIRS"}).status_code == 302
+    assert client.login(username=customer.email, password=PASSWORD)
+    cart = client.get("/cart/").context["summary"]
+    assert cart["coupon"]["code"] == "THEIRS"
+    assert [item["product_id"] for item in cart["items"]] == [scarce.pk]
 
 
 @responses.activate
@@ -211,7 +235,7 @@ def test_facebook_api_without_email_is_403(api_client, facebook):
 
 
 def test_facebook_api_input_errors(api_client, settings):
-    """Missing token 400; Facebook not configured 503."""
+    """Missing token 400; Facebook not configured 404 (API.md)."""
     settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
     settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
     assert (
@@ -221,7 +245,7 @@ def test_facebook_api_input_errors(api_client, settings):
     response = api_client.post(
         "/api/v1/auth/facebook/", {"access_token": "t"}, format="json"
     )
-    assert response.status_code == 503
+    assert response.status_code == 404
 
 
 def test_merge_api(api_client, customer, products):
@@ -274,10 +298,19 @@ def test_merge_api(api_client, customer, products):
 
 def test_merging_a_cart_into_itself_is_harmless(customer, products):
     """The same cart as source and target: nothing changes."""
-    from cart.services import cart_add_item, cart_merge
-
     scarce, _ = products
     cart = Cart.for_user(customer)
     cart_add_item(cart=cart, product_id=scarce.pk, quantity=2)
     assert cart_merge(source=cart, target=cart).merged is False
+    assert user_lines(customer) == {scarce.pk: 2}
+
+
+def test_a_sign_in_sent_without_a_request_changes_no_cart(customer, products):
+    """user_logged_in sent without a request (a script, a test helper): nothing to
+    merge, the user's cart stays as it was, no error."""
+    from django.contrib.auth.signals import user_logged_in
+
+    scarce, _ = products
+    give_user(customer, scarce, 2)
+    user_logged_in.send(sender=User, request=None, user=customer)
     assert user_lines(customer) == {scarce.pk: 2}

@@ -280,6 +280,26 @@ def test_reconciliation_warnings_are_shown_as_messages(client):
     assert _lines(client) == {product.pk: 2}
 
 
+@pytest.mark.parametrize("product_id", [999999, 2**63, 10**30])
+@pytest.mark.parametrize("action", ["shop:cart-update", "shop:cart-remove"])
+def test_line_actions_on_unknown_or_absurd_products_give_a_message(
+    client, action, product_id
+):
+    """Updating or removing a product that is not in the cart (or cannot exist) is a
+    message on the cart page, never a 500, and the cart is unchanged."""
+    product = ProductFactory(stock=5)
+    _put_in_cart(client, product.pk, 1)
+
+    response = client.post(
+        reverse(action, args=[product_id]), {f"line{product_id}-quantity": "1"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("shop:cart")
+    assert len(_messages(response)) == 1
+    assert _lines(client) == {product.pk: 1}
+
+
 def test_cart_forms_enforce_csrf():
     """A cart POST without the CSRF token is refused (403) and changes nothing."""
     product = ProductFactory(stock=5)
@@ -305,21 +325,26 @@ def test_cart_actions_are_post_only(client):
     assert _lines(client) == {}
 
 
-def test_cart_page_is_a_friendly_503_when_the_store_is_down(client, monkeypatch):
-    """When Redis is down the cart page answers 503 with the shop's page, not a traceback."""
-    from redis.exceptions import ConnectionError as RedisConnectionError
+def test_cart_pages_are_a_friendly_503_when_the_store_is_down(client, settings):
+    """When the cart store (Redis) is down, the cart page and every cart action answer
+    503 with the shop's page, not a traceback, and not a false message."""
+    product = ProductFactory(stock=5)
+    CouponFactory(code="DOWN")
+    _put_in_cart(client, product.pk, 1)
+    settings.CART_REDIS_URL = "redis://127.0.0.1:1/0"
 
-    import cart.services
+    responses = [
+        client.get(reverse("shop:cart")),
+        _add(client, product.pk, 1),
+        client.post(
+            reverse("shop:cart-update", args=[product.pk]),
+            {f"line{product.pk}-quantity": "2"},
+        ),
+        client.post(reverse("shop:cart-remove", args=[product.pk])),
+        client.post(reverse("shop:cart-coupon"), {"code": "DOWN"}),
+        client.post(reverse("shop:cart-coupon-remove")),
+    ]
 
-    def down(**kwargs):
-        raise RedisConnectionError("down")
-
-    monkeypatch.setattr(cart.services, "cart_read", down)
-    monkeypatch.setattr(cart.services, "cart_add_item", down)
-
-    page = client.get(reverse("shop:cart"))
-    add = _add(client, ProductFactory().pk, 1)
-
-    for response in (page, add):
+    for response in responses:
         assert response.status_code == 503
         assert "We'll be right back" in response.content.decode()
