@@ -40,13 +40,16 @@ def availability(product: Sellable | None, requested: int) -> Availability:
         return Availability(
             UNAVAILABLE, requested, 0, f"{name} is no longer available."
         )
-    stock = max(product.stock, 0)
+    return stock_availability(product.name, product.stock, requested)
+
+
+def stock_availability(name: str, stock: int, requested: int) -> Availability:
+    """Whether ``requested`` units can be taken from ``stock``, whether or not the
+    product is on sale (the stock service's check: a seller adjusts an archived
+    product's stock too)."""
+    stock = max(stock, 0)
     if stock == 0:
-        return Availability(
-            OUT_OF_STOCK, requested, 0, f"{product.name} is out of stock."
-        )
+        return Availability(OUT_OF_STOCK, requested, 0, f"{name} is out of stock.")
     if requested > stock:
-        return Availability(
-            REDUCED, requested, stock, f"Only {stock} of {product.name} left."
-        )
+        return Availability(REDUCED, requested, stock, f"Only {stock} of {name} left.")
     return Availability(OK, requested, stock, "")

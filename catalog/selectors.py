@@ -170,14 +170,17 @@ def product_count(queryset: QuerySet) -> int:
     the planner's estimate (PostgreSQL), what paginators of large catalogs show.
 
     ``count(*)`` reads every matching row: over a million products it costs more than
-    the page itself. A count capped by ``LIMIT`` stops after the threshold
-    (docs/decisions/0003-estimated-counts.md).
+    the page itself, and even a count capped by ``LIMIT`` reads a thousand matches of a
+    common word. So the planner is asked first, and the capped count runs only when it
+    expects fewer than twice the threshold (docs/decisions/0003-catalog-at-scale.md).
     """
     ids = queryset.order_by().select_related(None).values("pk")
+    estimate = planner_rows(ids)
+    if estimate is not None and estimate >= 2 * EXACT_COUNT_UP_TO:
+        return estimate
     capped = ids[: EXACT_COUNT_UP_TO + 1].count()
     if capped <= EXACT_COUNT_UP_TO:
         return capped
-    estimate = planner_rows(ids)
     return ids.count() if estimate is None else max(estimate, capped)
 
 

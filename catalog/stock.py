@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.availability import availability
+from catalog.availability import stock_availability
 from catalog.cache import catalog_changed
 from catalog.models import Product, StockMovement
 from shop.exceptions import InsufficientStock, NotFound, ShopError
@@ -39,7 +39,6 @@ def lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
     }
 
 
-@transaction.atomic(savepoint=False)  # a failure undoes the caller's transaction too
 def stock_apply(
     *,
     changes: Iterable[StockChange],
@@ -48,43 +47,69 @@ def stock_apply(
     order=None,
     note: str = "",
     locked: Mapping[int, Product] | None = None,
+    ceiling: int | None = None,
 ) -> dict[int, Product]:
     """Apply stock changes all or nothing, one movement each; the products changed.
 
     ``locked``: the products as the caller already locked them (:func:`lock_products`) in
-    this transaction, e.g. checkout. Raises InsufficientStock for a change that would take
-    stock below zero, ShopError ``invalid_stock`` for one that would pass MAX_STOCK.
+    this transaction, e.g. checkout. Raises NotFound for an unknown product,
+    InsufficientStock for a change that would take stock below zero, ShopError
+    ``invalid_stock`` for an increase that would pass ``ceiling`` (what people type is
+    capped at MAX_STOCK by :func:`stock_adjust`; stock coming back from a cancelled
+    order is never refused).
+
+    Every change is checked before anything is written, and a refusal is raised once
+    the block is left: nothing is written, and a caller's transaction stays usable (no
+    savepoint needed), its rows still locked.
     """
     changes = [change for change in changes if change.delta]
     if not changes:
         return {}
     ids = {change.product_id for change in changes}
-    if locked is None or not ids <= locked.keys():
-        locked = lock_products(ids)
-    now = timezone.now()
-    movements = []
+    with transaction.atomic(savepoint=False):
+        if locked is None or not ids <= locked.keys():
+            locked = lock_products(ids)
+        problem = _refusal(changes, locked, ceiling)
+        if problem is None:
+            return _write(changes, locked, reason, user=user, order=order, note=note)
+    raise problem
+
+
+def _refusal(changes: list[StockChange], locked: Mapping[int, Product], ceiling):
+    """Why these changes cannot all be applied to the locked rows (None: they can)."""
+    stock = {pk: product.stock for pk, product in locked.items()}
     for change in changes:
         product = locked.get(change.product_id)
         if product is None:
-            raise NotFound(f"Product {change.product_id} does not exist.")
-        new_stock = product.stock + change.delta
+            return NotFound(f"Product {change.product_id} does not exist.")
+        new_stock = stock[product.pk] + change.delta
         if new_stock < 0:
-            short = availability(product, -change.delta)
-            raise InsufficientStock(
+            short = stock_availability(product.name, stock[product.pk], -change.delta)
+            return InsufficientStock(
                 short.message, available=short.available, product_id=product.pk
             )
-        if change.delta > 0 and new_stock > MAX_STOCK:
-            raise ShopError(
-                f"Stock cannot go above {MAX_STOCK} ({product.name} has {product.stock}).",
+        if ceiling is not None and change.delta > 0 and new_stock > ceiling:
+            return ShopError(
+                f"Stock cannot go above {ceiling} ({product.name} has "
+                f"{stock[product.pk]}).",
                 code="invalid_stock",
                 product_id=product.pk,
             )
-        product.stock, product.updated_at = new_stock, now
+        stock[product.pk] = new_stock
+    return None
+
+
+def _write(changes, locked, reason, *, user, order, note) -> dict[int, Product]:
+    now = timezone.now()
+    movements = []
+    for change in changes:
+        product = locked[change.product_id]
+        product.stock, product.updated_at = product.stock + change.delta, now
         movements.append(
             StockMovement(
                 product=product,
                 delta=change.delta,
-                stock_after=new_stock,
+                stock_after=product.stock,
                 reason=reason,
                 note=note[:255],
                 user=user if getattr(user, "is_authenticated", False) else None,
@@ -102,7 +127,8 @@ def stock_apply(
 def stock_adjust(
     *, product: Product | int, delta: int, reason: str, user=None, order=None, note=""
 ) -> Product:
-    """Change one product's stock by ``delta`` and record it; the product after."""
+    """Change one product's stock by ``delta`` (kept within 0..MAX_STOCK) and record
+    it; the product after."""
     product_id = product.pk if isinstance(product, Product) else int(product)
     changed = stock_apply(
         changes=[StockChange(product_id, delta)],
@@ -110,6 +136,7 @@ def stock_adjust(
         user=user,
         order=order,
         note=note,
+        ceiling=MAX_STOCK,
     )
     return changed.get(product_id) or Product.objects.get(pk=product_id)
 
@@ -125,11 +152,16 @@ def stock_edit(
     current = lock_products([product_id]).get(product_id)
     if current is None:
         raise NotFound(f"Product {product_id} does not exist.")
-    target = min(max(current.stock + wanted - shown, 0), MAX_STOCK)
-    return stock_adjust(
-        product=current.pk,
-        delta=target - current.stock,
+    change = wanted - shown
+    target = max(current.stock + change, 0)
+    if change > 0:  # an increase stops at the cap (and never lowers a stock above it)
+        target = min(target, max(MAX_STOCK, current.stock))
+    changed = stock_apply(
+        changes=[StockChange(product_id, target - current.stock)],
         reason=reason,
         user=user,
         note=note,
+        locked={product_id: current},
+        ceiling=MAX_STOCK,
     )
+    return changed.get(product_id, current)

@@ -134,8 +134,9 @@ def coupon_validate(
     user=None,
     email: str | None = None,
     now: datetime | None = None,
-) -> None:
-    """Raise ``CouponInvalid`` with the reason code if the coupon cannot apply to these lines."""
+) -> DiscountRule:
+    """Raise ``CouponInvalid`` with the reason code if the coupon cannot apply to these
+    lines; else the coupon's rule it was checked with (for the caller to price with)."""
     now = now or timezone.now()
     _check_dates(coupon, now)
     if coupon.max_uses is not None:
@@ -163,6 +164,7 @@ def coupon_validate(
         )
     if coupon.max_uses_per_user is not None:
         _check_uses(coupon, user=user, email=email)
+    return rule
 
 
 def coupon_check(

@@ -8,7 +8,7 @@ per line and once per total.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from pricing.discounts import DiscountRule, compute_discount
 from pricing.lines import PricedLine, PricingLine
@@ -50,11 +50,14 @@ def price_lines(
         for p, share in zip(priced, discount.shares, strict=True)
     ]
     tax = quantize((subtotal - discount.amount) * Decimal(tax_rate))
+    total = quantize(subtotal - discount.amount + tax)
+    if not total.is_finite():  # a quiet NaN passes quantize: not money either
+        raise InvalidOperation("a price or rate is not a number")
     return Totals(
         lines=tuple(priced),
         subtotal=subtotal,
         eligible_subtotal=discount.eligible_subtotal,
         discount=discount.amount,
         tax=tax,
-        total=quantize(subtotal - discount.amount + tax),
+        total=total,
     )

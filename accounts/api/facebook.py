@@ -16,7 +16,11 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from social_core.exceptions import AuthPolicyError, SocialAuthBaseException
+from social_core.exceptions import (
+    AuthAssociationError,
+    AuthPolicyError,
+    SocialAuthBaseException,
+)
 from social_django.utils import load_backend, load_strategy
 
 from accounts.api.serializers import (
@@ -25,7 +29,7 @@ from accounts.api.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from shop.exceptions import ServiceUnavailable
+from shop.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +65,12 @@ class FacebookLoginView(APIView):
             403: OpenApiResponse(
                 ErrorSerializer, description="The account cannot sign in."
             ),
+            404: OpenApiResponse(
+                ErrorSerializer, description="Facebook login is not configured."
+            ),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts."),
             503: OpenApiResponse(
-                ErrorSerializer, description="Facebook login is unavailable."
+                ErrorSerializer, description="A backing service is down."
             ),
         },
         tags=["auth"],
@@ -74,13 +81,20 @@ class FacebookLoginView(APIView):
         if not (
             settings.SOCIAL_AUTH_FACEBOOK_KEY and settings.SOCIAL_AUTH_FACEBOOK_SECRET
         ):
-            raise ServiceUnavailable("Facebook login is not configured on this shop.")
+            # API.md: not offered on this shop (not an outage).
+            raise NotFound("Facebook login is not available on this shop.")
         strategy = load_strategy(request._request)
         backend = load_backend(strategy, "facebook", redirect_uri=None)
         try:
             user = backend.do_auth(serializer.validated_data["access_token"])
         except AuthPolicyError as exc:
             raise PermissionDenied(exc.detail or str(exc)) from None
+        except AuthAssociationError:
+            # The email belongs to an account that cannot take this identity (a
+            # deactivated one): the token was fine, this account may not sign in.
+            raise PermissionDenied(
+                "This Facebook account cannot sign in to this shop."
+            ) from None
         except (SocialAuthBaseException, RequestException, ValueError) as exc:
             logger.info("facebook login refused: %r", exc)
             raise AuthenticationFailed(

@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -756,19 +755,30 @@ def test_a_registered_user_can_use_every_endpoint_in_turn(api_client):
 # --- throttling -------------------------------------------------------------
 
 
+def auth_rate(settings, rate: str) -> None:
+    """The "auth" scope's rate (SHOP_THROTTLE_AUTH), as the settings give it."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": rate}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+
+
 @pytest.fixture
-def auth_rate_3_per_minute(monkeypatch, settings):
-    """DRF reads the rates once at import; patch the class attribute for this test."""
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "3/min"}
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+def auth_rate_3_per_minute(settings):
+    auth_rate(settings, "3/min")
 
 
-def test_the_auth_throttle_rate_comes_from_settings(settings):
-    """The `auth` scope has a configured rate (SHOP_THROTTLE_AUTH)."""
-    assert (
-        ScopedRateThrottle.THROTTLE_RATES["auth"]
-        == (settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"])
-    )
+def test_the_auth_rate_is_read_from_the_settings_at_each_request(api_client, settings):
+    """A changed rate applies to the next request: 1/min refuses the second attempt,
+    raised to 3/min the same window lets two more through."""
+    auth_rate(settings, "1/min")
+    assert login(api_client, "a@example.com", "wrong").status_code == 401
+    assert login(api_client, "a@example.com", "wrong").status_code == 429
+    auth_rate(settings, "3/min")
+    assert login(api_client, "a@example.com", "wrong").status_code == 401
+    assert login(api_client, "a@example.com", "wrong").status_code == 401
+    assert login(api_client, "a@example.com", "wrong").status_code == 429
 
 
 def test_token_is_throttled_after_the_configured_rate(

@@ -1,17 +1,9 @@
 """The product list's pagination: the shop's page numbers, with a count that stays cheap
-for a large catalog (exact up to a thousand, the planner's estimate above)."""
+for a large catalog (exact up to a thousand, the planner's estimate above, exact again on
+the last page)."""
 
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
-
-from catalog.selectors import product_count
+from catalog.paginator import EstimatedCountPaginator
 from shop.pagination import PageNumberPagination
-
-
-class EstimatedCountPaginator(Paginator):
-    @cached_property
-    def count(self) -> int:
-        return product_count(self.object_list)
 
 
 class ProductPagination(PageNumberPagination):

@@ -213,7 +213,7 @@ def test_admin_refuses_a_category_under_itself_or_its_child(admin_client_):
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
-    staff_user, settings, monkeypatch
+    staff_user, monkeypatch
 ):
     """The list saves its rows in the order shown (newest first) in one transaction; a
     checkout locks its products in key order. With the rows locked in key order before
@@ -223,7 +223,6 @@ def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
     from orders.checkout import order_place
     from orders.tests.carts import cart_with
 
-    settings.SHOP_MAIL_WORKER = True
     older, newer = ProductFactory(stock=5), ProductFactory(stock=5)
     cart = cart_with([(older, 1), (newer, 1)])
     first_saved = threading.Event()
@@ -235,6 +234,7 @@ def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
             first_saved.set()
             time.sleep(0.5)  # the checkout starts now, between the two saves
 
+    # The admin's own hook (ModelAdmin.save_model), slowed to open the window.
     monkeypatch.setattr(ProductAdmin, "save_model", slow_save)
     results = {}
 
@@ -285,6 +285,7 @@ def test_admin_quick_edit_and_a_checkout_of_its_rows_never_deadlock(
 
 
 def test_admin_quick_edit_with_a_row_id_that_is_no_number_is_no_500(admin_client_):
+    """A quick edit whose row id is not a number is the form's error, not a 500."""
     data = {
         "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1",
         "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",

@@ -1,23 +1,35 @@
-"""Catalog services: product create/update/archive, categories, and the stock ledger."""
+"""Catalog services: product create/update/archive, categories, the stock service
+(catalog.stock) with its ledger, the availability rule and the product reads."""
 
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
+from catalog.availability import availability
 from catalog.models import Category, Product, StockMovement
-from catalog.selectors import category_descendant_ids, product_text_search
+from catalog.selectors import (
+    ProductRow,
+    category_descendant_ids,
+    category_lineage_map,
+    product_rows,
+    product_text_search,
+)
 from catalog.services import (
-    MAX_STOCK,
-    StockChange,
     category_create,
     category_delete,
     category_update,
     product_archive,
     product_create,
     product_update,
+)
+from catalog.stock import (
+    MAX_STOCK,
+    StockChange,
+    lock_products,
     stock_adjust,
     stock_apply,
-    stock_set,
+    stock_edit,
 )
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from shop.exceptions import Conflict, InsufficientStock, NotFound, ShopError
@@ -140,11 +152,15 @@ def test_stock_apply_unknown_product_is_not_found():
         )
 
 
-def test_stock_set_records_difference(staff_user):
-    """stock_set writes the difference as one movement."""
+def test_stock_edit_records_the_editors_change_as_one_movement(staff_user):
+    """An editor shown 10 who types 3 takes 7: one movement of -7 with its user."""
     product = ProductFactory(stock=10)
-    product = stock_set(
-        product=product, stock=3, reason=StockMovement.Reason.ADMIN, user=staff_user
+    product = stock_edit(
+        product=product,
+        shown=10,
+        wanted=3,
+        reason=StockMovement.Reason.ADMIN,
+        user=staff_user,
     )
     assert product.stock == 3
     movement = StockMovement.objects.get()
@@ -154,6 +170,174 @@ def test_stock_set_records_difference(staff_user):
         "admin",
         staff_user,
     )
+
+
+@pytest.mark.parametrize(
+    ("shown", "wanted", "expected"),
+    [
+        (10, 15, 12),  # +5 on the 7 left after 3 sales
+        (10, 2, 0),  # -8 on 7: never below zero
+        (10, 10, 7),  # no change typed: the sales stay sold
+        (0, MAX_STOCK + 100, MAX_STOCK),  # never above MAX_STOCK
+    ],
+)
+def test_stock_edit_applies_the_change_to_the_stock_as_it_is_now(
+    shown, wanted, expected
+):
+    """The editor's change (wanted - shown) applies to the stock at saving, under the row
+    lock, kept within 0..MAX_STOCK; no change writes no movement."""
+    product = ProductFactory(stock=10)
+    stock_adjust(product=product, delta=-3, reason=StockMovement.Reason.CHECKOUT)
+    product = stock_edit(product=product.pk, shown=shown, wanted=wanted, reason="admin")
+    assert product.stock == expected
+    admin = StockMovement.objects.filter(reason="admin")
+    assert admin.count() == (0 if expected == 7 else 1)
+
+
+def test_stock_edit_never_lowers_a_stock_above_the_cap_when_asked_for_more():
+    """Returns from cancelled orders may lift stock above MAX_STOCK: an editor adding
+    more leaves it there (no movement); taking some away still works."""
+    product = ProductFactory(stock=MAX_STOCK + 5)
+    same = stock_edit(product=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 9,
+                      reason="admin")  # fmt: skip
+    assert same.stock == MAX_STOCK + 5
+    assert not StockMovement.objects.exists()
+    less = stock_edit(product=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 1,
+                      reason="admin")  # fmt: skip
+    assert less.stock == MAX_STOCK + 1
+
+
+def test_stock_edit_of_an_unknown_product_is_not_found():
+    """Editing a product that no longer exists is NotFound."""
+    with pytest.raises(NotFound):
+        stock_edit(product=999999, shown=1, wanted=2, reason="admin")
+
+
+def test_stock_apply_uses_the_rows_the_caller_locked():
+    """Checkout locks its products first and passes them: the changes apply to those
+    rows and each leaves a movement with the order's reason."""
+    a, b = ProductFactory(stock=5), ProductFactory(stock=8)
+    with transaction.atomic():
+        locked = lock_products([b.pk, a.pk, 999999])
+        assert list(locked) == [a.pk, b.pk]  # key order; unknown ids left out
+        changed = stock_apply(
+            changes=[StockChange(a.pk, -2), StockChange(b.pk, 0)],
+            reason=StockMovement.Reason.CHECKOUT,
+            locked=locked,
+        )
+    assert {pk: p.stock for pk, p in changed.items()} == {a.pk: 3}
+    a.refresh_from_db(), b.refresh_from_db()
+    assert (a.stock, b.stock) == (3, 8)
+    assert list(StockMovement.objects.values_list("product_id", "delta")) == [
+        (a.pk, -2)
+    ]
+
+
+def test_insufficient_stock_is_worded_by_the_availability_rule():
+    """Taking more than is left says how many are left, as the cart and checkout do."""
+    product = ProductFactory(name="Mug", stock=2)
+    with pytest.raises(InsufficientStock) as error:
+        stock_adjust(product=product, delta=-3, reason="adjustment")
+    assert error.value.detail == "Only 2 of Mug left."
+    assert error.value.extra == {"available": 2, "product_id": product.pk}
+    empty = ProductFactory(name="Pan", stock=0)
+    with pytest.raises(InsufficientStock) as error:
+        stock_adjust(product=empty, delta=-1, reason="adjustment")
+    assert error.value.detail == "Pan is out of stock."
+
+
+def test_a_refused_adjustment_inside_a_transaction_leaves_it_usable():
+    """stock_adjust refused inside the caller's transaction undoes only itself: the
+    caller's transaction goes on and commits its other work."""
+    product = ProductFactory(stock=1)
+    with transaction.atomic():
+        with pytest.raises(InsufficientStock):
+            stock_adjust(product=product, delta=-2, reason="adjustment")
+        stock_adjust(product=product, delta=4, reason="adjustment")
+    product.refresh_from_db()
+    assert product.stock == 5
+    assert StockMovement.objects.get().delta == 4
+
+
+# --- the availability rule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stock", "active", "requested", "status", "available", "quantity", "message"),
+    [
+        (5, True, 3, "ok", 5, 3, ""),
+        (5, True, 5, "ok", 5, 5, ""),
+        (3, True, 5, "reduced", 3, 3, "Only 3 of Mug left."),
+        (0, True, 1, "out_of_stock", 0, 0, "Mug is out of stock."),
+        (5, False, 1, "unavailable", 0, 0, "Mug is no longer available."),
+    ],
+)
+def test_availability_judges_and_words_a_line(
+    stock, active, requested, status, available, quantity, message
+):
+    """How many units can be had, in the shop's one wording."""
+    product = ProductFactory.build(name="Mug", stock=stock, is_active=active)
+    result = availability(product, requested)
+    assert (result.status, result.requested, result.available) == (
+        status,
+        requested,
+        available,
+    )
+    assert (result.quantity, result.message, result.ok) == (
+        quantity,
+        message,
+        status == "ok",
+    )
+
+
+def test_availability_of_a_deleted_product_is_unavailable():
+    """A product that is gone (None) is 'no longer available', nothing can be had."""
+    result = availability(None, 2)
+    assert (result.status, result.available, result.quantity) == ("unavailable", 0, 0)
+    assert result.message == "This product is no longer available."
+
+
+def test_availability_accepts_a_product_row():
+    """The cart judges the rows it reads (ProductRow), not only model instances."""
+    product = ProductFactory(name="Lamp", stock=1)
+    row = product_rows([product.pk])[product.pk]
+    assert availability(row, 2).message == "Only 1 of Lamp left."
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def test_product_rows_reads_any_state_and_leaves_out_unknown_ids():
+    """product_rows: one row per existing id, archived ones included; unknown ids and
+    an empty list give nothing."""
+    active = ProductFactory(name="A", price=Decimal("2.50"), stock=3)
+    archived = ProductFactory(name="B", is_active=False, stock=0)
+    rows = product_rows([active.pk, archived.pk, 999999])
+    assert rows == {
+        active.pk: ProductRow(
+            active.pk, active.slug, "A", Decimal("2.50"), 3, True, active.category_id
+        ),
+        archived.pk: ProductRow(
+            archived.pk,
+            archived.slug,
+            "B",
+            Decimal("19.99"),
+            0,
+            False,
+            archived.category_id,
+        ),
+    }
+    assert product_rows([]) == {}
+
+
+def test_category_lineage_is_the_category_and_its_ancestors():
+    """What a coupon's scope matches: a category, its parent, its grandparent."""
+    home = CategoryFactory(name="Home")
+    kitchen = CategoryFactory(name="Kitchen", parent=home)
+    knives = CategoryFactory(name="Knives", parent=kitchen)
+    lineage = category_lineage_map()
+    assert lineage[knives.pk] == {knives.pk, kitchen.pk, home.pk}
+    assert lineage[home.pk] == {home.pk}
 
 
 def test_category_create_update_delete():
@@ -187,3 +371,14 @@ def test_product_text_search_matches_every_word():
     ProductFactory(name="Blue Pan", description="iron")
     found = product_text_search(Product.objects.all(), "blue CERAMIC")
     assert list(found) == [mug]
+
+
+def test_an_archived_products_stock_is_judged_by_its_stock_alone():
+    """A seller adjusting an archived product is told the units there are, not that
+    the product is no longer on sale."""
+    product = ProductFactory(name="Old Mug", stock=3, is_active=False)
+    with pytest.raises(InsufficientStock) as error:
+        stock_adjust(product=product, delta=-5, reason="adjustment")
+    assert error.value.detail == "Only 3 of Old Mug left."
+    assert error.value.extra["available"] == 3
+    assert stock_adjust(product=product, delta=-3, reason="adjustment").stock == 0

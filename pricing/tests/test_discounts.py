@@ -1,16 +1,18 @@
 """The discount maths: invariants over random carts and coupons, and worked examples.
 
-Pure functions, no database: ``coupons.discounts.compute_discount`` and the cart's
-``cart.pricing.price_lines`` that calls it.
+Pure functions, no database: ``pricing.discounts`` (the rule, ``compute_discount`` and
+``allocate``) and ``pricing.totals.price_lines`` that calls them.
 """
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cart.pricing import PricingLine, price_lines
-from pricing.discounts import DiscountLine, DiscountRule, compute_discount
+from pricing.discounts import DiscountRule, allocate, compute_discount
+from pricing.lines import PricedLine, PricingLine
+from pricing.totals import price_lines
 
 D = Decimal
 CENT = D("0.01")
@@ -61,7 +63,9 @@ def has_two_places(value: Decimal) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(lines=carts(), rule=st.none() | rules(), tax_rate=tax_rates)
 def test_totals_hold_their_invariants_for_any_cart_and_coupon(lines, rule, tax_rate):
-    """0 <= discount <= eligible <= subtotal; total = subtotal - discount + tax; cents."""
+    """0 <= discount <= eligible <= subtotal; total = subtotal - discount + tax; every
+    amount in cents; each line's share between 0 and its total, the shares adding up to
+    the discount exactly."""
     totals = price_lines(lines, rule=rule, tax_rate=tax_rate)
     assert D("0") <= totals.discount <= totals.eligible_subtotal <= totals.subtotal
     assert totals.total == totals.subtotal - totals.discount + totals.tax
@@ -114,29 +118,83 @@ def test_only_lines_in_scope_get_a_share(lines, rule):
     assert totals.eligible_subtotal == eligible
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    totals=st.lists(
+    weights=st.lists(
         st.decimals(min_value=D("0.01"), max_value=D("999.99"), places=2),
         min_size=1,
         max_size=9,
     ),
     data=st.data(),
 )
-def test_shares_add_up_and_follow_line_sizes(totals, data):
-    """Shares add up to the discount exactly; a bigger line never gets a smaller share."""
-    lines = [DiscountLine(product_id=i, line_total=t) for i, t in enumerate(totals)]
-    eligible = sum(totals, D("0"))
-    amount = data.draw(st.decimals(min_value=D("0"), max_value=eligible, places=2))
-    result = compute_discount(DiscountRule(amount_off=amount), lines)
-    assert result.discount == amount
-    shares = dict(result.shares)
-    assert sum(shares.values(), D("0")) == amount
-    for a in lines:
-        for b in lines:
-            if a.line_total > b.line_total:
-                # Proportional shares rounded by at most one cent each way.
-                assert shares[a.product_id] >= shares[b.product_id] - CENT
+def test_shares_add_up_and_follow_line_sizes(weights, data):
+    """allocate: the shares add up to the amount exactly, each is whole cents, none
+    passes its line or differs from its exact proportion by a cent or more, and a
+    bigger line never gets a smaller share."""
+    total = sum(weights, D("0"))
+    amount = data.draw(st.decimals(min_value=D("0"), max_value=total, places=2))
+    shares = allocate(amount, weights)
+    assert len(shares) == len(weights)
+    assert sum(shares, D("0")) == amount
+    for share, weight in zip(shares, weights, strict=True):
+        assert has_two_places(share)
+        assert D("0") <= share <= weight
+        assert abs(share - amount * weight / total) < CENT
+    for a, share_a in zip(weights, shares, strict=True):
+        for b, share_b in zip(weights, shares, strict=True):
+            if a > b:
+                assert share_a >= share_b - CENT
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=carts(), rule=rules())
+def test_compute_discount_shares_in_the_lines_order(lines, rule):
+    """compute_discount: one share per line in the lines' order, 0.00 out of scope,
+    adding up to the discount, never above a line's total."""
+    priced = price_lines(lines).lines
+    discount = compute_discount(rule, lines, priced)
+    assert len(discount.shares) == len(lines)
+    assert sum(discount.shares, D("0")) == discount.amount
+    for line, done, share in zip(lines, priced, discount.shares, strict=True):
+        assert D("0") <= share <= done.line_total
+        if not rule.applies_to(line):
+            assert share == D("0.00")
+
+
+def test_no_rule_gives_no_discount_and_a_zero_share_per_line():
+    """compute_discount(None, ...): nothing off, one 0.00 share per line."""
+    lines = [line(1), line(2, price="5.00")]
+    discount = compute_discount(None, lines, price_lines(lines).lines)
+    assert (discount.amount, discount.eligible_subtotal) == (D("0.00"), D("0.00"))
+    assert discount.shares == (D("0.00"), D("0.00"))
+
+
+def test_lines_and_their_totals_must_pair_up():
+    """compute_discount refuses lines and totals of different lengths (zip strict)."""
+    lines = [line(1), line(2)]
+    with pytest.raises(ValueError):
+        compute_discount(
+            DiscountRule(percent_off=D("10")),
+            lines,
+            [PricedLine(1, D("19.99"), 1, D("19.99"))],
+        )
+
+
+def test_allocate_of_nothing_or_over_nothing_is_zeros():
+    """No weights: no shares; an amount of 0 or weights of 0: every share 0.00."""
+    assert allocate(D("5.00"), []) == ()
+    assert allocate(D("0.00"), [D("1.00"), D("2.00")]) == (D("0.00"), D("0.00"))
+    assert allocate(D("1.00"), [D("0.00"), D("0.00")]) == (D("0.00"), D("0.00"))
+
+
+def test_allocate_is_exact_beyond_decimal_precision():
+    """Weights and an amount with more than 28 digits between them still split into
+    cents that add up (integer arithmetic, not a rounded Decimal quotient)."""
+    weights = [D("9999999999999.99"), D("0.01"), D("3333333333333.33")]
+    amount = D("7777777777777.77")
+    shares = allocate(amount, weights)
+    assert sum(shares, D("0")) == amount
+    assert all(D("0") <= s <= w for s, w in zip(shares, weights, strict=True))
 
 
 # --- worked examples a shopkeeper can check by hand ---------------------------------------

@@ -1,0 +1,243 @@
+"""``POST /api/v1/auth/facebook/``: sign in with a Facebook access token (API.md "Auth").
+
+social-auth's real pipeline runs; only Facebook's Graph API is answered by ``responses``
+(the outside world). With ``X-Cart-Token`` the anonymous cart joins the user's through
+the ``user_logged_in`` signal, as a session sign-in does (the cart's receiver).
+"""
+
+import re
+from decimal import Decimal
+
+import pytest
+import responses
+from requests import ConnectionError as RequestsConnectionError
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from cart.cart import Cart, new_token
+from cart.store import CartLine, get_store
+from catalog.tests.factories import ProductFactory
+from conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+FACEBOOK = "/api/v1/auth/facebook/"
+GRAPH_ME = re.compile(r"https://graph\.facebook\.com/v[\d.]+/me.*")
+
+
+@pytest.fixture
+def facebook(settings):
+    """Facebook login configured, and Graph API answers registered per test."""
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
+    settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
+    with responses.RequestsMock() as graph:
+        yield graph
+
+
+def facebook_says(graph, **profile) -> None:
+    graph.add(responses.GET, GRAPH_ME, json={"id": "10001", **profile})
+
+
+def sign_in(client, token="fb-token", **headers):
+    return client.post(FACEBOOK, {"access_token": token}, format="json", **headers)
+
+
+def token_cart(*lines) -> Cart:
+    """An API token's cart holding ``(product, quantity)`` lines."""
+    cart = Cart.for_token(new_token())
+    store = get_store()
+    store.touch(cart.id)
+    for product, quantity in lines:
+        store.add(cart.id, CartLine(product.pk, quantity, product.price))
+    return cart
+
+
+def lines_of(cart_id: str) -> dict[int, int]:
+    return {line.product_id: line.quantity for line in get_store().read(cart_id).lines}
+
+
+def test_a_new_facebook_user_gets_an_account_and_tokens(api_client, facebook):
+    """A first sign-in creates a customer with Facebook's name and email; the access
+    token it answers works."""
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 200
+    body = response.json()
+    user = User.objects.get(email="fay@example.com")
+    assert body["user"] == {
+        "id": user.pk,
+        "email": "fay@example.com",
+        "name": "Fay Book",
+        "role": "customer",
+        "is_staff": False,
+    }
+    assert set(body) == {"user", "access", "refresh"}
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert api_client.get("/api/v1/auth/me/").json()["id"] == user.pk
+
+
+def test_an_existing_account_is_found_by_its_email(api_client, facebook):
+    """Facebook reporting the email of an account signs into that account (no second
+    one); signing in again finds it through the link made the first time."""
+    existing = UserFactory(email="fay@example.com", role="seller")
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    first = sign_in(api_client)
+    again = sign_in(api_client)
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["user"]["id"] == again.json()["user"]["id"] == existing.pk
+    assert first.json()["user"]["role"] == "seller"
+    assert User.objects.filter(email="fay@example.com").count() == 1
+
+
+def test_the_token_cart_is_merged_into_the_users(api_client, facebook):
+    """With X-Cart-Token the anonymous cart's lines join the user's cart (added to what
+    was there), the anonymous cart is gone, and the new JWT reads the merged cart."""
+    mug, lamp = ProductFactory(price=Decimal("4.00")), ProductFactory(stock=10)
+    user = UserFactory(email="fay@example.com")
+    get_store().add(f"user:{user.pk}", CartLine(lamp.pk, 1, lamp.price))
+    cart = token_cart((mug, 2), (lamp, 3))
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    response = sign_in(api_client, HTTP_X_CART_TOKEN=cart.token)
+
+    assert response.status_code == 200
+    assert lines_of(f"user:{user.pk}") == {mug.pk: 2, lamp.pk: 4}
+    assert get_store().exists(cart.id) is False
+    read = client_for(user).get("/api/v1/cart/").json()
+    assert {(i["product_id"], i["quantity"]) for i in read["items"]} == {
+        (mug.pk, 2),
+        (lamp.pk, 4),
+    }
+
+
+@pytest.mark.parametrize("header", ["not-a-token", new_token()])
+def test_a_bad_or_unknown_cart_token_does_not_stop_the_sign_in(
+    api_client, facebook, header
+):
+    """A malformed X-Cart-Token, or one naming no cart, merges nothing: still 200."""
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    response = sign_in(api_client, HTTP_X_CART_TOKEN=header)
+
+    assert response.status_code == 200
+    user = User.objects.get(email="fay@example.com")
+    assert lines_of(f"user:{user.pk}") == {}
+
+
+def test_a_token_facebook_refuses_is_401(api_client, facebook):
+    """Facebook refusing the token is a 401 JSON, never a 500; no account is made."""
+    facebook.add(
+        responses.GET,
+        GRAPH_ME,
+        status=400,
+        json={"error": {"message": "Invalid OAuth access token.", "code": 190}},
+    )
+
+    response = sign_in(api_client, "expired")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Facebook did not accept this access token.",
+        "code": "facebook_auth_failed",
+    }
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert not User.objects.exists()
+
+
+def test_facebook_unreachable_is_a_401_not_a_500(api_client, facebook):
+    """A network error talking to Facebook is answered as a refused token."""
+    facebook.add(responses.GET, GRAPH_ME, body=RequestsConnectionError("down"))
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "facebook_auth_failed"
+
+
+def test_an_account_without_an_email_cannot_sign_up(api_client, facebook):
+    """A Facebook account that shares no email is refused (403); nothing is made."""
+    facebook_says(facebook, name="No Mail")
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Your Facebook account did not share an email address.",
+        "code": "permission_denied",
+    }
+    assert not User.objects.exists()
+
+
+def test_a_deactivated_account_cannot_sign_in(api_client, facebook):
+    """An account staff deactivated is not signed in through Facebook either, nor is a
+    second account made with its email: 403 (the token itself was fine)."""
+    UserFactory(email="fay@example.com", is_active=False)
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "This Facebook account cannot sign in to this shop.",
+        "code": "permission_denied",
+    }
+    assert User.objects.filter(email="fay@example.com").count() == 1
+
+
+def test_facebook_never_links_to_a_staff_account(api_client, facebook):
+    """A Facebook account reporting a staff member's email is refused (API.md: never
+    to a staff account): no tokens, no link."""
+    from social_django.models import UserSocialAuth
+
+    UserFactory(email="boss@example.com", is_staff=True)
+    facebook_says(facebook, name="Not The Boss", email="boss@example.com")
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not UserSocialAuth.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"access_token": ""}, {"access_token": None}, {"access_token": "x" * 4097}],
+)
+def test_a_missing_or_absurd_access_token_is_400(api_client, facebook, body):
+    """No, empty, null or huge access token: 400 on the field; Facebook is not asked."""
+    response = api_client.post(FACEBOOK, body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["access_token"]
+
+
+def test_not_configured_is_404(api_client, settings):
+    """Without the Facebook keys the endpoint is not offered (API.md): 404 JSON."""
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = ""
+    settings.SOCIAL_AUTH_FACEBOOK_SECRET = ""
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_facebook_sign_in_spends_the_auth_budget(api_client, facebook, settings):
+    """The endpoint is throttled in the "auth" scope with token and register: past the
+    rate it is 429 before Facebook is asked."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "1/min"}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+    assert sign_in(api_client).status_code == 200
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
