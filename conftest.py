@@ -1,5 +1,6 @@
 """Root fixtures: clients for each kind of API user, a clean Redis per test, and Redis
-round trips counted on the wire (for the budget suite)."""
+round trips counted on the wire (for the budget suite, shop/tests/test_budgets.py, the
+one place that counts them)."""
 
 import pytest
 from redis.connection import AbstractConnection
@@ -19,10 +20,14 @@ def pytest_configure(config):
 def _clean_caches(settings):
     """Each test starts with an empty Redis: no carts, no throttle windows, no cached
     catalog. The tests' Redis database (REDIS_URL, /15 by default in `make test`) is
-    flushed."""
+    flushed, and the carts' too when CART_REDIS_URL names another."""
     from django_redis import get_redis_connection
 
     get_redis_connection("default").flushdb()
+    if settings.CART_REDIS_URL != settings.REDIS_URL:
+        from cart.store import get_store
+
+        get_store().client.flushdb()
     yield
 
 
@@ -104,9 +109,7 @@ def _commands(packed) -> list[list[bytes]]:
     return commands
 
 
-def _count_round_trips(monkeypatch, settings, *, cart_only: bool) -> list[str]:
-    if not settings.REDIS_URL:
-        pytest.skip("needs REDIS_URL: counts real Redis commands")
+def _count_round_trips(monkeypatch, *, cart_only: bool) -> list[str]:
     seen = []
     send = AbstractConnection.send_packed_command
 
@@ -124,15 +127,15 @@ def _count_round_trips(monkeypatch, settings, *, cart_only: bool) -> list[str]:
 
 
 @pytest.fixture
-def cart_commands(monkeypatch, settings):
+def cart_commands(monkeypatch):
     """The Redis round trips that touch a cart key, as sent on the wire: one command by
     its name ("HGETALL"), several sent together joined by "+" ("HGETALL+GET"). Round
     trips that touch no cart key (the throttle's, the catalog cache's) are not counted.
     Counted where every round trip leaves for its socket, so no way of sending escapes."""
-    return _count_round_trips(monkeypatch, settings, cart_only=True)
+    return _count_round_trips(monkeypatch, cart_only=True)
 
 
 @pytest.fixture
-def redis_round_trips(monkeypatch, settings):
+def redis_round_trips(monkeypatch):
     """Every Redis round trip, named as in ``cart_commands`` (throttles' included)."""
-    return _count_round_trips(monkeypatch, settings, cart_only=False)
+    return _count_round_trips(monkeypatch, cart_only=False)

@@ -9,8 +9,13 @@ from django.db import connection
 from django.db.models import QuerySet
 
 
+def database_vendor() -> str:
+    """The database's kind: "postgresql" or "sqlite" (what /readyz reports)."""
+    return connection.vendor
+
+
 def on_postgresql() -> bool:
-    return connection.vendor == "postgresql"
+    return database_vendor() == "postgresql"
 
 
 def advisory_xact_lock(namespace: int, key: str) -> None:

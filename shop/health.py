@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cart.store import get_store
+from shop import db
 from shop.exceptions import OUTAGE_ERRORS
 
 
@@ -45,7 +46,7 @@ def readyz(request):
         "status": "ok" if ready else "unavailable",
         "checks": {name: "ok" if up else "down" for name, up in checks.items()},
         "stores": {
-            "database": connection.vendor,
+            "database": db.database_vendor(),
             "redis": "embedded" if settings.REDIS_EMBEDDED else "server",
         },
     }

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "social_django.context_processors.backends",
                 "shop.context_processors.shop",
+                "catalog.context_processors.catalog",
                 "cart.context_processors.cart",
             ],
         },

@@ -14,6 +14,8 @@ import secrets
 from django_redis import get_redis_connection
 from rest_framework.throttling import ScopedRateThrottle
 
+from shop.redis_errors import script_refusals
+
 # KEYS[1]: the window. ARGV: now, duration (s), limit, a unique member.
 # Returns {1} when allowed (and recorded), {0, oldest timestamp} when refused.
 WINDOW_LUA = """
@@ -61,11 +63,12 @@ class ScopedSlidingWindowThrottle(ScopedRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        reply = _window_script()(
-            keys=[f"throttle:{self.key}"],
-            args=[repr(self.now), self.duration, self.num_requests,
-                  f"{self.now!r}:{secrets.token_hex(4)}"],
-        )  # fmt: skip
+        with script_refusals():
+            reply = _window_script()(
+                keys=[f"throttle:{self.key}"],
+                args=[repr(self.now), self.duration, self.num_requests,
+                      f"{self.now!r}:{secrets.token_hex(4)}"],
+            )  # fmt: skip
         # What SimpleRateThrottle.wait() reads: the window's length and its oldest entry.
         self.history = [] if reply[0] else [float(reply[1])] * self.num_requests
         return bool(reply[0])

@@ -1,3 +1,5 @@
+"""Money: Decimal cents rounded half-up in one place, and shown with its currency."""
+
 from decimal import Decimal
 
 import pytest
@@ -27,5 +29,7 @@ def test_quantize_refuses_floats():
 
 
 def test_format_money_uses_the_currency_symbol():
+    """Known currencies get their symbol, others their code after the amount; always
+    two decimals and thousands separators."""
     assert format_money(Decimal("1234.5"), "USD") == "$1,234.50"
     assert format_money(Decimal("3"), "CHF") == "3.00 CHF"

@@ -6,9 +6,9 @@ negative data. Every response must be a non-5xx that the schema documents: statu
 content type, headers and body. Path parameters and a few body fields are steered towards
 the seeded objects part of the time, so success paths are reached as well as 400/404s.
 
-Each example runs inside a savepoint that is rolled back, and the cart store is re-seeded,
-so every example starts from the same shop. Bounded and derandomized: reproducible, and
-the whole file runs in a few minutes on 2 cores.
+Each example runs inside a savepoint that is rolled back, and the carts' Redis is flushed
+and re-seeded, so every example starts from the same shop. Bounded and derandomized:
+reproducible, and the whole file runs in a few minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from decimal import Decimal
 import pytest
 import responses
 import schemathesis
-from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -35,8 +33,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -49,7 +45,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from cart.cart import Cart
-from cart.store import get_store, reset_local_store
+from cart.store import CartLine, get_store
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
@@ -140,11 +136,9 @@ class Shop:
         }.get(role)
 
     def seed_carts(self):
-        """The carts live in the cart store, outside the rolled-back transaction."""
-        cache.clear()  # throttle counters
-        if settings.REDIS_URL:
-            get_redis_connection("default").flushdb()
-        reset_local_store()
+        """The carts live in Redis, outside the rolled-back transaction: its database
+        (the carts', the throttles' windows) is flushed, as before each test."""
+        get_redis_connection("default").flushdb()
         cart_with(
             [(self.hammer, 2), (self.saw, 1)], coupon=COUPON_CODE, user=self.customer
         )
@@ -154,7 +148,7 @@ class Shop:
         guest = Cart.for_token(GUEST_CART_TOKEN)
         store = get_store()
         store.touch(guest.id)
-        store.add(guest.id, self.hammer.pk, 1, self.hammer.price)
+        store.add(guest.id, CartLine(self.hammer.pk, 1, self.hammer.price))
 
     def path_values(self, path: str, name: str) -> list:
         if name == "product_id" or path.startswith("/api/v1/products/"):
@@ -331,29 +325,19 @@ def test_operation_conforms_to_schema(shop, label, record_property):
 
 @pytest.fixture
 def redis_down(settings):
-    """Cache and cart store on a Redis that refuses connections (as in test_outages)."""
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
-    }
-    assert get_store().client.connection_pool.connection_kwargs["port"] == 1
+    """Carts, throttles and cache on a Redis that refuses connections (as in
+    test_outages): nothing listens on port 1."""
+    dead = "redis://127.0.0.1:1/0"
+    settings.CART_REDIS_URL = dead
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead}}
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_operation_conforms_to_schema_with_redis_down(
     shop, redis_down, label, record_property
 ):
-    """With the cart store and cache unreachable, every answer is still documented: the
-    cart's 503 JSON included, and no other 5xx."""
+    """With Redis unreachable, every answer is still documented: the 503 JSON of the
+    carts and of every throttled operation included, and no other 5xx."""
     statuses = Counter()
     for role in ("guest", "customer", "staff"):
         _fuzz(

@@ -1,5 +1,8 @@
-"""The settings module: production values pass Django's deployment checks."""
+"""The settings module: production values pass Django's deployment checks, every value
+comes from the environment, and bad values stop start-up with a clear message. Each case
+runs in a fresh process, so that the test process's own settings are not touched."""
 
+import json
 import os
 import subprocess
 import sys
@@ -21,8 +24,11 @@ def _env_example() -> dict[str, str]:
 
 
 def _run_manage(*args, env):
+    """``manage.py`` in a fresh process with none of the tests' settings but ``env``."""
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SHOP_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "SHOP_", "CELERY_", "CART_"))
     }
     clean.pop("DATABASE_URL", None)
     clean.pop("REDIS_URL", None)
@@ -74,8 +80,6 @@ EMAIL_SETTINGS = [
 
 def _settings_under(env: dict[str, str], names=SECURITY_SETTINGS) -> dict:
     """The settings ``names`` as ``env`` gives them (read by a fresh process)."""
-    import json
-
     code = (
         "import json; from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
@@ -234,3 +238,71 @@ def test_a_path_prefix_without_its_leading_slash_stops_start_up():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: DJANGO_FORCE_SCRIPT_NAME" in result.stderr
+
+
+REDIS_SETTINGS = """
+import json
+from django.conf import settings
+from cart.store import get_store
+print(json.dumps({
+    "REDIS_EMBEDDED": settings.REDIS_EMBEDDED,
+    "REDIS_URL": settings.REDIS_URL,
+    "CART_REDIS_URL": settings.CART_REDIS_URL,
+    "CACHE_LOCATION": settings.CACHES["default"]["LOCATION"],
+    "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    "CELERY_TASK_ALWAYS_EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
+    "answers": get_store().ping(),
+}))
+"""
+
+
+def _redis_settings(env: dict[str, str]) -> dict:
+    base = {
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    }
+    result = _run_manage("shell", "-c", REDIS_SETTINGS, env={**base, **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_redis_url_the_settings_start_the_embedded_redis():
+    """No REDIS_URL (the development default): a real redis-server is started beside the
+    process and everything Redis holds is on it (carts, cache, throttles); there is no
+    broker, so tasks run in the process after their commit (eager)."""
+    values = _redis_settings({})
+    assert values["REDIS_EMBEDDED"] is True
+    assert values["REDIS_URL"].startswith("unix://")
+    assert values["CART_REDIS_URL"] == values["CACHE_LOCATION"] == values["REDIS_URL"]
+    assert values["answers"] is True
+    assert values["CELERY_BROKER_URL"] == ""
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is True
+
+
+def test_redis_url_is_the_default_of_the_carts_the_cache_and_the_broker(settings):
+    """With REDIS_URL set no embedded server starts: carts, cache and Celery's broker all
+    default to it, and tasks go to the broker (not eager)."""
+    url = settings.REDIS_URL if not settings.REDIS_EMBEDDED else None
+    if url is None:
+        pytest.skip("needs a Redis server: REDIS_URL")
+    values = _redis_settings({"REDIS_URL": url})
+    assert values == {
+        "REDIS_EMBEDDED": False, "REDIS_URL": url, "CART_REDIS_URL": url,
+        "CACHE_LOCATION": url, "CELERY_BROKER_URL": url,
+        "CELERY_TASK_ALWAYS_EAGER": False, "answers": True,
+    }  # fmt: skip
+
+
+def test_the_carts_and_the_broker_may_each_have_their_own_redis(settings):
+    """CART_REDIS_URL and CELERY_BROKER_URL override REDIS_URL for what they name."""
+    if settings.REDIS_EMBEDDED:
+        pytest.skip("needs a Redis server: REDIS_URL")
+    url = settings.REDIS_URL
+    carts = url.rsplit("/", 1)[0] + "/13"
+    broker = "redis://broker.internal:6379/2"
+    values = _redis_settings(
+        {"REDIS_URL": url, "CART_REDIS_URL": carts, "CELERY_BROKER_URL": broker}
+    )
+    assert (values["CART_REDIS_URL"], values["CACHE_LOCATION"]) == (carts, url)
+    assert values["CELERY_BROKER_URL"] == broker
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is False
