@@ -19,7 +19,7 @@ from cart.cart import Cart, is_valid_token
 from cart.pricing import pricing_lines
 from cart.store import CartLine, LineChange, Snapshot, get_store
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
-from catalog.selectors import product_rows
+from catalog.selectors import ProductRow, product_rows
 from coupons.services import coupon_find, coupon_rule, coupon_validate
 from pricing.lines import PricingLine
 from pricing.totals import Totals, price_lines
@@ -166,15 +166,25 @@ class CartSummary:
 
 
 def cart_read(
-    *, cart: Cart, snapshot: Snapshot | None = None, with_categories: bool = False
+    *,
+    cart: Cart,
+    snapshot: Snapshot | None = None,
+    known: dict[int, ProductRow] | None = None,
+    with_categories: bool = False,
 ) -> CartSummary:
     """The cart at current prices, reconciled with the catalog (see the module).
-    ``snapshot``: the cart as a write just returned it (no second read);
+    ``snapshot``: the cart as a write just returned it (no second read); ``known``:
+    product rows the caller read in this request (not read again);
     ``with_categories``: its pricing lines carry their categories (a coupon's scope)
     even when the cart has no coupon yet."""
     if snapshot is None:
         snapshot = cart_snapshot(cart=cart)
-    products = product_rows(line.product_id for line in snapshot.lines)
+    products = dict(known or {})
+    products.update(
+        product_rows(
+            line.product_id for line in snapshot.lines if line.product_id not in products
+        )
+    )
     warnings: list[CartWarning] = []
     changes: list[LineChange] = []
     kept = []  # (product, quantity, status, price changed)

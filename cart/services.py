@@ -107,7 +107,13 @@ def _short(product: ProductRow, requested: int, holds: int = 0) -> ShopError:
     )
 
 
-def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> Snapshot:
+@dataclass(frozen=True)
+class AddedItem:
+    snapshot: Snapshot  # the cart after the write
+    product: ProductRow  # the product added, as the add read it
+
+
+def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> AddedItem:
     """Add units of a product to what the cart holds; the cart after the write.
 
     The stock and line-count checks run inside the store's atomic step: two adds at once
@@ -129,7 +135,7 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> Snapshot
         raise _too_many_lines() from None
     except LineQuantityLimit as exc:
         raise _short(product, exc.current + quantity, exc.current) from None
-    return snapshot
+    return AddedItem(snapshot, product)
 
 
 def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> None:

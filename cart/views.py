@@ -89,14 +89,13 @@ def cart_add(request):
         form.cleaned_data["quantity"],
     )
     try:
-        services.cart_add_item(
+        added = services.cart_add_item(
             cart=request.cart, product_id=product_id, quantity=quantity
         )
     except ShopError as exc:
         _shop_error(request, exc)
         return _back(request, "shop:catalog")
-    name = Product.objects.filter(pk=product_id).values_list("name", flat=True).first()
-    messages.success(request, f"Added {quantity} × {name} to your cart.")
+    messages.success(request, f"Added {quantity} × {added.product.name} to your cart.")
     return redirect("shop:cart")
 
 

@@ -47,8 +47,9 @@ def category_descendant_ids(category: Category) -> set[int]:
 
 
 def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
-    """Products with what their cards and serializers show, in a fixed number of queries."""
-    products = Product.objects.select_related("category", "seller")
+    """Products with what their cards and serializers show (the category; a seller is
+    shown by id), in a fixed number of queries."""
+    products = Product.objects.select_related("category")
     return products if include_inactive else products.filter(is_active=True)
 
 

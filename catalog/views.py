@@ -41,7 +41,7 @@ def catalog(request, slug=None):
 
 def product_detail(request, slug):
     """One active product with its add-to-cart form."""
-    product = get_object_or_404(product_list(), slug=slug)
+    product = get_object_or_404(product_list().select_related("seller"), slug=slug)
     return render(
         request,
         "catalog/product.html",

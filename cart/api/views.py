@@ -124,8 +124,14 @@ class CartItemsView(CartAPIView):
         cart = self.cart()
         body = CartItemAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        snapshot = services.cart_add_item(cart=cart, **body.validated_data)
-        return self.respond(selectors.cart_read(cart=cart, snapshot=snapshot))
+        added = services.cart_add_item(cart=cart, **body.validated_data)
+        return self.respond(
+            selectors.cart_read(
+                cart=cart,
+                snapshot=added.snapshot,
+                known={added.product.id: added.product},
+            )
+        )
 
 
 class CartItemView(CartAPIView):

@@ -124,6 +124,18 @@ class ProductFilter(filters.FilterSet):
         return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
 
 
+class ProductFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, skipped when the query string names none of the filters:
+    such a FilterSet filters nothing and cannot fail, but building its form (deep-copied
+    fields) cost a millisecond per list request, more than the page's SQL."""
+
+    def filter_queryset(self, request, queryset, view):
+        names = ProductFilter.base_filters.keys()
+        if names.isdisjoint(request.query_params.keys()):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class ProductOrderingFilter(OrderingFilter):
     """``ordering=price,-price,name,-created_at``; ties broken by id for stable pages."""
 

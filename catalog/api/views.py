@@ -2,7 +2,6 @@
 service, render."""
 
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,7 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.filters import ProductFilter, ProductOrderingFilter
+from catalog.api.filters import (
+    ProductFilter,
+    ProductFilterBackend,
+    ProductOrderingFilter,
+)
 from catalog.api.pagination import ProductPagination
 from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
 from catalog.api.serializers import (
@@ -193,7 +196,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     serializer_class = ProductSerializer
     permission_classes = [ProductPermission]
     schema = PublicReadSchema()
-    filter_backends = [DjangoFilterBackend, ProductOrderingFilter]
+    filter_backends = [ProductFilterBackend, ProductOrderingFilter]
     filterset_class = ProductFilter
     pagination_class = ProductPagination
     ordering_fields = ["price", "name", "created_at"]
