@@ -1,13 +1,14 @@
 """Settings for the shop: one module, every deployment value read from the environment."""
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from shop import env as shop_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -219,52 +220,22 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shop:catalog"
 LOGOUT_REDIRECT_URL = "shop:catalog"
 
-# Mail: order confirmations, sent by a task once a checkout commits (retried with backoff;
-# the order stands whatever the mail server does). DJANGO_EMAIL_URL names a real server, e.g.
-# smtp+tls://user:password@smtp.example.com:587 (user and password URL-encoded;
-# smtp+ssl:// for port 465); without it mail goes to DJANGO_EMAIL_BACKEND (the console).
+# Mail: DJANGO_EMAIL_URL names the server (smtp+tls://user:password@host:587, URL-encoded;
+# smtp+ssl:// for 465); without it mail goes to DJANGO_EMAIL_BACKEND (the console).
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
-if _email_url := env.str("DJANGO_EMAIL_URL", default=""):
-    if "?" in _email_url:  # options would arrive as strings: "false" would count as on
-        raise ImproperlyConfigured(
-            "DJANGO_EMAIL_URL: choose TLS or SSL by the scheme (smtp+tls://, "
-            "smtp+ssl://), not by query options; a ? in the password is written %3F"
-        )
-    try:
-        _email = environ.Env.email_url_config(_email_url)
-    except (ImproperlyConfigured, ValueError) as exc:  # ValueError: a bad port
-        raise ImproperlyConfigured(f"DJANGO_EMAIL_URL: {exc}") from None
-    # Parts the URL leaves out (a port, a user) keep Django's defaults.
-    globals().update({k: v for k, v in _email.items() if v not in (None, "")})
-# Seconds each socket operation with the mail server (connecting, each reply) may take;
-# name lookups are not covered. Django's default is no limit. A server that hangs must
-# not hold the thread that sends (or the request, when it sends itself) for ever.
-try:
-    EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
-except ValueError:
-    EMAIL_TIMEOUT = float("nan")
-# At most a minute: a hanging server holds the sending thread, and the mail queued
-# behind it, for each of a send's socket operations.
-if not 0 < EMAIL_TIMEOUT <= 60:
-    raise ImproperlyConfigured(
-        "DJANGO_EMAIL_TIMEOUT must be a number of seconds above 0 and at most 60"
-    )
+globals().update(shop_env.email_server(env, "DJANGO_EMAIL_URL"))
+# Seconds each socket operation with the mail server may take (Django's default: no
+# limit), at most a minute: a hanging server holds the worker that sends.
+EMAIL_TIMEOUT = shop_env.seconds(env, "DJANGO_EMAIL_TIMEOUT", default=10.0, most=60)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="shop@localhost")
-# The storefront's address, for links in mail (the order confirmation links to the
-# order's page): e.g. https://shop.example.com. Empty: mail carries no links.
+# The storefront's address for links in mail, e.g. https://shop.example.com (empty: none).
 SHOP_SITE_URL = env.str(
     "SHOP_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")
-# The path prefix the shop is served under (e.g. /shop) when the proxy does not pass
-# SCRIPT_NAME, or for links made outside a request (the tasks'). Empty: none.
-FORCE_SCRIPT_NAME = env.str("DJANGO_FORCE_SCRIPT_NAME", default="") or None
-if FORCE_SCRIPT_NAME is not None and not FORCE_SCRIPT_NAME.startswith("/"):
-    # "shop" would make every link relative to the page it is on.
-    raise ImproperlyConfigured(
-        "DJANGO_FORCE_SCRIPT_NAME must be a path that starts with /, e.g. /shop"
-    )
+# A path prefix (e.g. /shop) the proxy does not pass as SCRIPT_NAME; also for mail links.
+FORCE_SCRIPT_NAME = shop_env.path_prefix(env, "DJANGO_FORCE_SCRIPT_NAME")
 
 # Request size limits: abuse stops at the door.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
@@ -285,15 +256,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
-# Proxies in front that append to X-Forwarded-For (REST_FRAMEWORK's NUM_PROXIES below).
-# A negative count would make DRF index past the header's entries: a 500 on every
-# throttled request, so it stops start-up instead.
-try:
-    SHOP_NUM_PROXIES = env.int("SHOP_NUM_PROXIES", default=1 if BEHIND_PROXY else 0)
-except ValueError:
-    SHOP_NUM_PROXIES = -1
-if SHOP_NUM_PROXIES < 0:
-    raise ImproperlyConfigured("SHOP_NUM_PROXIES must be a whole number, 0 or more")
+# Proxies in front that append to X-Forwarded-For (REST_FRAMEWORK's NUM_PROXIES below);
+# a negative count would make every throttled request a 500.
+SHOP_NUM_PROXIES = shop_env.count(
+    env, "SHOP_NUM_PROXIES", default=1 if BEHIND_PROXY else 0
+)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -402,12 +369,7 @@ SOCIAL_AUTH_PIPELINE = (
 # --- The shop --------------------------------------------------------------
 SHOP_NAME = env.str("SHOP_NAME", default="Corner Shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="USD")
-try:
-    SHOP_TAX_RATE = Decimal(env.str("SHOP_TAX_RATE", default="0"))
-except InvalidOperation as exc:
-    raise ImproperlyConfigured("SHOP_TAX_RATE must be a decimal such as 0.085") from exc
-if not (Decimal("0") <= SHOP_TAX_RATE < Decimal("1")):
-    raise ImproperlyConfigured("SHOP_TAX_RATE must be at least 0 and below 1")
+SHOP_TAX_RATE = shop_env.rate(env, "SHOP_TAX_RATE")
 # Seconds a shared copy of the public catalog's JSON may live (catalog.cache); 0 turns
 # it off.
 SHOP_CATALOG_CACHE_SECONDS = env.int("SHOP_CATALOG_CACHE_SECONDS", default=60)
