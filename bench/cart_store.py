@@ -107,7 +107,8 @@ def main() -> None:
             None,
         ),
         "set (EVALSHA)": (
-            lambda: store.set(add_id, CartLine(7, 3, PRICE), max_lines=100), None
+            lambda: store.set(add_id, CartLine(7, 3, PRICE), max_lines=100),
+            None,
         ),
         "view 20 lines + totals": (lambda: view(store, view_id), None),
         "merge 3 lines (pop + merge_in)": (merge, fill_source),
