@@ -35,15 +35,30 @@ def _bounds(low: int, high: int):
 
 
 class AddToCartForm(_QuantityForm):
+    """A variant, or a one-variant product (the catalog's quick add)."""
+
+    variant_id = forms.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "Choose a product."},
+    )
     product_id = forms.IntegerField(
         min_value=1,
         max_value=2**63 - 1,
+        required=False,
         widget=forms.HiddenInput,
-        error_messages={
-            "required": "Choose a product.",
-            "invalid": "Choose a product.",
-        },
+        error_messages={"invalid": "Choose a product."},
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (
+            cleaned.get("variant_id") or cleaned.get("product_id")
+        ):
+            raise forms.ValidationError("Choose a product.")
+        return cleaned
 
 
 class UpdateQuantityForm(_QuantityForm):

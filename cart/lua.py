@@ -28,7 +28,7 @@ READ = "return {redis.call('TTL', KEYS[1]), redis.call('HGETALL', KEYS[1])}"
 # ARGV: rev, ttl. Creates the cart (marker only) or renews it.
 TOUCH = COMMON + "touch(KEYS[1], ARGV[1], ARGV[2]) return 1"
 
-# ARGV: rev, ttl, product id, quantity to add, unit price, max quantity (-1: none),
+# ARGV: rev, ttl, variant id, quantity to add, unit price, max quantity (-1: none),
 # max lines (-1: none), must the cart exist (0|1). A line that exists keeps its price.
 # Returns {1, new quantity, ttl, flat HGETALL} | {-1, current quantity} (over the max)
 # | {-2, line count} (too many lines) | {-4} (no such cart).
@@ -53,7 +53,7 @@ return {1, newq, redis.call('TTL', key), redis.call('HGETALL', key)}
 """
 )
 
-# ARGV: rev, ttl, product id, quantity (> 0), unit price, max lines, must exist.
+# ARGV: rev, ttl, variant id, quantity (> 0), unit price, max lines, must exist.
 # Returns {1, quantity} | {-2, line count} | {-4}.
 SET = (
     COMMON
@@ -74,7 +74,7 @@ return {1, qty}
 """
 )
 
-# ARGV: rev, ttl, product id. Returns 1 if the line was there.
+# ARGV: rev, ttl, variant id. Returns 1 if the line was there.
 REMOVE = (
     COMMON
     + """
@@ -102,7 +102,7 @@ return 1
 """
 )
 
-# What an order took. ARGV: rev, ttl, the coupon it used ('' none), then (product id,
+# What an order took. ARGV: rev, ttl, the coupon it used ('' none), then (variant id,
 # quantity) pairs. Each line loses the quantity ordered (gone at 0), the coupon goes if it
 # is still the one used, and a cart left without lines is deleted; whatever was added
 # meanwhile stays. Returns 1 if the cart still exists.
@@ -144,10 +144,10 @@ return flat
 """
 
 # Lines moved in from another cart. ARGV: rev, ttl, max quantity, max lines, a coupon to
-# take if the cart has none ('' none), then (product id, quantity, price, cap) quadruples.
+# take if the cart has none ('' none), then (variant id, quantity, price, cap) quadruples.
 # Quantities add; each line is clamped to min(cap, max quantity) (a cap of 0 drops it), a
 # line already there keeps its quantity at least and its price; new lines beyond max
-# lines are dropped. Returns {coupon taken (0|1), product id, requested, merged, ...}.
+# lines are dropped. Returns {coupon taken (0|1), variant id, requested, merged, ...}.
 MERGE_IN = (
     COMMON
     + """

@@ -11,7 +11,10 @@ from pricing.lines import PricingLine
 
 
 class Priced(Protocol):
+    """A variant: a catalog row (``VariantRow``) or a model instance."""
+
     id: int
+    product_id: int
     price: Decimal
     category_id: int
 
@@ -19,14 +22,15 @@ class Priced(Protocol):
 def pricing_lines(
     items: Iterable[tuple[Priced, int]], *, with_categories: bool
 ) -> list[PricingLine]:
-    """(product, quantity) pairs as pricing lines, at the products' current prices."""
+    """(variant, quantity) pairs as pricing lines, at the variants' current prices."""
     lineage = category_lineage_map() if with_categories else {}
     return [
         PricingLine(
-            product.id,
-            product.price,
-            quantity,
-            lineage.get(product.category_id, frozenset()),
+            product_id=variant.product_id,
+            unit_price=variant.price,
+            quantity=quantity,
+            category_ids=lineage.get(variant.category_id, frozenset()),
+            variant_id=variant.id,
         )
-        for product, quantity in items
+        for variant, quantity in items
     ]

@@ -19,8 +19,8 @@ from cart.cart import Cart, is_valid_token
 from cart.pricing import pricing_lines
 from cart.store import CartLine, LineChange, Snapshot, get_store
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
-from catalog.selectors import ProductRow, product_rows
-from coupons.services import coupon_find, coupon_rule, coupon_validate
+from catalog.selectors import VariantRow, variant_rows
+from coupons.services import coupon_find, coupon_validate
 from pricing.lines import PricingLine
 from pricing.totals import Totals, price_lines
 from shop.exceptions import CouponInvalid, NotFound
@@ -87,19 +87,31 @@ class CartWarning:
     code: str
     message: str
     product_id: int | None = None
+    variant_id: int | None = None
 
     def as_dict(self) -> dict:
         data = {"code": self.code, "message": self.message}
         if self.product_id is not None:
             data["product_id"] = self.product_id
+        if self.variant_id is not None:
+            data["variant_id"] = self.variant_id
         return data
+
+
+def line_warning(code: str, message: str, variant: VariantRow | None, variant_id: int):
+    """A warning about one line: its variant and product named when known."""
+    product_id = variant.product_id if variant is not None else None
+    return CartWarning(code, message, product_id, variant_id)
 
 
 @dataclass(frozen=True)
 class SummaryLine:
+    variant_id: int
     product_id: int
+    sku: str
+    options: dict
     slug: str
-    name: str
+    name: str  # the product's name (the options are beside it)
     unit_price: Decimal  # the catalog's current price
     quantity: int
     line_total: Decimal  # 0.00 for a line out of stock
@@ -136,7 +148,10 @@ class CartSummary:
         return {
             "items": [
                 {
+                    "variant_id": line.variant_id,
                     "product_id": line.product_id,
+                    "sku": line.sku,
+                    "options": line.options,
                     "slug": line.slug,
                     "name": line.name,
                     "unit_price": str(quantize(line.unit_price)),
@@ -169,34 +184,37 @@ def cart_read(
     *,
     cart: Cart,
     snapshot: Snapshot | None = None,
-    known: dict[int, ProductRow] | None = None,
+    known: dict[int, VariantRow] | None = None,
     with_categories: bool = False,
 ) -> CartSummary:
     """The cart at current prices, reconciled with the catalog (see the module).
     ``snapshot``: the cart as a write just returned it (no second read); ``known``:
-    product rows the caller read in this request (not read again);
+    variant rows the caller read in this request (not read again);
     ``with_categories``: its pricing lines carry their categories (a coupon's scope)
     even when the cart has no coupon yet."""
     if snapshot is None:
         snapshot = cart_snapshot(cart=cart)
-    products = dict(known or {})
-    products.update(
-        product_rows(
-            line.product_id for line in snapshot.lines if line.product_id not in products
+    variants = dict(known or {})
+    variants.update(
+        variant_rows(
+            line.variant_id
+            for line in snapshot.lines
+            if line.variant_id not in variants
         )
     )
     warnings: list[CartWarning] = []
     changes: list[LineChange] = []
-    kept = []  # (product, quantity, status, price changed)
+    kept = []  # (variant, quantity, status, price changed)
     for line in snapshot.lines:
-        product = products.get(line.product_id)
-        state = availability(product, line.quantity)
+        variant = variants.get(line.variant_id)
+        state = availability(variant, line.quantity)
         if state.status == UNAVAILABLE:
             warnings.append(
-                CartWarning(
+                line_warning(
                     "product_unavailable",
                     f"{state.message} It was removed from your cart.",
-                    line.product_id,
+                    variant,
+                    line.variant_id,
                 )
             )
             changes.append(LineChange(line, None))
@@ -205,33 +223,37 @@ def cart_read(
         if state.status == OUT_OF_STOCK:
             noted = True
             if not line.out_of_stock_noted:
-                warnings.append(CartWarning("out_of_stock", state.message, product.id))
+                warnings.append(
+                    line_warning("out_of_stock", state.message, variant, variant.id)
+                )
         elif not state.ok:
             quantity = state.quantity
             warnings.append(
-                CartWarning(
+                line_warning(
                     "quantity_reduced",
                     f"{state.message} Your cart now holds {quantity}.",
-                    product.id,
+                    variant,
+                    variant.id,
                 )
             )
-        price_changed = line.unit_price != product.price
+        price_changed = line.unit_price != variant.price
         if price_changed:
             warnings.append(
-                CartWarning(
+                line_warning(
                     "price_changed",
-                    f"The price of {product.name} changed from {line.unit_price} to "
-                    f"{product.price}.",
-                    product.id,
+                    f"The price of {variant.name} changed from {line.unit_price} to "
+                    f"{variant.price}.",
+                    variant,
+                    variant.id,
                 )
             )
-        new = CartLine(product.id, quantity, product.price, noted)
+        new = CartLine(variant.id, quantity, variant.price, noted)
         if new != line:
             changes.append(LineChange(line, new))
-        kept.append((product, quantity, state.status, price_changed))
+        kept.append((variant, quantity, state.status, price_changed))
 
     priced = [
-        (p, quantity) for p, quantity, status, _ in kept if status != OUT_OF_STOCK
+        (v, quantity) for v, quantity, status, _ in kept if status != OUT_OF_STOCK
     ]
     lines = pricing_lines(
         priced, with_categories=with_categories or bool(snapshot.coupon)
@@ -240,7 +262,7 @@ def cart_read(
     if snapshot.coupon:
         try:
             found = coupon_find(code=snapshot.coupon)
-            coupon_validate(coupon=found, lines=lines, user=cart.user)
+            rule = coupon_validate(coupon=found, lines=lines, user=cart.user)
         except CouponInvalid as exc:
             warnings.append(
                 CartWarning(
@@ -249,26 +271,30 @@ def cart_read(
                 )
             )
             coupon_change = (snapshot.coupon, None)
+            rule = None
         else:
-            coupon, rule = (found.code, found.name), coupon_rule(found)
+            coupon = (found.code, found.name)
     if changes or coupon_change:
         get_store().apply_changes(cart.id, changes, coupon=coupon_change)
 
     totals = price_lines(lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE)
-    line_totals = {line.product_id: line.line_total for line in totals.lines}
+    line_totals = {line.variant_id: line.line_total for line in totals.lines}
     summary_lines = tuple(
         SummaryLine(
-            product_id=product.id,
-            slug=product.slug,
-            name=product.name,
-            unit_price=product.price,
+            variant_id=variant.id,
+            product_id=variant.product_id,
+            sku=variant.sku,
+            options=variant.options,
+            slug=variant.slug,
+            name=variant.product_name,
+            unit_price=variant.price,
             quantity=quantity,
-            line_total=line_totals.get(product.id, ZERO),
-            available=max(product.stock, 0),
+            line_total=line_totals.get(variant.id, ZERO),
+            available=max(variant.stock, 0),
             status=status,
             price_changed=price_changed,
         )
-        for product, quantity, status, price_changed in kept
+        for variant, quantity, status, price_changed in kept
     )
     renewed = changes or coupon_change or not snapshot.exists
     expires_in = settings.CART_TTL if renewed else snapshot.ttl

@@ -20,6 +20,7 @@ from cart.selectors import (
     CartWarning,
     cart_read,
     cart_snapshot,
+    line_warning,
     unknown_token,
 )
 from cart.store import (
@@ -31,7 +32,8 @@ from cart.store import (
     get_store,
 )
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
-from catalog.selectors import ProductRow, product_rows
+from catalog.selectors import VariantRow, product_variant_row, variant_rows
+from catalog.variants import variant_required
 from coupons.services import NOT_APPLICABLE, coupon_find, coupon_validate
 from shop.exceptions import (
     CouponInvalid,
@@ -47,7 +49,7 @@ MAX_ID = 2**63 - 1
 
 
 def _is_id(value) -> bool:
-    """A product id as the store can hold it: a positive int below 2**63 (no bool)."""
+    """An id as the store can hold it: a positive int below 2**63 (no bool)."""
     return (
         not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= MAX_ID
     )
@@ -75,57 +77,76 @@ def _check_quantity(quantity, *, minimum: int) -> int:
     return quantity
 
 
-def _sellable(product_id) -> ProductRow:
-    """The product to put in a cart: 404 unless it exists and is on sale."""
-    product = product_rows([product_id]).get(product_id) if _is_id(product_id) else None
-    if availability(product, 1).status == UNAVAILABLE:
-        raise NotFound(
-            f"Product {product_id} does not exist.", code="product_not_found"
-        )
-    return product
+def _not_found(kind: str, given) -> NotFound:
+    return NotFound(f"{kind} {given} does not exist.", code=f"{kind.lower()}_not_found")
+
+
+def sellable_variant(*, variant_id=None, product_id=None) -> VariantRow:
+    """The variant to put in a cart, named by its id or, for a one-variant product, by
+    the product's: 404 unless it exists and is on sale; 400 ``variant_required`` for a
+    product with several variants."""
+    if variant_id is not None:
+        row = variant_rows([variant_id]).get(variant_id) if _is_id(variant_id) else None
+        if availability(row, 1).status == UNAVAILABLE:
+            raise _not_found("Variant", variant_id)
+        return row
+    product, row = (
+        product_variant_row(product_id) if _is_id(product_id) else (None, None)
+    )
+    if product is None or not product.is_active:
+        raise _not_found("Product", product_id)
+    if row is None:
+        raise variant_required(product)
+    if availability(row, 1).status == UNAVAILABLE:
+        raise _not_found("Product", product_id)
+    return row
 
 
 def _too_many_lines() -> LimitExceeded:
     limit = settings.CART_MAX_LINES
-    return LimitExceeded(
-        f"A cart holds at most {limit} different products.", limit=limit
-    )
+    return LimitExceeded(f"A cart holds at most {limit} different items.", limit=limit)
 
 
-def _short(product: ProductRow, requested: int, holds: int = 0) -> ShopError:
-    """The refusal of ``requested`` units of ``product`` in a line holding ``holds``: the
+def _short(variant: VariantRow, requested: int, holds: int = 0) -> ShopError:
+    """The refusal of ``requested`` units of ``variant`` in a line holding ``holds``: the
     per-line limit when that is what stops it, else the stock."""
     maximum = settings.CART_MAX_LINE_QUANTITY
-    if requested > maximum and product.stock >= maximum:
+    if requested > maximum and variant.stock >= maximum:
         return LimitExceeded(
-            f"At most {maximum} of one product per cart (the cart holds {holds}).",
+            f"At most {maximum} of one item per cart (the cart holds {holds}).",
             limit=maximum,
         )
-    state = availability(product, requested)
+    state = availability(variant, requested)
     return InsufficientStock(
-        state.message, available=state.available, product_id=product.id
+        state.message,
+        available=state.available,
+        product_id=variant.product_id,
+        variant_id=variant.id,
     )
 
 
 @dataclass(frozen=True)
 class AddedItem:
     snapshot: Snapshot  # the cart after the write
-    product: ProductRow  # the product added, as the add read it
+    variant: VariantRow  # the variant added, as the add read it
 
 
-def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> AddedItem:
-    """Add units of a product to what the cart holds; the cart after the write.
+def cart_add_item(
+    *, cart: Cart, variant_id=None, product_id=None, quantity: int = 1
+) -> AddedItem:
+    """Add units of a variant (named by its id, or by a one-variant product's) to what
+    the cart holds; the cart after the write.
 
     The stock and line-count checks run inside the store's atomic step: two adds at once
     can never take a line above the stock read or the cart above its line limit."""
     quantity = _check_quantity(quantity, minimum=1)
-    product = _sellable(product_id)
+    variant = sellable_variant(variant_id=variant_id, product_id=product_id)
     cart.persist()
     try:
         _, snapshot = get_store().add(
             cart.id,
-            CartLine(product.id, quantity, product.price),
-            max_quantity=min(product.stock, settings.CART_MAX_LINE_QUANTITY),
+            CartLine(variant.id, quantity, variant.price),
+            max_quantity=min(variant.stock, settings.CART_MAX_LINE_QUANTITY),
             max_lines=settings.CART_MAX_LINES,
             must_exist=cart.is_api_token,  # a gone token cart is never brought back
         )
@@ -134,24 +155,24 @@ def cart_add_item(*, cart: Cart, product_id: int, quantity: int = 1) -> AddedIte
     except LineCountLimit:
         raise _too_many_lines() from None
     except LineQuantityLimit as exc:
-        raise _short(product, exc.current + quantity, exc.current) from None
-    return AddedItem(snapshot, product)
+        raise _short(variant, exc.current + quantity, exc.current) from None
+    return AddedItem(snapshot, variant)
 
 
-def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> None:
+def cart_set_item(*, cart: Cart, variant_id: int, quantity: int) -> None:
     """Set a line's quantity; 0 removes it."""
     quantity = _check_quantity(quantity, minimum=0)
     if quantity == 0:
-        cart_remove_item(cart=cart, product_id=product_id)
+        cart_remove_item(cart=cart, variant_id=variant_id)
         return
-    product = _sellable(product_id)
-    if not availability(product, quantity).ok:
-        raise _short(product, quantity)
+    variant = sellable_variant(variant_id=variant_id)
+    if not availability(variant, quantity).ok:
+        raise _short(variant, quantity)
     cart.persist()
     try:
         get_store().set(
             cart.id,
-            CartLine(product.id, quantity, product.price),
+            CartLine(variant.id, quantity, variant.price),
             max_lines=settings.CART_MAX_LINES,
             must_exist=cart.is_api_token,
         )
@@ -161,16 +182,16 @@ def cart_set_item(*, cart: Cart, product_id: int, quantity: int) -> None:
         raise _too_many_lines() from None
 
 
-def cart_remove_item(*, cart: Cart, product_id: int) -> None:
-    """Take a product out of the cart; 404 if it was not in it."""
+def cart_remove_item(*, cart: Cart, variant_id: int) -> None:
+    """Take a variant out of the cart; 404 if it was not in it."""
     if (
-        not _is_id(product_id)
+        not _is_id(variant_id)
         or cart.pending
-        or not get_store().remove(cart.id, product_id)
+        or not get_store().remove(cart.id, variant_id)
     ):
         if cart.is_api_token and not get_store().exists(cart.id):
             raise unknown_token()
-        raise NotFound("This product is not in your cart.", code="not_in_cart")
+        raise NotFound("This item is not in your cart.", code="not_in_cart")
 
 
 # --- coupon, clearing, what an order took --------------------------------------------------
@@ -245,10 +266,10 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     popped = store.pop(source.id)
     if not popped.exists:
         return MergeResult(merged=False)
-    products = product_rows(line.product_id for line in popped.lines)
+    variants = variant_rows(line.variant_id for line in popped.lines)
     caps = {
-        line.product_id: availability(
-            products.get(line.product_id), line.quantity
+        line.variant_id: availability(
+            variants.get(line.variant_id), line.quantity
         ).available
         for line in popped.lines
     }
@@ -265,7 +286,7 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     except Exception:
         _give_back(source, popped)
         raise
-    return _merge_result(merged, coupon_moved, products)
+    return _merge_result(merged, coupon_moved, variants)
 
 
 def _give_back(source: Cart, popped: Snapshot) -> None:
@@ -274,7 +295,7 @@ def _give_back(source: Cart, popped: Snapshot) -> None:
         get_store().merge_in(
             source.id,
             popped.lines,
-            caps={line.product_id: line.quantity for line in popped.lines},
+            caps={line.variant_id: line.quantity for line in popped.lines},
             coupon=popped.coupon,
             max_quantity=settings.CART_MAX_LINE_QUANTITY,
             max_lines=settings.CART_MAX_LINES,
@@ -285,13 +306,13 @@ def _give_back(source: Cart, popped: Snapshot) -> None:
         )
 
 
-def _merge_result(merged, coupon_moved: bool, products: dict) -> MergeResult:
+def _merge_result(merged, coupon_moved: bool, variants: dict) -> MergeResult:
     warnings = []
     for line in merged:
         if line.quantity >= line.requested:
             continue
-        product = products.get(line.product_id)
-        state = availability(product, line.requested)
+        variant = variants.get(line.variant_id)
+        state = availability(variant, line.requested)
         if state.status == UNAVAILABLE:
             code, message = "product_unavailable", state.message
         elif line.quantity == 0:  # out of stock, or the cart's line limit left it out
@@ -300,14 +321,14 @@ def _merge_result(merged, coupon_moved: bool, products: dict) -> MergeResult:
                 if state.status == OUT_OF_STOCK
                 else "product_unavailable"
             )
-            message = f"{product.name} could not be added to your cart."
+            message = f"{variant.name} could not be added to your cart."
         else:
             code = "quantity_reduced"
             message = (
-                f"{product.name}: you wanted {line.requested}, your cart now holds "
+                f"{variant.name}: you wanted {line.requested}, your cart now holds "
                 f"{line.quantity}."
             )
-        warnings.append(CartWarning(code, message, line.product_id))
+        warnings.append(line_warning(code, message, variant, line.variant_id))
     moved = [line for line in merged if line.quantity > 0]
     return MergeResult(
         merged=True,

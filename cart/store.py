@@ -4,8 +4,8 @@ A cart's key is ``cart:{<cart id>}``, e.g. ``cart:{user:42}`` or ``cart:{anon:<t
 the braces are a Redis Cluster hash tag, and every script touches that one key, so a
 cart lives on one node of a cluster. Its fields::
 
-    "<product id>"  "<quantity>:<unit price>"     a line (the price seen when added)
-    "<product id>"  "<quantity>:<unit price>:o"   a line whose "out of stock" was reported
+    "<variant id>"  "<quantity>:<unit price>"     a line (the price seen when added)
+    "<variant id>"  "<quantity>:<unit price>:o"   a line whose "out of stock" was reported
     "_"             "1"                           the cart exists, even when empty
     "_c"            "<coupon code>"               the cart's coupon
     "_r"            "<revision>"                  random, new at every write
@@ -41,7 +41,7 @@ NOTED = "o"  # a line's flag: its "out of stock" warning was given
 
 
 class CartLine(NamedTuple):
-    product_id: int
+    variant_id: int
     quantity: int
     unit_price: Decimal  # the price seen when the line was added
     out_of_stock_noted: bool = False
@@ -54,7 +54,7 @@ class CartLine(NamedTuple):
 class Snapshot(NamedTuple):
     """A cart as one read found it."""
 
-    lines: tuple[CartLine, ...]  # by product id
+    lines: tuple[CartLine, ...]  # by variant id
     coupon: str | None
     ttl: int  # seconds left (0 when the cart does not exist)
     exists: bool
@@ -69,7 +69,7 @@ class LineChange(NamedTuple):
 
 
 class MergedLine(NamedTuple):
-    product_id: int
+    variant_id: int
     requested: int  # the target's quantity + the source's
     quantity: int  # what the target holds now (clamped); 0 when dropped
 
@@ -179,7 +179,7 @@ class RedisCartStore:
         """Add ``line.quantity`` units (a new line at ``line.unit_price``); the line's new
         quantity and the cart after the write, from the same step."""
         reply = self._write(
-            self._add, cart_id, line.product_id, line.quantity,
+            self._add, cart_id, line.variant_id, line.quantity,
             str(quantize(line.unit_price)), _limit(max_quantity), _limit(max_lines),
             int(must_exist),
         )  # fmt: skip
@@ -196,15 +196,15 @@ class RedisCartStore:
     ) -> int:
         """Set a line's quantity (above 0); an existing line keeps its price."""
         reply = self._write(
-            self._set, cart_id, line.product_id, line.quantity,
+            self._set, cart_id, line.variant_id, line.quantity,
             str(quantize(line.unit_price)), _limit(max_lines), int(must_exist),
         )  # fmt: skip
         _raise_for(reply)
         return int(reply[1])
 
-    def remove(self, cart_id: str, product_id: int) -> bool:
+    def remove(self, cart_id: str, variant_id: int) -> bool:
         """Take a line out; whether it was there."""
-        return bool(self._write(self._remove, cart_id, product_id))
+        return bool(self._write(self._remove, cart_id, variant_id))
 
     def set_coupon(self, cart_id: str, code: str | None, *, must_exist=False) -> bool:
         """Put ``code`` on the cart, or take its coupon off (None, which never creates a
@@ -217,7 +217,7 @@ class RedisCartStore:
     def take(
         self, cart_id: str, lines: Iterable[tuple[int, int]], coupon: str | None
     ) -> bool:
-        """Take out what an order took: (product id, quantity) pairs, and ``coupon`` if the
+        """Take out what an order took: (variant id, quantity) pairs, and ``coupon`` if the
         cart still has it. What was added meanwhile stays; a cart left without lines is
         deleted. Whether the cart still exists."""
         pairs = [value for pair in lines for value in pair]
@@ -238,12 +238,12 @@ class RedisCartStore:
         max_quantity: int,
         max_lines: int,
     ) -> tuple[tuple[MergedLine, ...], bool]:
-        """Add another cart's ``lines`` (each capped by ``caps``, its product's stock);
+        """Add another cart's ``lines`` (each capped by ``caps``, its variant's stock);
         the merged lines, and whether ``coupon`` was taken (only by a cart without one)."""
         args = []
         for line in lines:
-            cap = max(int(caps.get(line.product_id, 0)), 0)
-            args += [line.product_id, line.quantity, str(line.unit_price), cap]
+            cap = max(int(caps.get(line.variant_id, 0)), 0)
+            args += [line.variant_id, line.quantity, str(line.unit_price), cap]
         reply = self._write(
             self._merge_in, cart_id, max_quantity, max_lines, coupon or "", *args
         )
@@ -267,7 +267,7 @@ class RedisCartStore:
         args = []
         for change in changes:
             new = change.new.encode() if change.new is not None else ""
-            args += [change.expected.product_id, change.expected.encode(), new]
+            args += [change.expected.variant_id, change.expected.encode(), new]
         if coupon is not None:
             args += ["_c", coupon[0], coupon[1] or ""]
         return int(self._write(self._cas, cart_id, *args)) if args else 0

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cart import selectors, services
 from cart.forms import AddToCartForm, CouponForm, UpdateQuantityForm
-from catalog.models import Product
+from catalog.models import Variant
 from shop.exceptions import OUTAGE_ERRORS, ShopError
 from shop.redirects import safe_next_path
 
@@ -57,12 +57,18 @@ def cart_detail(request):
     # Reconciliation happened just now (reported once): tell the shopper what changed.
     for warning in cart["warnings"]:
         messages.warning(request, warning["message"])
-    ids = [item["product_id"] for item in cart["items"]]
-    products = Product.objects.in_bulk(ids) if ids else {}
+    ids = [item["variant_id"] for item in cart["items"]]
+    variants = (
+        Variant.objects.select_related("image", "product")
+        .prefetch_related("product__images")
+        .in_bulk(ids)
+        if ids
+        else {}
+    )
     for item in cart["items"]:
-        item["product"] = products.get(item["product_id"])
+        item["variant"] = variants.get(item["variant_id"])
         item["form"] = UpdateQuantityForm(
-            initial={"quantity": item["quantity"]}, prefix=f"line{item['product_id']}"
+            initial={"quantity": item["quantity"]}, prefix=f"line{item['variant_id']}"
         )
     return render(
         request,
@@ -79,38 +85,38 @@ def cart_detail(request):
 @require_POST
 @outage_page
 def cart_add(request):
-    """Add a product (the quantity adds to what is already in the cart)."""
+    """Add a variant, or a one-variant product (the quantity adds to what is there)."""
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return _back(request, "shop:catalog")
-    product_id, quantity = (
-        form.cleaned_data["product_id"],
-        form.cleaned_data["quantity"],
-    )
+    quantity = form.cleaned_data["quantity"]
     try:
         added = services.cart_add_item(
-            cart=request.cart, product_id=product_id, quantity=quantity
+            cart=request.cart,
+            variant_id=form.cleaned_data["variant_id"],
+            product_id=form.cleaned_data["product_id"],
+            quantity=quantity,
         )
     except ShopError as exc:
         _shop_error(request, exc)
         return _back(request, "shop:catalog")
-    messages.success(request, f"Added {quantity} × {added.product.name} to your cart.")
+    messages.success(request, f"Added {quantity} × {added.variant.name} to your cart.")
     return redirect("shop:cart")
 
 
 @require_POST
 @outage_page
-def cart_update(request, product_id):
+def cart_update(request, variant_id):
     """Set a line's quantity; 0 removes it."""
-    form = UpdateQuantityForm(request.POST, prefix=f"line{product_id}")
+    form = UpdateQuantityForm(request.POST, prefix=f"line{variant_id}")
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("shop:cart")
     quantity = form.cleaned_data["quantity"]
     try:
         services.cart_set_item(
-            cart=request.cart, product_id=product_id, quantity=quantity
+            cart=request.cart, variant_id=variant_id, quantity=quantity
         )
     except ShopError as exc:
         _shop_error(request, exc)
@@ -124,10 +130,10 @@ def cart_update(request, product_id):
 
 @require_POST
 @outage_page
-def cart_remove(request, product_id):
+def cart_remove(request, variant_id):
     """Take a line out of the cart."""
     try:
-        services.cart_remove_item(cart=request.cart, product_id=product_id)
+        services.cart_remove_item(cart=request.cart, variant_id=variant_id)
     except ShopError as exc:
         _shop_error(request, exc)
     else:

@@ -11,9 +11,11 @@ OK, REDUCED, OUT_OF_STOCK, UNAVAILABLE = "ok", "reduced", "out_of_stock", "unava
 
 
 class Sellable(Protocol):
+    """A variant: a catalog row or a model instance."""
+
     name: str
     stock: int
-    is_active: bool
+    on_sale: bool  # the variant and its product both active
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,8 @@ class Availability:
 
 
 def availability(product: Sellable | None, requested: int) -> Availability:
-    """Whether ``requested`` units of ``product`` (None: deleted) can be had."""
-    if product is None or not product.is_active:
+    """Whether ``requested`` units of ``product`` (a variant; None: deleted) can be had."""
+    if product is None or not product.on_sale:
         name = product.name if product is not None else "This product"
         return Availability(
             UNAVAILABLE, requested, 0, f"{name} is no longer available."

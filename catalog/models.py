@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 
@@ -32,6 +33,9 @@ class ProductQuerySet(models.QuerySet):
 
 
 class Product(models.Model):
+    """What a product's variants share: name, description, category, seller, images and
+    options. What is bought is a :class:`Variant`; a product without options has one."""
+
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="products"
     )
@@ -41,14 +45,11 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
-    # Written only by catalog.services (stock_adjust and friends), never directly.
-    # Deliberately in no index: PostgreSQL then rewrites no index entry when only the
-    # stock changes (a HOT update, catalog.0005), which every checkout does to each of
-    # its products. The stock filters read the rows an index on the order gives.
-    stock = models.IntegerField(default=0)
+    # The lowest price of the product's active variants ("from"), kept by
+    # catalog.variants whenever a variant's price or state changes: the list orders and
+    # filters by it. Never written by hand.
+    price = models.DecimalField(max_digits=12, decimal_places=2, editable=False)
     is_active = models.BooleanField(default=True)
-    image = models.ImageField(upload_to="products/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,9 +61,6 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(price__gte=Decimal("0.01")),
                 name="product_price_at_least_one_cent",
-            ),
-            models.CheckConstraint(
-                condition=Q(stock__gte=0), name="product_stock_not_negative"
             ),
         ]
         indexes = [
@@ -87,13 +85,151 @@ class Product(models.Model):
     def get_absolute_url(self):
         return reverse("shop:product", args=[self.slug])
 
+    # Derived from the variants (prefetch them for a list: catalog.selectors).
+    @property
+    def stock(self) -> int:
+        """The stock of the product's active variants, summed."""
+        return sum(v.stock for v in self.variants.all() if v.is_active)
+
+    @property
+    def in_stock(self) -> bool:
+        return any(v.is_active and v.stock > 0 for v in self.variants.all())
+
+    @property
+    def picture(self) -> "ProductImage | None":
+        """The first image (prefetch ``images`` for a list)."""
+        return next(iter(self.images.all()), None)
+
+
+MAX_OPTIONS = 3
+
+
+class ProductOption(models.Model):
+    """One of a product's options (Size, Colour), with its values in display order."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="options"
+    )
+    name = models.CharField(max_length=50)
+    position = models.PositiveSmallIntegerField()
+    values = models.JSONField(default=list)  # ["S", "M", "L"]
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "name"], name="option_name_unique_per_product"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "position"], name="option_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__lt=MAX_OPTIONS), name="option_at_most_three"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product}: {self.name}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images"
+    )
+    image = models.ImageField(upload_to="products/")
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt or self.image.name
+
+
+class Variant(models.Model):
+    """What is bought: a product in one value of each of its options, with its own SKU,
+    price, stock and weight. Stock is written only by catalog.stock."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants"
+    )
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    # {"Size": "M", "Colour": "Red"}: one value of every option of the product.
+    options = models.JSONField(default=dict, blank=True)
+    # The option values in the product's option order, joined: what makes two variants
+    # of one product alike (a unique constraint, whatever the dict's key order).
+    signature = models.CharField(max_length=255, editable=False, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    # In no index: a stock change then rewrites no index entry (a HOT update).
+    stock = models.IntegerField(default=0)
+    weight_grams = models.PositiveIntegerField(default=0)
+    image = models.ForeignKey(
+        ProductImage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="variants",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "signature"], name="variant_options_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=Decimal("0.01")),
+                name="variant_price_at_least_one_cent",
+            ),
+            models.CheckConstraint(
+                condition=Q(stock__gte=0), name="variant_stock_not_negative"
+            ),
+        ]
+        indexes = [
+            # Search finds a SKU typed in any case (sku__iexact).
+            models.Index(Upper("sku"), name="variant_sku_upper_idx"),
+        ]
+
+    def __str__(self):
+        return variant_name(self.product.name, self.options)
+
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
 
+    @property
+    def on_sale(self) -> bool:
+        return self.is_active and self.product.is_active
+
+    @property
+    def category_id(self) -> int:
+        return self.product.category_id
+
+    @property
+    def name(self) -> str:
+        return variant_name(self.product.name, self.options)
+
+    @property
+    def picture(self) -> "ProductImage | None":
+        """The variant's own image, else its product's first."""
+        return self.image or next(iter(self.product.images.all()), None)
+
+
+def variant_name(product_name: str, options: dict) -> str:
+    """How a variant is named to people: "Tee — M / Red" (the product's name alone when
+    it has no options)."""
+    if not options:
+        return product_name
+    return f"{product_name} — {' / '.join(str(value) for value in options.values())}"
+
 
 class StockMovement(models.Model):
-    """One row per change of a product's stock, written in the same transaction."""
+    """One row per change of a variant's stock, written in the same transaction."""
 
     class Reason(models.TextChoices):
         INITIAL = "initial", "Initial stock"
@@ -102,11 +238,11 @@ class StockMovement(models.Model):
         CHECKOUT = "checkout", "Sold at checkout"
         CANCEL = "cancel", "Returned by a cancelled order"
 
-    product = models.ForeignKey(
-        Product,
+    variant = models.ForeignKey(
+        Variant,
         on_delete=models.CASCADE,
         related_name="movements",
-        # movement_product_idx (product, -created_at) serves every lookup by product.
+        # movement_variant_idx (variant, -created_at) serves every lookup by variant.
         db_index=False,
     )
     delta = models.IntegerField()
@@ -132,7 +268,7 @@ class StockMovement(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["product", "-created_at"], name="movement_product_idx")
+            models.Index(fields=["variant", "-created_at"], name="movement_variant_idx")
         ]
         constraints = [
             models.CheckConstraint(
@@ -142,4 +278,4 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product} {self.delta:+d} → {self.stock_after} ({self.reason})"
+        return f"{self.variant} {self.delta:+d} → {self.stock_after} ({self.reason})"

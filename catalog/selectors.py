@@ -1,14 +1,25 @@
 """Reads of the catalog shared by the API, the pages, the cart and checkout."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db.models import Count, Func, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Variant, variant_name
 from shop.db import on_postgresql, planner_rows
 
 
@@ -47,10 +58,59 @@ def category_descendant_ids(category: Category) -> set[int]:
 
 
 def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
-    """Products with what their cards and serializers show (the category; a seller is
-    shown by id), in a fixed number of queries."""
-    products = Product.objects.select_related("category")
+    """Products with what their cards and serializers show (the category, options,
+    variants and images; a seller is shown by id), in a fixed number of queries however
+    many variants and images."""
+    products = Product.objects.select_related("category").prefetch_related(
+        "options",
+        Prefetch("variants", queryset=Variant.objects.order_by("id")),
+        "images",
+    )
     return products if include_inactive else products.filter(is_active=True)
+
+
+def variant_chosen(product: Product, chosen: Mapping[str, str]) -> Variant | None:
+    """The active variant of ``product`` (its variants prefetched) whose options are the
+    values ``chosen`` names (a page's picker: ``?Size=M&Colour=Red``); without a full
+    choice, the first active variant in stock, else the first active one."""
+    active = [v for v in product.variants.all() if v.is_active]
+    names = [option.name for option in product.options.all()]
+    wanted = {name: chosen.get(name) for name in names}
+    if all(wanted.values()):
+        return next((v for v in active if v.options == wanted), None)
+    return next((v for v in active if v.stock > 0), None) or next(iter(active), None)
+
+
+def in_stock_filter() -> Exists:
+    """Products with an active variant in stock (what ``in_stock`` says)."""
+    return Exists(
+        Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=0)
+    )
+
+
+def stock_of() -> Subquery:
+    """A product's stock: the sum of its active variants' (what ``stock`` says)."""
+    return Coalesce(
+        Subquery(
+            Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+            .order_by()
+            .values("product")
+            .annotate(total=Sum("stock"))
+            .values("total")[:1]
+        ),
+        0,
+    )
+
+
+def with_option_values(queryset: QuerySet[Product], wanted: dict) -> QuerySet[Product]:
+    """Products with an active variant in stock that has every value of ``wanted``
+    ({option name: value})."""
+    variants = Variant.objects.filter(
+        product=OuterRef("pk"), is_active=True, stock__gt=0
+    )
+    for name, value in wanted.items():
+        variants = variants.filter(**{f"options__{name}": value})
+    return queryset.filter(Exists(variants))
 
 
 # --- Full-text search --------------------------------------------------------------
@@ -123,21 +183,33 @@ def product_text_search(queryset: QuerySet[Product], term: str) -> QuerySet[Prod
     ``lan:*`` matched before, without GIN's partial-match scan and with real word
     statistics for the planner.
     """
-    words = SEARCH_WORD_RE.findall(term.replace("\x00", ""))[:MAX_SEARCH_WORDS]
+    term = term.replace("\x00", "")
+    words = SEARCH_WORD_RE.findall(term)[:MAX_SEARCH_WORDS]
     if not words:
         return queryset.none() if term.strip() else queryset
+    # A SKU typed whole finds its product too (an index on UPPER(sku) serves it).
+    by_sku = Q(pk__in=list(_sku_products(term.strip())))
     if not on_postgresql():
+        words_match = Q()
         for word in words:
-            queryset = queryset.filter(
-                Q(name__icontains=word) | Q(description__icontains=word)
-            )
-        return queryset
+            words_match &= Q(name__icontains=word) | Q(description__icontains=word)
+        return queryset.filter(words_match | by_sku)
     # plainto_tsquery: every lexeme of the words ANDed (a word the parser splits, like
     # "foo½bar", gives two lexemes, never a phrase: the stored vector has no positions).
     # The vector holds the prefixes, so each lexeme matches as a prefix without ``:*``.
     plain = " ".join(word[:MAX_SEARCH_WORD_LENGTH] for word in words)
     query = SearchQuery(plain, search_type="plain", config=SEARCH_CONFIG)
-    return queryset.alias(document=ProductDocument()).filter(document=query)
+    return queryset.alias(document=ProductDocument()).filter(Q(document=query) | by_sku)
+
+
+def _sku_products(term: str) -> list[int]:
+    if not term or len(term) > 64:
+        return []
+    return list(
+        Variant.objects.filter(sku__iexact=term).values_list("product_id", flat=True)[
+            :10
+        ]
+    )
 
 
 def product_visible_to(user, *, include_inactive: bool = False) -> QuerySet[Product]:
@@ -185,23 +257,56 @@ def product_count(queryset: QuerySet) -> int:
     return ids.count() if estimate is None else max(estimate, capped)
 
 
-class ProductRow(NamedTuple):
-    """What the cart and the merge read of a product: one row, no model instance."""
+class VariantRow(NamedTuple):
+    """What the cart, the merge and the checkout read of a variant: one row with what
+    they need of its product, no model instance."""
 
     id: int
-    slug: str
-    name: str
+    product_id: int
+    sku: str
+    options: dict
     price: Decimal
     stock: int
-    is_active: bool
+    variant_active: bool
+    product_active: bool
+    product_name: str
+    slug: str
     category_id: int
 
+    @property
+    def on_sale(self) -> bool:
+        """The variant and its product both active."""
+        return self.variant_active and self.product_active
 
-def product_rows(ids: Iterable[int]) -> dict[int, ProductRow]:
-    """The products with these ids (any state), by id, in one query; ids of no product
+    @property
+    def name(self) -> str:
+        return variant_name(self.product_name, self.options)
+
+
+_VARIANT_ROW = (
+    "id", "product_id", "sku", "options", "price", "stock", "is_active",
+    "product__is_active", "product__name", "product__slug", "product__category_id",
+)  # fmt: skip
+
+
+def variant_rows(ids: Iterable[int]) -> dict[int, VariantRow]:
+    """The variants with these ids (any state), by id, in one query; ids of no variant
     are left out."""
     ids = list(ids)
     if not ids:
         return {}
-    rows = Product.objects.filter(pk__in=ids).values_list(*ProductRow._fields)
-    return {row[0]: ProductRow._make(row) for row in rows}
+    rows = Variant.objects.filter(pk__in=ids).values_list(*_VARIANT_ROW)
+    return {row[0]: VariantRow._make(row) for row in rows}
+
+
+def product_variant_row(product_id: int) -> tuple[Product | None, VariantRow | None]:
+    """A product and the row of its variant when it has exactly one (what an add by
+    ``product_id`` buys); (None, None) for no such product, (product, None) when it has
+    several variants."""
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        return None, None
+    ids = list(product.variants.values_list("pk", flat=True)[:2])
+    if len(ids) != 1:
+        return product, None
+    return product, variant_rows(ids)[ids[0]]

@@ -1,26 +1,21 @@
-"""Writes to the catalog: products and categories. Stock changes in ``catalog.stock``."""
+"""Writes to the catalog: products and categories. Options and variants are
+``catalog.variants``'; stock is ``catalog.stock``'s."""
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product
 from catalog.selectors import category_lineage_map
-from catalog.stock import MAX_STOCK, stock_adjust
+from catalog.variants import options_set, single_variant, variant_create, variant_update
 from shop.exceptions import Conflict, ShopError
 
-# --- Products and categories ----------------------------------------------------------
 
-PRODUCT_EDITABLE_FIELDS = (
-    "name",
-    "description",
-    "price",
-    "category",
-    "is_active",
-    "image",
-)
+PRODUCT_EDITABLE_FIELDS = ("name", "description", "category", "is_active")
 _SLUG_ATTEMPTS = 20
 
 
@@ -46,54 +41,76 @@ def _next_free_slug(base: str) -> str:
     return f"{base}-{max(suffixes, default=1) + 1}"
 
 
+def _save_with_free_slug(product: Product) -> Product:
+    base = _slug_base(
+        product.name, max_length=Product._meta.get_field("slug").max_length - 8
+    )
+    for _ in range(_SLUG_ATTEMPTS):
+        product.slug = _next_free_slug(base)
+        try:
+            # A concurrent create may take the same slug first: retry with the next one.
+            with transaction.atomic():
+                product.save(force_insert=True)
+        except IntegrityError:
+            if not Product.objects.filter(slug=product.slug).exists():
+                raise
+            continue
+        return product
+    raise Conflict("Could not find a free slug for this product; try again.")
+
+
 @transaction.atomic
 def product_create(
     *,
     seller,
     name: str,
-    price: Decimal,
     category: Category,
     description: str = "",
-    stock: int = 0,
     is_active: bool = True,
-    image=None,
+    price: Decimal | None = None,
+    stock: int = 0,
+    sku: str | None = None,
+    weight_grams: int = 0,
+    options: Sequence[Mapping] | None = None,
+    variants: Sequence[Mapping] | None = None,
     user=None,
 ) -> Product:
-    """Create a product with a unique slug made from its name; initial stock as a movement."""
-    if stock < 0 or stock > MAX_STOCK:
-        raise ShopError(
-            f"Stock must be between 0 and {MAX_STOCK}.", code="invalid_stock"
-        )
-    base = _slug_base(name, max_length=Product._meta.get_field("slug").max_length - 8)
-    for _ in range(_SLUG_ATTEMPTS):
-        product = Product(
+    """Create a product with a unique slug made from its name: either one variant
+    (``price``, ``stock``, ``sku``, ``weight_grams``), or ``options`` and ``variants``
+    (each ``{sku, options, price, stock, weight_grams}``). Initial stock is a movement."""
+    if variants is None:
+        specs = [
+            {"price": price, "stock": stock, "sku": sku, "weight_grams": weight_grams}
+        ]
+        options = []
+    else:
+        specs = list(variants)
+        if not specs:
+            raise ValidationError(
+                {"variants": ["A product needs at least one variant."]}
+            )
+    prices = [spec.get("price") for spec in specs]
+    if not all(isinstance(p, Decimal) and p.is_finite() for p in prices):
+        raise ValidationError({"price": ["A price is at least 0.01."]})
+    product = _save_with_free_slug(
+        Product(
             seller=seller,
             category=category,
             name=name,
             description=description,
-            price=price,
-            stock=0,
+            price=max(min(prices), Decimal("0.01")),
             is_active=is_active,
-            slug=_next_free_slug(base),
         )
-        if image:
-            product.image = image
-        try:
-            # A concurrent create may take the same slug first: retry with the next one.
-            with transaction.atomic():
-                product.save()
-        except IntegrityError:
-            if not Product.objects.filter(slug=product.slug).exists():
-                raise
-            continue
-        break
-    else:
-        raise Conflict("Could not find a free slug for this product; try again.")
-    if stock:
-        product = stock_adjust(
+    )
+    options_set(product=product, options=options or [])
+    for spec in specs:
+        variant_create(
             product=product,
-            delta=stock,
-            reason=StockMovement.Reason.INITIAL,
+            price=spec["price"],
+            options=spec.get("options") or {},
+            sku=spec.get("sku"),
+            stock=spec.get("stock", 0),
+            weight_grams=spec.get("weight_grams", 0),
             user=user or seller,
         )
     return product
@@ -101,19 +118,24 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, product: Product, user=None, **fields) -> Product:
-    """Change a product's descriptive fields. Stock is refused: it changes only as a movement."""
+    """Change a product's descriptive fields. ``price`` is its variant's, for a
+    one-variant product; stock changes only through adjust-stock (a movement)."""
     if "stock" in fields:
         raise ShopError(
             "Stock cannot be set here; use adjust-stock so the change is recorded.",
             code="stock_read_only",
         )
+    price = fields.pop("price", None)
     unknown = set(fields) - set(PRODUCT_EDITABLE_FIELDS)
     if unknown:
         raise ShopError(f"Cannot change {', '.join(sorted(unknown))}.", code="invalid")
     for field, value in fields.items():
         setattr(product, field, value)
-    # update_fields keeps this write off the stock column (owned by stock_apply).
-    product.save(update_fields=[*fields, "updated_at"])
+    if fields:
+        product.save(update_fields=[*fields, "updated_at"])
+    if price is not None:
+        variant_update(variant=single_variant(product), price=price)
+        product.refresh_from_db(fields=["price"])
     return product
 
 

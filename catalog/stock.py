@@ -1,10 +1,11 @@
-"""The stock service: the only code that changes a product's stock, each change with
+"""The stock service: the only code that changes a variant's stock, each change with
 its :class:`StockMovement` in the same transaction.
 
 Rows are locked with ``SELECT ... FOR UPDATE`` in primary-key order, so that two
-transactions touching the same products (two checkouts, a checkout and a cancel) wait
-for each other instead of deadlocking. The check constraint ``stock >= 0`` is the
-backstop.
+transactions touching the same variants (two checkouts, a checkout and a cancel) wait
+for each other instead of deadlocking; variants of one product are separate rows, so
+buyers of one never wait for buyers of another. The check constraint ``stock >= 0`` is
+the backstop.
 """
 
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from catalog.availability import stock_availability
 from catalog.cache import catalog_changed
-from catalog.models import Product, StockMovement
+from catalog.models import StockMovement, Variant, variant_name
 from shop.exceptions import InsufficientStock, NotFound, ShopError
 
 MAX_STOCK = 1_000_000
@@ -24,17 +25,19 @@ MAX_STOCK = 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class StockChange:
-    product_id: int
+    variant_id: int
     delta: int
 
 
-def lock_products(product_ids: Iterable[int]) -> dict[int, Product]:
-    """The products with these ids, locked FOR UPDATE in primary-key order (inside the
-    caller's transaction); ids of no product are left out."""
-    ids = sorted(set(product_ids))
+def lock_variants(variant_ids: Iterable[int]) -> dict[int, Variant]:
+    """The variants with these ids, with their products, locked FOR UPDATE in primary-key
+    order (inside the caller's transaction; the product rows are read, not locked); ids
+    of no variant are left out."""
+    ids = sorted(set(variant_ids))
     return {
-        product.pk: product
-        for product in Product.objects.select_for_update()
+        variant.pk: variant
+        for variant in Variant.objects.select_for_update(of=("self",))
+        .select_related("product")
         .filter(pk__in=ids)
         .order_by("pk")
     }
@@ -47,13 +50,13 @@ def stock_apply(
     user=None,
     order=None,
     note: str = "",
-    locked: Mapping[int, Product] | None = None,
+    locked: Mapping[int, Variant] | None = None,
     ceiling: int | None = None,
-) -> dict[int, Product]:
-    """Apply stock changes all or nothing, one movement each; the products changed.
+) -> dict[int, Variant]:
+    """Apply stock changes all or nothing, one movement each; the variants changed.
 
-    ``locked``: the products as the caller already locked them (:func:`lock_products`) in
-    this transaction, e.g. checkout. Raises NotFound for an unknown product,
+    ``locked``: the variants as the caller already locked them (:func:`lock_variants`)
+    in this transaction, e.g. checkout. Raises NotFound for an unknown variant,
     InsufficientStock for a change that would take stock below zero, ShopError
     ``invalid_stock`` for an increase that would pass ``ceiling`` (what people type is
     capped at MAX_STOCK by :func:`stock_adjust`; stock coming back from a cancelled
@@ -66,51 +69,50 @@ def stock_apply(
     changes = [change for change in changes if change.delta]
     if not changes:
         return {}
-    ids = {change.product_id for change in changes}
+    ids = {change.variant_id for change in changes}
     with transaction.atomic(savepoint=False):
         if locked is None or not ids <= locked.keys():
-            locked = lock_products(ids)
+            locked = lock_variants(ids)
         problem = _refusal(changes, locked, ceiling)
         if problem is None:
             return _write(changes, locked, reason, user=user, order=order, note=note)
     raise problem
 
 
-def _refusal(changes: list[StockChange], locked: Mapping[int, Product], ceiling):
+def _refusal(changes: list[StockChange], locked: Mapping[int, Variant], ceiling):
     """Why these changes cannot all be applied to the locked rows (None: they can)."""
-    stock = {pk: product.stock for pk, product in locked.items()}
+    stock = {pk: variant.stock for pk, variant in locked.items()}
     for change in changes:
-        product = locked.get(change.product_id)
-        if product is None:
-            return NotFound(f"Product {change.product_id} does not exist.")
-        new_stock = stock[product.pk] + change.delta
+        variant = locked.get(change.variant_id)
+        if variant is None:
+            return NotFound(f"Variant {change.variant_id} does not exist.")
+        name = variant_name(variant.product.name, variant.options)
+        ids = {"variant_id": variant.pk, "product_id": variant.product_id}
+        new_stock = stock[variant.pk] + change.delta
         if new_stock < 0:
-            short = stock_availability(product.name, stock[product.pk], -change.delta)
-            return InsufficientStock(
-                short.message, available=short.available, product_id=product.pk
-            )
+            short = stock_availability(name, stock[variant.pk], -change.delta)
+            return InsufficientStock(short.message, available=short.available, **ids)
         if ceiling is not None and change.delta > 0 and new_stock > ceiling:
             return ShopError(
-                f"Stock cannot go above {ceiling} ({product.name} has "
-                f"{stock[product.pk]}).",
+                f"Stock cannot go above {ceiling} ({name} has {stock[variant.pk]}).",
                 code="invalid_stock",
-                product_id=product.pk,
+                **ids,
             )
-        stock[product.pk] = new_stock
+        stock[variant.pk] = new_stock
     return None
 
 
-def _write(changes, locked, reason, *, user, order, note) -> dict[int, Product]:
+def _write(changes, locked, reason, *, user, order, note) -> dict[int, Variant]:
     now = timezone.now()
     movements = []
     for change in changes:
-        product = locked[change.product_id]
-        product.stock, product.updated_at = product.stock + change.delta, now
+        variant = locked[change.variant_id]
+        variant.stock, variant.updated_at = variant.stock + change.delta, now
         movements.append(
             StockMovement(
-                product=product,
+                variant=variant,
                 delta=change.delta,
-                stock_after=product.stock,
+                stock_after=variant.stock,
                 reason=reason,
                 note=note[:255],
                 user=user if getattr(user, "is_authenticated", False) else None,
@@ -118,12 +120,12 @@ def _write(changes, locked, reason, *, user, order, note) -> dict[int, Product]:
                 created_at=now,
             )
         )
-    changed = {change.product_id: locked[change.product_id] for change in changes}
+    changed = {change.variant_id: locked[change.variant_id] for change in changes}
     # One UPDATE whatever the number of rows, as bulk_update would write it, without
     # bulk_update's per-row expressions for every field (most of its cost).
-    Product.objects.filter(pk__in=list(changed)).update(
+    Variant.objects.filter(pk__in=list(changed)).update(
         stock=Case(
-            *[When(pk=pk, then=Value(p.stock)) for pk, p in changed.items()],
+            *[When(pk=pk, then=Value(v.stock)) for pk, v in changed.items()],
             output_field=IntegerField(),
         ),
         updated_at=now,
@@ -133,44 +135,50 @@ def _write(changes, locked, reason, *, user, order, note) -> dict[int, Product]:
     return changed
 
 
+def _variant_id(variant: Variant | int) -> int:
+    return variant.pk if isinstance(variant, Variant) else int(variant)
+
+
 def stock_adjust(
-    *, product: Product | int, delta: int, reason: str, user=None, order=None, note=""
-) -> Product:
-    """Change one product's stock by ``delta`` (kept within 0..MAX_STOCK) and record
-    it; the product after."""
-    product_id = product.pk if isinstance(product, Product) else int(product)
+    *, variant: Variant | int, delta: int, reason: str, user=None, order=None, note=""
+) -> Variant:
+    """Change one variant's stock by ``delta`` (kept within 0..MAX_STOCK) and record
+    it; the variant after."""
+    variant_id = _variant_id(variant)
     changed = stock_apply(
-        changes=[StockChange(product_id, delta)],
+        changes=[StockChange(variant_id, delta)],
         reason=reason,
         user=user,
         order=order,
         note=note,
         ceiling=MAX_STOCK,
     )
-    return changed.get(product_id) or Product.objects.get(pk=product_id)
+    return changed.get(variant_id) or Variant.objects.select_related("product").get(
+        pk=variant_id
+    )
 
 
 @transaction.atomic
 def stock_edit(
-    *, product: Product | int, shown: int, wanted: int, reason: str, user=None, note=""
-) -> Product:
+    *, variant: Variant | int, shown: int, wanted: int, reason: str, user=None, note=""
+) -> Variant:
     """An editor changed the stock they were shown from ``shown`` to ``wanted``: that
     change is applied to the stock as it is now, under the row lock (sales made while the
     form was open stay sold), kept within 0..MAX_STOCK."""
-    product_id = product.pk if isinstance(product, Product) else int(product)
-    current = lock_products([product_id]).get(product_id)
+    variant_id = _variant_id(variant)
+    current = lock_variants([variant_id]).get(variant_id)
     if current is None:
-        raise NotFound(f"Product {product_id} does not exist.")
+        raise NotFound(f"Variant {variant_id} does not exist.")
     change = wanted - shown
     target = max(current.stock + change, 0)
     if change > 0:  # an increase stops at the cap (and never lowers a stock above it)
         target = min(target, max(MAX_STOCK, current.stock))
     changed = stock_apply(
-        changes=[StockChange(product_id, target - current.stock)],
+        changes=[StockChange(variant_id, target - current.stock)],
         reason=reason,
         user=user,
         note=note,
-        locked={product_id: current},
+        locked={variant_id: current},
         ceiling=MAX_STOCK,
     )
-    return changed.get(product_id, current)
+    return changed.get(variant_id, current)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from catalog.forms import CatalogQueryForm
 from catalog.models import Category
 from catalog.paginator import EstimatedCountPaginator
-from catalog.selectors import product_list, product_search
+from catalog.selectors import product_list, product_search, variant_chosen
 
 PAGE_SIZE = 12
 
@@ -47,6 +47,8 @@ def product_detail(request, slug):
         "catalog/product.html",
         {
             "product": product,
+            "variant": variant_chosen(product, request.GET),
+            "chosen": {k: v for k, v in request.GET.items() if isinstance(v, str)},
             "current_category": product.category,
             "low_stock": settings.SHOP_LOW_STOCK_THRESHOLD,
         },

@@ -8,7 +8,8 @@ from shop.exceptions import ShopError
 
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
-    fields = ["product", "product_name", "unit_price", "quantity", "line_total"]
+    fields = ["product", "variant", "product_name", "sku", "options", "unit_price",
+              "quantity", "line_total"]  # fmt: skip
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -7,7 +7,7 @@ In the spirit of django-oscar's ``OrderCreator``, in this order:
 2. a repeated ``Idempotency-Key`` answers with the order it made;
 3. the cart is read; a cart revision already ordered is a double submit (its cart is
    about to be emptied by the checkout that ordered it), answered as an empty cart;
-4. the products are locked in primary-key order and every line is judged by the one
+4. the variants are locked in primary-key order and every line is judged by the one
    availability rule, the coupon validated under its row lock: every problem at once;
 5. the lines are priced by the one pricing function, the order and its items written,
    the stock taken by the stock service, the coupon redeemed, the keys recorded;
@@ -25,7 +25,7 @@ from cart.selectors import cart_snapshot
 from cart.services import cart_take_ordered
 from catalog.availability import OUT_OF_STOCK, REDUCED, UNAVAILABLE, availability
 from catalog.models import StockMovement
-from catalog.stock import StockChange, lock_products, stock_apply
+from catalog.stock import StockChange, lock_variants, stock_apply
 from coupons import services as coupon_services
 from coupons.models import Coupon
 from orders.models import IdempotencyKey, Order, OrderItem
@@ -53,17 +53,20 @@ class PlacedOrder:
 
 @dataclass(frozen=True)
 class CheckoutProblem:
-    """One reason the cart cannot be ordered; ``product_id`` is None for the coupon."""
+    """One reason the cart cannot be ordered; ``product_id`` and ``variant_id`` are
+    None for the coupon."""
 
     product_id: int | None
     code: str
     requested: int | None
     available: int | None
     detail: str
+    variant_id: int | None = None
 
     def as_dict(self) -> dict:
         return {
             "product_id": self.product_id,
+            "variant_id": self.variant_id,
             "code": self.code,
             "requested": self.requested,
             "available": self.available,
@@ -114,23 +117,25 @@ def _place(
     if not lines or IdempotencyKey.objects.filter(owner=owner, key__in=keys).exists():
         raise EmptyCart("The cart is empty: add products before checking out.")
 
-    products = lock_products(line.product_id for line in lines)
+    variants = lock_variants(line.variant_id for line in lines)
     problems = []
     for line in lines:
-        state = availability(products.get(line.product_id), line.quantity)
+        variant = variants.get(line.variant_id)
+        state = availability(variant, line.quantity)
         if not state.ok:
             problems.append(
                 CheckoutProblem(
-                    line.product_id,
+                    variant.product_id if variant else None,
                     PROBLEM_CODES[state.status],
                     line.quantity,
                     state.available,
                     state.message,
+                    line.variant_id,
                 )
             )
     priced = pricing_lines(
-        [(products[line.product_id], line.quantity) for line in lines
-         if line.product_id in products],
+        [(variants[line.variant_id], line.quantity) for line in lines
+         if line.variant_id in variants],
         with_categories=bool(snapshot.coupon),
     )  # fmt: skip
     coupon, coupon_problem = _locked_coupon(
@@ -166,7 +171,10 @@ def _place(
         OrderItem(
             order=order,
             product_id=line.product_id,
-            product_name=products[line.product_id].name,
+            variant_id=line.variant_id,
+            product_name=variants[line.variant_id].product.name,
+            sku=variants[line.variant_id].sku,
+            options=variants[line.variant_id].options,
             unit_price=line.unit_price,
             quantity=line.quantity,
             line_total=line.line_total,
@@ -174,12 +182,12 @@ def _place(
         for line in totals.lines
     )
     stock_apply(
-        changes=[StockChange(line.product_id, -line.quantity) for line in lines],
+        changes=[StockChange(line.variant_id, -line.quantity) for line in lines],
         reason=StockMovement.Reason.CHECKOUT,
         order=order,
         user=user,
         note=f"Order {order.number}",
-        locked=products,
+        locked=variants,
     )
     if coupon:
         coupon_services.coupon_redeem(
@@ -190,7 +198,7 @@ def _place(
     IdempotencyKey.objects.bulk_create(
         IdempotencyKey(owner=owner, key=key, order=order) for key in keys
     )
-    taken = [(line.product_id, line.quantity) for line in lines]
+    taken = [(line.variant_id, line.quantity) for line in lines]
     used = coupon.code if coupon else None
     transaction.on_commit(
         lambda: cart_take_ordered(cart=cart, lines=taken, coupon=used), robust=True

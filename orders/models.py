@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from catalog.models import variant_name
+
 # No 0/O/1/I/L: numbers are read aloud on the phone and typed from emails.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 NUMBER_LENGTH = 12  # 31**12 ≈ 2**59: short, yet not guessable by enumeration
@@ -123,7 +125,17 @@ class OrderItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    variant = models.ForeignKey(
+        "catalog.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Snapshots of what was bought, as it was then.
     product_name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    options = models.JSONField(default=dict, blank=True)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -137,7 +149,12 @@ class OrderItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product_name}"
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def name(self) -> str:
+        """The item as people read it: "Tee — M / Red"."""
+        return variant_name(self.product_name, self.options)
 
 
 class IdempotencyKey(models.Model):

@@ -67,9 +67,9 @@ def order_cancel(*, order: Order, user=None, pending_only: bool = False) -> Orde
             f"A {order.status} order cannot be cancelled.", status=order.status
         )
     changes = [
-        StockChange(item.product_id, item.quantity)
+        StockChange(item.variant_id, item.quantity)
         for item in order.items.all()
-        if item.product_id is not None  # a deleted product has no stock to return
+        if item.variant_id is not None  # a deleted variant has no stock to return
     ]
     if changes:
         stock_apply(

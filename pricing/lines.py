@@ -10,11 +10,12 @@ from shop.money import ZERO
 class PricingLine:
     """One line to price: the catalog's current unit price and the quantity."""
 
-    product_id: int
+    product_id: int  # what a coupon's product scope matches
     unit_price: Decimal
     quantity: int
     # The product's category and all its ancestors (what a coupon's scope matches).
     category_ids: frozenset[int] = field(default_factory=frozenset)
+    variant_id: int | None = None  # what is bought (the line's identity in a cart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +25,4 @@ class PricedLine:
     quantity: int
     line_total: Decimal  # unit price × quantity, rounded once
     discount: Decimal = ZERO  # this line's share of the cart's discount
+    variant_id: int | None = None

@@ -40,13 +40,16 @@ def price_lines(
             unit_price=quantize(line.unit_price),
             quantity=line.quantity,
             line_total=quantize(line.unit_price * line.quantity),
+            variant_id=line.variant_id,
         )
         for line in lines
     ]
     subtotal = quantize(sum((line.line_total for line in priced), ZERO))
     discount = compute_discount(rule, lines, priced)
     priced = [
-        PricedLine(p.product_id, p.unit_price, p.quantity, p.line_total, share)
+        PricedLine(
+            p.product_id, p.unit_price, p.quantity, p.line_total, share, p.variant_id
+        )
         for p, share in zip(priced, discount.shares, strict=True)
     ]
     tax = quantize((subtotal - discount.amount) * Decimal(tax_rate))

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "social_django",
+    "sorl.thumbnail",
     "shop.apps.ShopConfig",
     "accounts",
     "catalog",

@@ -32,8 +32,19 @@ class _QuantityMixin:
 
 
 class CartItemAddSerializer(_QuantityMixin, serializers.Serializer):
-    product_id = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    """``{variant_id, quantity}``, or ``{product_id, quantity}`` for a one-variant product."""
+
+    variant_id = StrictIntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    product_id = StrictIntegerField(min_value=1, max_value=2**63 - 1, required=False)
     quantity = StrictIntegerField(min_value=1, default=1)
+
+    def validate(self, attrs):
+        if ("variant_id" in attrs) == ("product_id" in attrs):
+            raise serializers.ValidationError(
+                {"variant_id": ["Name the variant (variant_id) or, for a product with "
+                                "one variant, the product (product_id)."]}
+            )  # fmt: skip
+        return attrs
 
 
 class CartItemSetSerializer(_QuantityMixin, serializers.Serializer):
@@ -65,7 +76,10 @@ WARNING_CODES = [
 
 
 class CartItemSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
     product_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    options = serializers.DictField(child=serializers.CharField())
     slug = serializers.CharField()
     name = serializers.CharField()
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -84,12 +98,13 @@ class CartCouponInfoSerializer(serializers.Serializer):
 class CartWarningSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=WARNING_CODES)
     product_id = serializers.IntegerField(required=False)
+    variant_id = serializers.IntegerField(required=False)
     message = serializers.CharField()
 
 
 class CartSerializer(serializers.Serializer):
     items = CartItemSerializer(many=True)
-    count = serializers.IntegerField(help_text="Distinct products.")
+    count = serializers.IntegerField(help_text="Lines (distinct variants).")
     quantity = serializers.IntegerField(help_text="Total units.")
     subtotal = serializers.DecimalField(max_digits=14, decimal_places=2)
     discount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -113,4 +128,5 @@ class CartErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     available = serializers.IntegerField(required=False)
     product_id = serializers.IntegerField(required=False)
+    variant_id = serializers.IntegerField(required=False)
     limit = serializers.IntegerField(required=False)

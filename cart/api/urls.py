@@ -9,7 +9,7 @@ urlpatterns = [
     path("cart/", views.CartDetailView.as_view(), name="cart-detail"),
     path("cart/items/", views.CartItemsView.as_view(), name="cart-items"),
     path(
-        "cart/items/<int:product_id>/", views.CartItemView.as_view(), name="cart-item"
+        "cart/items/<int:variant_id>/", views.CartItemView.as_view(), name="cart-item"
     ),
     path("cart/coupon/", views.CartCouponView.as_view(), name="cart-coupon"),
     path("cart/merge/", views.CartMergeView.as_view(), name="cart-merge"),

@@ -114,7 +114,7 @@ class CartDetailView(CartAPIView):
 
 class CartItemsView(CartAPIView):
     @extend_schema(
-        summary="Add a product (adds to the quantity already there)",
+        summary="Add a variant (adds to the quantity already there)",
         parameters=[CART_TOKEN],
         request=CartItemAddSerializer,
         responses={200: CartSerializer, **WRITE, 409: STOCK},
@@ -129,30 +129,30 @@ class CartItemsView(CartAPIView):
             selectors.cart_read(
                 cart=cart,
                 snapshot=added.snapshot,
-                known={added.product.id: added.product},
+                known={added.variant.id: added.variant},
             )
         )
 
 
 class CartItemView(CartAPIView):
-    def _set(self, request, product_id):
+    def _set(self, request, variant_id):
         cart = self.cart()
         serializer = CartItemSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.cart_set_item(
             cart=cart,
-            product_id=product_id,
+            variant_id=variant_id,
             quantity=serializer.validated_data["quantity"],
         )
         return self.render(cart)
 
     @SET_LINE_SCHEMA
-    def put(self, request, product_id):
-        return self._set(request, product_id)
+    def put(self, request, variant_id):
+        return self._set(request, variant_id)
 
     @SET_LINE_SCHEMA
-    def patch(self, request, product_id):
-        return self._set(request, product_id)
+    def patch(self, request, variant_id):
+        return self._set(request, variant_id)
 
     @extend_schema(
         summary="Remove a line",
@@ -161,9 +161,9 @@ class CartItemView(CartAPIView):
         responses={200: CartSerializer, **COMMON, 429: THROTTLED},
         tags=["cart"],
     )
-    def delete(self, request, product_id):
+    def delete(self, request, variant_id):
         cart = self.cart()
-        services.cart_remove_item(cart=cart, product_id=product_id)
+        services.cart_remove_item(cart=cart, variant_id=variant_id)
         return self.render(cart)
 
 

@@ -5,10 +5,17 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import Category, Product
-from catalog.selectors import category_descendant_ids, product_text_search
+from catalog.selectors import (
+    category_descendant_ids,
+    in_stock_filter,
+    product_text_search,
+    stock_of,
+    with_option_values,
+)
 
 PG_INT_MAX = 2**31 - 1
 PG_BIGINT_MAX = 2**63 - 1
@@ -64,6 +71,18 @@ class SlugFilter(filters.CharFilter):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 101,
+        "pattern": "^[^:\\x00]+:[^\\x00]+$",
+        "description": "An option's name and value, e.g. Size:M; repeatable.",
+    }
+)
+class OptionFilter(filters.CharFilter):
+    pass
+
+
 @extend_schema_field(OpenApiTypes.BOOL)
 class StockBooleanFilter(filters.BooleanFilter):
     """``true``/``false``; anything else is ignored (no filter)."""
@@ -98,7 +117,13 @@ class ProductFilter(filters.FilterSet):
         method="filter_in_stock", label="true: only with stock."
     )
     min_stock = StockFilter(
-        field_name="stock", lookup_expr="gte", min_value=0, max_value=PG_INT_MAX
+        method="filter_min_stock", min_value=0, max_value=PG_INT_MAX
+    )
+    option = OptionFilter(
+        method="filter_option",
+        max_length=101,
+        label="name:value, repeatable: products with an active variant in stock that "
+        "has every value named.",
     )
     seller = IdFilter(field_name="seller_id", min_value=1, max_value=PG_BIGINT_MAX)
 
@@ -121,7 +146,25 @@ class ProductFilter(filters.FilterSet):
     ) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(stock__gt=0) if value else queryset.filter(stock=0)
+        return queryset.filter(in_stock_filter() if value else ~in_stock_filter())
+
+    def filter_min_stock(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.alias(stock_total=stock_of()).filter(stock_total__gte=value)
+
+    def filter_option(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        wanted = {}
+        for pair in self.data.getlist(name):
+            option, sep, chosen = _clean_text(pair).partition(":")
+            if not sep or not option.strip() or not chosen.strip() or len(pair) > 101:
+                raise ValidationError({"option": ["Give each option as name:value."]})
+            if wanted.get(option.strip(), chosen.strip()) != chosen.strip():
+                return (
+                    queryset.none()
+                )  # one variant cannot have two values of an option
+            wanted[option.strip()] = chosen.strip()
+        return with_option_values(queryset, wanted)
 
 
 class ProductFilterBackend(filters.DjangoFilterBackend):

@@ -34,3 +34,15 @@ class ProductPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return request.user.is_staff or obj.seller_id == request.user.pk
+
+
+class VariantPermission(permissions.BasePermission):
+    """A variant is changed by its product's seller or staff."""
+
+    message = "Only the product's seller or staff may change it."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.is_staff or obj.product.seller_id == request.user.pk

@@ -7,8 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductImage, Variant
 from catalog.stock import MAX_STOCK
+from catalog.variants import (
+    OPTION_NAME_MAX_LENGTH,
+    OPTION_VALUE_MAX_LENGTH,
+    SKU_MAX_LENGTH,
+)
 
 MAX_DELTA = 1_000_000
 
@@ -57,8 +62,88 @@ class CategorySerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"max_length": 100}}
 
 
+def _absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "alt", "position"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, image) -> str:
+        return _absolute(self.context.get("request"), image.image.url)
+
+
+class ProductOptionSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=OPTION_NAME_MAX_LENGTH)
+    values = serializers.ListField(
+        child=serializers.CharField(max_length=OPTION_VALUE_MAX_LENGTH),
+        min_length=1,
+        max_length=50,
+    )
+
+
+class OptionValuesField(serializers.DictField):
+    """``{option name: value}``: strings only."""
+
+    child = serializers.CharField(max_length=OPTION_VALUE_MAX_LENGTH)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and len(data) > 3:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class VariantSerializer(serializers.ModelSerializer):
+    """A variant as the API shows it; writes go through catalog.variants."""
+
+    price = PriceField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                       max_value=Decimal("9999999999.99"), coerce_to_string=True)  # fmt: skip
+    options = OptionValuesField(required=False, default=dict)
+    stock = StrictIntegerField(
+        min_value=0, max_value=MAX_STOCK, required=False, default=0
+    )
+    weight_grams = StrictIntegerField(
+        min_value=0, max_value=1_000_000, required=False, default=0
+    )
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, required=False)
+    in_stock = serializers.BooleanField(read_only=True)
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Variant
+        fields = ["id", "sku", "options", "price", "stock", "in_stock", "weight_grams",
+                  "image_url", "is_active"]  # fmt: skip
+        read_only_fields = ["id", "is_active"]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_image_url(self, variant) -> str | None:
+        image = variant.image
+        return (
+            _absolute(self.context.get("request"), image.image.url) if image else None
+        )
+
+
+class VariantUpdateSerializer(serializers.Serializer):
+    """PATCH variants/{id}/: what may change of a variant."""
+
+    price = PriceField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                       max_value=Decimal("9999999999.99"), required=False)  # fmt: skip
+    sku = serializers.CharField(max_length=SKU_MAX_LENGTH, required=False)
+    weight_grams = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
+    is_active = serializers.BooleanField(required=False)
+    image_id = StrictIntegerField(min_value=1, required=False, allow_null=True)
+
+
 class ProductSerializer(serializers.ModelSerializer):
-    """The API.md product. ``stock`` is set on create; later it changes only via adjust-stock."""
+    """The API.md product. ``price``, ``stock`` and ``in_stock`` are its variants'
+    (lowest price of the active ones, their stock summed); on create, either ``price``
+    and ``stock`` (one variant) or ``options`` and ``variants``."""
 
     price = PriceField(
         max_digits=12,
@@ -66,13 +151,19 @@ class ProductSerializer(serializers.ModelSerializer):
         min_value=Decimal("0.01"),
         max_value=Decimal("9999999999.99"),
         coerce_to_string=True,
+        required=False,
     )
     stock = StrictIntegerField(
         min_value=0,
         max_value=MAX_STOCK,
         required=False,
-        default=0,
-        help_text="Initial stock on create. Read-only afterwards: use adjust-stock.",
+        help_text="Initial stock of a one-variant product. Read: the active variants' sum.",
+    )
+    sku = serializers.CharField(
+        max_length=SKU_MAX_LENGTH, required=False, write_only=True
+    )
+    weight_grams = StrictIntegerField(
+        min_value=0, max_value=1_000_000, required=False, write_only=True
     )
     in_stock = serializers.BooleanField(read_only=True)
     category = serializers.SlugRelatedField(
@@ -89,6 +180,9 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     is_active = serializers.BooleanField(required=False, default=True)
     image_url = serializers.SerializerMethodField()
+    images = ProductImageSerializer(many=True, read_only=True)
+    options = ProductOptionSerializer(many=True, required=False)
+    variants = VariantSerializer(many=True, required=False)
 
     class Meta:
         model = Product
@@ -104,6 +198,11 @@ class ProductSerializer(serializers.ModelSerializer):
             "seller",
             "is_active",
             "image_url",
+            "images",
+            "options",
+            "variants",
+            "sku",
+            "weight_grams",
             "created_at",
             "updated_at",
         ]
@@ -112,11 +211,10 @@ class ProductSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image_url(self, product) -> str | None:
-        if not product.image:
+        images = list(product.images.all())
+        if not images:
             return None
-        url = product.image.url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        return _absolute(self.context.get("request"), images[0].image.url)
 
     def validate_name(self, value: str) -> str:
         if not value.strip():
@@ -128,14 +226,15 @@ class ProductSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if self.instance is not None:
             # Stock changes only through adjust-stock, so every change leaves a movement.
-            if (
-                "stock" in self.initial_data
-                and self.initial_data["stock"] != self.instance.stock
-            ):
+            if "stock" in self.initial_data:
                 raise serializers.ValidationError(
                     {"stock": ["Stock is read-only here; use POST .../adjust-stock/."]}
                 )
-            attrs.pop("stock", None)
+            for field in ("options", "variants", "sku", "weight_grams"):
+                if field in self.initial_data:
+                    raise serializers.ValidationError(
+                        {field: ["Change variants through their own endpoints."]}
+                    )
             if "seller" in self.initial_data and (
                 self.initial_data["seller"] != self.instance.seller_id
             ):
@@ -143,12 +242,32 @@ class ProductSerializer(serializers.ModelSerializer):
                     {"seller": ["The seller of a product cannot be changed."]}
                 )
             attrs.pop("seller", None)
-        elif "seller" in attrs and not getattr(user, "is_staff", False):
+            return attrs
+        if "seller" in attrs and not getattr(user, "is_staff", False):
             if attrs["seller"] != user:
                 raise serializers.ValidationError(
                     {"seller": ["Only staff may create products for another seller."]}
                 )
+        if "variants" in attrs:
+            for field in ("price", "stock", "sku", "weight_grams"):
+                if field in attrs:
+                    raise serializers.ValidationError(
+                        {field: ["Give it per variant when the product has variants."]}
+                    )
+        elif "options" in attrs:
+            raise serializers.ValidationError(
+                {"variants": ["A product with options needs its variants."]}
+            )
+        elif "price" not in attrs:
+            raise serializers.ValidationError({"price": ["This field is required."]})
         return attrs
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 10 MB.")
+    alt = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
 
 
 class StockAdjustmentSerializer(serializers.Serializer):
@@ -192,3 +311,4 @@ class StockConflictSerializer(CatalogErrorSerializer):
 
     available = serializers.IntegerField()
     product_id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()

@@ -56,3 +56,9 @@ def hue(value):
         return (int(value) * 47) % 360
     except (TypeError, ValueError):
         return 170
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ variant.options|get_item:option.name }}``: a dict's value by a variable key."""
+    return mapping.get(key) if isinstance(mapping, dict) else None

@@ -10,10 +10,13 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
 class OrderItemSerializer(serializers.ModelSerializer):
     product_id = serializers.IntegerField(allow_null=True, read_only=True)
+    variant_id = serializers.IntegerField(allow_null=True, read_only=True)
+    options = serializers.DictField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = OrderItem
-        fields = ["product_id", "product_name", "unit_price", "quantity", "line_total"]
+        fields = ["id", "product_id", "variant_id", "sku", "options", "product_name",
+                  "unit_price", "quantity", "line_total"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -81,6 +84,9 @@ class PaySerializer(serializers.Serializer):
 
 class CheckoutProblemSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(
+        allow_null=True, help_text="null for the coupon"
+    )
+    variant_id = serializers.IntegerField(
         allow_null=True, help_text="null for the coupon"
     )
     code = serializers.ChoiceField(

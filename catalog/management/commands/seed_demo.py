@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.cache import catalog_changed
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, ProductImage, StockMovement, Variant
 from catalog.services import product_create
 
 DEMO_PASSWORD = "demo-shop-2024"
@@ -174,12 +174,13 @@ class Command(BaseCommand):
                             stock=rng.choice([0, 3, 8, 15, 25, 40, 60]),
                         )
                         if images:
-                            product.image.save(
+                            picture = ProductImage(product=product, alt=name)
+                            picture.image.save(
                                 f"{product.slug}.png",
                                 product_image(name, product.slug),
                                 save=False,
                             )
-                            product.save(update_fields=["image"])
+                            picture.save()
                     created += 1
         return created
 
@@ -198,23 +199,30 @@ class Command(BaseCommand):
         while done < total:
             upto = min(done + BATCH_SIZE, total)
             with transaction.atomic():
-                batch = [
+                pairs = [
                     self.bulk_product(n, sellers, category_ids)
                     for n in range(done + 1, upto + 1)
                 ]
-                Product.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+                Product.objects.bulk_create(
+                    [p for p, _ in pairs], batch_size=BATCH_SIZE
+                )
+                variants = []
+                for product, variant in pairs:
+                    variant.product = product
+                    variants.append(variant)
+                Variant.objects.bulk_create(variants, batch_size=BATCH_SIZE)
                 StockMovement.objects.bulk_create(
                     [
                         StockMovement(
-                            product_id=p.pk,
-                            delta=p.stock,
-                            stock_after=p.stock,
+                            variant_id=v.pk,
+                            delta=v.stock,
+                            stock_after=v.stock,
                             reason=StockMovement.Reason.INITIAL,
                             user=staff,
                             note="seed_demo --products",
                         )
-                        for p in batch
-                        if p.stock
+                        for v in variants
+                        if v.stock
                     ],
                     batch_size=BATCH_SIZE,
                 )
@@ -223,23 +231,33 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     @staticmethod
-    def bulk_product(n: int, sellers: list[int], category_ids: list[int]) -> Product:
+    def bulk_product(
+        n: int, sellers: list[int], category_ids: list[int]
+    ) -> tuple[Product, Variant]:
         rng = random.Random(n)
         words = rng.sample(BULK_WORDS, 2)
         noun = rng.choice(BULK_NOUNS)
         name = f"{words[0].title()} {words[1]} {noun} {n}"
         now = timezone.now()
-        return Product(
+        price = Decimal(rng.randint(100, 99999)) / 100
+        product = Product(
             seller_id=sellers[n % len(sellers)],
             category_id=category_ids[n % len(category_ids)],
             name=name,
             slug=f"bulk-{n}-{words[0]}-{words[1]}-{noun}",
             description=f"A {words[0]} {words[1]} {noun} (bulk catalog item number {n}).",
-            price=Decimal(rng.randint(100, 99999)) / 100,
+            price=price,
+            created_at=now,
+            updated_at=now,
+        )
+        variant = Variant(
+            sku=f"BULK-{n}",
+            price=price,
             stock=rng.choice([0, 1, 5, 10, 20, 50, 100]),
             created_at=now,
             updated_at=now,
         )
+        return product, variant
 
     def progress(self, done: int, total: int) -> None:
         width = 30
