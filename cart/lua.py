@@ -35,10 +35,10 @@ TOUCH = COMMON + "touch(KEYS[1], ARGV[1], ARGV[2]) return 1"
 ADD = (
     COMMON
     + """
-local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local key, vid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local maxq, maxlines = tonumber(ARGV[6]), tonumber(ARGV[7])
 if ARGV[8] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
-local cur, curq = redis.call('HGET', key, pid), 0
+local cur, curq = redis.call('HGET', key, vid), 0
 if cur then
   curq, price = parse(cur)
 elseif maxlines >= 0 then
@@ -47,7 +47,7 @@ elseif maxlines >= 0 then
 end
 local newq = curq + qty
 if maxq >= 0 and newq > maxq then return {-1, curq} end
-redis.call('HSET', key, pid, newq .. ':' .. price)
+redis.call('HSET', key, vid, newq .. ':' .. price)
 touch(key, ARGV[1], ARGV[2])
 return {1, newq, redis.call('TTL', key), redis.call('HGETALL', key)}
 """
@@ -58,9 +58,9 @@ return {1, newq, redis.call('TTL', key), redis.call('HGETALL', key)}
 SET = (
     COMMON
     + """
-local key, pid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local key, vid, qty, price = KEYS[1], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 if ARGV[7] == '1' and redis.call('EXISTS', key) == 0 then return {-4} end
-local cur = redis.call('HGET', key, pid)
+local cur = redis.call('HGET', key, vid)
 if cur then
   local _
   _, price = parse(cur)
@@ -68,7 +68,7 @@ elseif tonumber(ARGV[6]) >= 0 then
   local n = line_count(key)
   if n >= tonumber(ARGV[6]) then return {-2, n} end
 end
-redis.call('HSET', key, pid, qty .. ':' .. price)
+redis.call('HSET', key, vid, qty .. ':' .. price)
 touch(key, ARGV[1], ARGV[2])
 return {1, qty}
 """
@@ -154,18 +154,18 @@ MERGE_IN = (
 local key, maxq, maxlines = KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[4])
 local out, count = {0}, line_count(key)
 for i = 6, #ARGV, 4 do
-  local pid, q, price, cap = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
-  local cur, curq = redis.call('HGET', key, pid), 0
+  local vid, q, price, cap = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
+  local cur, curq = redis.call('HGET', key, vid), 0
   if cur then curq, price = parse(cur) end
   local want = curq + q
   local got = math.min(want, cap, maxq)
   if not cur and count >= maxlines then got = 0 end
   if got < curq then got = curq end
   if got > 0 then
-    redis.call('HSET', key, pid, got .. ':' .. price)
+    redis.call('HSET', key, vid, got .. ':' .. price)
     if not cur then count = count + 1 end
   end
-  out[#out + 1] = tonumber(pid); out[#out + 1] = want; out[#out + 1] = got
+  out[#out + 1] = tonumber(vid); out[#out + 1] = want; out[#out + 1] = got
 end
 if ARGV[5] ~= '' and redis.call('HSETNX', key, '_c', ARGV[5]) == 1 then out[1] = 1 end
 touch(key, ARGV[1], ARGV[2])

@@ -1,24 +1,30 @@
 """Reads of carts: whose cart a request uses, and the cart reconciled with the catalog.
 
-Reading a cart applies the catalog to it (API.md "Cart"): products gone or archived
-leave it, quantities above the stock left are lowered, lines with no stock stay as
-``out_of_stock`` out of the totals, a new price is reported, a coupon that no longer
-applies is dropped. Each change is written back (compare-and-set, never undoing a
+Reading a cart applies the catalog to it, line by line, each line a variant (API.md
+"Cart"): a variant deleted or archived, or of a product deleted or archived, leaves it;
+quantities above the variant's stock left are lowered, lines with no stock stay as
+``out_of_stock`` out of the totals, a variant's new price is reported, a coupon that no
+longer applies is dropped. Each change is written back (compare-and-set, never undoing a
 concurrent write) so that each warning is given once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import CharField, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotAuthenticated
 
 from cart.cart import Cart, is_valid_token
 from cart.pricing import pricing_lines
 from cart.store import CartLine, LineChange, Snapshot, get_store
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
+from catalog.models import ProductImage, Variant
 from catalog.selectors import VariantRow, variant_rows
 from coupons.services import coupon_find, coupon_validate
 from pricing.lines import PricingLine
@@ -132,7 +138,8 @@ class CartSummary:
 
     @property
     def count(self) -> int:
-        return len(self.lines)
+        """Distinct products (two sizes of one tee are one)."""
+        return len({line.product_id for line in self.lines})
 
     @property
     def quantity(self) -> int:
@@ -306,3 +313,41 @@ def cart_read(
 def cart_badge_count(*, cart: Cart) -> int:
     """Units in the cart, for the header's badge: one read, none for a pending cart."""
     return sum(line.quantity for line in cart_snapshot(cart=cart).lines)
+
+
+# --- what the pages show beside a line -----------------------------------------------------
+
+
+class Picture(NamedTuple):
+    """A line's picture: the image's file in storage (what a thumbnail is made from)."""
+
+    name: str
+    alt: str
+
+
+def line_pictures(variant_ids: Iterable[int]) -> dict[int, Picture]:
+    """Each variant's picture, its own image else its product's first, by variant id
+    (variants without one left out): one query however many lines and images."""
+    ids = list(variant_ids)
+    if not ids:
+        return {}
+    first = ProductImage.objects.filter(product=OuterRef("product_id")).order_by(
+        "position", "id"
+    )
+    rows = (
+        Variant.objects.filter(pk__in=ids)
+        .annotate(
+            picture=Coalesce(
+                F("image__image"),
+                Subquery(first.values("image")[:1]),
+                output_field=CharField(),
+            ),
+            picture_alt=Coalesce(
+                F("image__alt"),
+                Subquery(first.values("alt")[:1]),
+                output_field=CharField(),
+            ),
+        )
+        .values_list("pk", "picture", "picture_alt")
+    )
+    return {pk: Picture(name, alt or "") for pk, name, alt in rows if name}

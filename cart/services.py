@@ -32,7 +32,8 @@ from cart.store import (
     get_store,
 )
 from catalog.availability import OUT_OF_STOCK, UNAVAILABLE, availability
-from catalog.selectors import VariantRow, product_variant_row, variant_rows
+from catalog.models import Product
+from catalog.selectors import VariantRow, product_variant_rows, variant_rows
 from catalog.variants import variant_required
 from coupons.services import NOT_APPLICABLE, coupon_find, coupon_validate
 from shop.exceptions import (
@@ -83,23 +84,23 @@ def _not_found(kind: str, given) -> NotFound:
 
 def sellable_variant(*, variant_id=None, product_id=None) -> VariantRow:
     """The variant to put in a cart, named by its id or, for a one-variant product, by
-    the product's: 404 unless it exists and is on sale; 400 ``variant_required`` for a
-    product with several variants."""
+    the product's: 404 unless it exists and is on sale (and, when both are named, is one
+    of that product's); 400 ``variant_required`` for a product with several variants."""
     if variant_id is not None:
         row = variant_rows([variant_id]).get(variant_id) if _is_id(variant_id) else None
-        if availability(row, 1).status == UNAVAILABLE:
+        if availability(row, 1).status == UNAVAILABLE or (
+            product_id is not None and row.product_id != product_id
+        ):
             raise _not_found("Variant", variant_id)
         return row
-    product, row = (
-        product_variant_row(product_id) if _is_id(product_id) else (None, None)
-    )
-    if product is None or not product.is_active:
+    rows = product_variant_rows(product_id) if _is_id(product_id) else []
+    if not rows or not rows[0].product_active:
         raise _not_found("Product", product_id)
-    if row is None:
-        raise variant_required(product)
-    if availability(row, 1).status == UNAVAILABLE:
+    if len(rows) > 1:
+        raise variant_required(Product.objects.get(pk=product_id))
+    if availability(rows[0], 1).status == UNAVAILABLE:
         raise _not_found("Product", product_id)
-    return row
+    return rows[0]
 
 
 def _too_many_lines() -> LimitExceeded:
@@ -232,7 +233,7 @@ def cart_clear(*, cart: Cart) -> None:
 
 
 def cart_take_ordered(*, cart: Cart, lines, coupon: str | None) -> None:
-    """Take out of the cart what an order took (``lines``: (product id, quantity)
+    """Take out of the cart what an order took (``lines``: (variant id, quantity)
     pairs; ``coupon``: the code it used), in one step: a line added, or a quantity added
     on top, while the order was being placed stays in the cart."""
     if not cart.pending:
@@ -247,8 +248,8 @@ class MergeResult:
     """What a merge did, for the shopper: one warning per line that could not move whole."""
 
     merged: bool  # False when the source cart did not exist (nothing to do)
-    moved_lines: int = 0
-    moved_units: int = 0
+    moved_lines: int = 0  # lines of the target that gained units
+    moved_units: int = 0  # units that moved (after clamping)
     coupon_moved: bool = False
     warnings: tuple[CartWarning, ...] = ()
 
@@ -286,7 +287,8 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
     except Exception:
         _give_back(source, popped)
         raise
-    return _merge_result(merged, coupon_moved, variants)
+    given = {line.variant_id: line.quantity for line in popped.lines}
+    return _merge_result(merged, coupon_moved, variants, given)
 
 
 def _give_back(source: Cart, popped: Snapshot) -> None:
@@ -306,7 +308,10 @@ def _give_back(source: Cart, popped: Snapshot) -> None:
         )
 
 
-def _merge_result(merged, coupon_moved: bool, variants: dict) -> MergeResult:
+def _merge_result(
+    merged, coupon_moved: bool, variants: dict, given: dict[int, int]
+) -> MergeResult:
+    """What the merge did; ``given``: the source's quantities, by variant id."""
     warnings = []
     for line in merged:
         if line.quantity >= line.requested:
@@ -329,11 +334,16 @@ def _merge_result(merged, coupon_moved: bool, variants: dict) -> MergeResult:
                 f"{line.quantity}."
             )
         warnings.append(line_warning(code, message, variant, line.variant_id))
-    moved = [line for line in merged if line.quantity > 0]
+    # What each line gained: the target held ``requested - given`` before.
+    moved = {
+        line.variant_id: line.quantity - (line.requested - given[line.variant_id])
+        for line in merged
+    }
+    moved = {variant_id: units for variant_id, units in moved.items() if units > 0}
     return MergeResult(
         merged=True,
         moved_lines=len(moved),
-        moved_units=sum(line.quantity for line in moved),
+        moved_units=sum(moved.values()),
         coupon_moved=coupon_moved,
         warnings=tuple(warnings),
     )
@@ -361,8 +371,8 @@ def cart_login_merge(*, request, user) -> MergeResult:
             units = result.moved_units
             messages.info(
                 request,
-                f"We moved {units} item{'s' if units != 1 else ''} from your basket "
-                "into your cart.",
+                f"We moved {units} item{'s' if units != 1 else ''} you picked before "
+                "signing in into your cart.",
             )
         for warning in result.warnings:
             messages.warning(request, warning.message)

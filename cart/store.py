@@ -249,8 +249,8 @@ class RedisCartStore:
         )
         triples = reply[1:]
         merged = tuple(
-            MergedLine(int(pid), int(requested), int(quantity))
-            for pid, requested, quantity in zip(
+            MergedLine(int(vid), int(requested), int(quantity))
+            for vid, requested, quantity in zip(
                 triples[::3], triples[1::3], triples[2::3], strict=True
             )
         )

@@ -6,16 +6,18 @@ cart store (Redis) is down, the pages answer with the shop's 503 page.
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import selectors, services
 from cart.forms import AddToCartForm, CouponForm, UpdateQuantityForm
-from catalog.models import Variant
+from catalog.models import variant_name
 from shop.exceptions import OUTAGE_ERRORS, ShopError
 from shop.redirects import safe_next_path
 
@@ -48,6 +50,21 @@ def _shop_error(request, exc: ShopError) -> None:
     messages.error(request, exc.detail)
 
 
+def page_items(cart: dict) -> list[dict]:
+    """The items of a cart's JSON (``CartSummary.as_dict``) with what a page shows
+    beside them: the variant's picture and its label ("Tee — M / Red")."""
+    pictures = selectors.line_pictures(item["variant_id"] for item in cart["items"])
+    for item in cart["items"]:
+        item["picture"] = pictures.get(item["variant_id"])
+        item["label"] = variant_name(item["name"], item["options"])
+        # As pairs: a template reading options.items would find an option named "items".
+        item["option_pairs"] = list(item["options"].items())
+        # The product page with this variant chosen (its picker reads ?Size=M&...).
+        query = f"?{urlencode(item['options'])}" if item["options"] else ""
+        item["url"] = f"{reverse('shop:product', args=[item['slug']])}{query}"
+    return cart["items"]
+
+
 @require_GET
 @outage_page
 def cart_detail(request):
@@ -57,16 +74,7 @@ def cart_detail(request):
     # Reconciliation happened just now (reported once): tell the shopper what changed.
     for warning in cart["warnings"]:
         messages.warning(request, warning["message"])
-    ids = [item["variant_id"] for item in cart["items"]]
-    variants = (
-        Variant.objects.select_related("image", "product")
-        .prefetch_related("product__images")
-        .in_bulk(ids)
-        if ids
-        else {}
-    )
-    for item in cart["items"]:
-        item["variant"] = variants.get(item["variant_id"])
+    for item in page_items(cart):
         item["form"] = UpdateQuantityForm(
             initial={"quantity": item["quantity"]}, prefix=f"line{item['variant_id']}"
         )
@@ -99,7 +107,10 @@ def cart_add(request):
             quantity=quantity,
         )
     except ShopError as exc:
-        _shop_error(request, exc)
+        if exc.code == "variant_required":  # the API's wording names a field
+            messages.error(request, "Choose the options you want first.")
+        else:
+            _shop_error(request, exc)
         return _back(request, "shop:catalog")
     messages.success(request, f"Added {quantity} × {added.variant.name} to your cart.")
     return redirect("shop:cart")

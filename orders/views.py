@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cart.selectors import cart_read
-from cart.views import outage_page
+from cart.views import outage_page, page_items
 from orders.checkout import order_place
 from orders.forms import CheckoutForm, PayForm, new_checkout_token
 from orders.notifications import ORDER_LINK_TOKEN
@@ -82,6 +82,7 @@ def checkout(request):
     # exactly as the shopper last saw it, so a shortage is reported, never silently lowered.
     cart = cart_read(cart=request.cart)
     summary = cart.as_dict()
+    page_items(summary)
     for warning in summary[
         "warnings"
     ]:  # reported once: show them wherever they surface

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from cart.cart import Cart, new_token
 from cart.store import CartLine, get_store
+from cart.tests.factories import tee, variant, variant_of
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 
@@ -43,17 +44,18 @@ def sign_in(client, token="fb-token", **headers):
 
 
 def token_cart(*lines) -> Cart:
-    """An API token's cart holding ``(product, quantity)`` lines."""
+    """An API token's cart holding ``(variant, quantity)`` lines."""
     cart = Cart.for_token(new_token())
     store = get_store()
     store.touch(cart.id)
-    for product, quantity in lines:
-        store.add(cart.id, CartLine(product.pk, quantity, product.price))
+    for item, quantity in lines:
+        store.add(cart.id, CartLine(item.pk, quantity, item.price))
     return cart
 
 
 def lines_of(cart_id: str) -> dict[int, int]:
-    return {line.product_id: line.quantity for line in get_store().read(cart_id).lines}
+    """A cart's quantities, by variant id."""
+    return {line.variant_id: line.quantity for line in get_store().read(cart_id).lines}
 
 
 def test_a_new_facebook_user_gets_an_account_and_tokens(api_client, facebook):
@@ -94,23 +96,32 @@ def test_an_existing_account_is_found_by_its_email(api_client, facebook):
 
 
 def test_the_token_cart_is_merged_into_the_users(api_client, facebook):
-    """With X-Cart-Token the anonymous cart's lines join the user's cart (added to what
-    was there), the anonymous cart is gone, and the new JWT reads the merged cart."""
-    mug, lamp = ProductFactory(price=Decimal("4.00")), ProductFactory(stock=10)
+    """With X-Cart-Token the anonymous cart's lines join the user's cart variant by
+    variant (added to what was there), the anonymous cart is gone, and the new JWT
+    reads the merged cart."""
+    mug = variant_of(ProductFactory(price=Decimal("4.00")))
+    shirt = tee(stock=10)
+    red, blue = (
+        variant(shirt, Size="M", Colour="Red"),
+        variant(shirt, Size="M", Colour="Blue"),
+    )
     user = UserFactory(email="fay@example.com")
-    get_store().add(f"user:{user.pk}", CartLine(lamp.pk, 1, lamp.price))
-    cart = token_cart((mug, 2), (lamp, 3))
+    get_store().add(f"user:{user.pk}", CartLine(red.pk, 1, red.price))
+    cart = token_cart((mug, 2), (red, 3), (blue, 1))
     facebook_says(facebook, name="Fay Book", email="fay@example.com")
 
     response = sign_in(api_client, HTTP_X_CART_TOKEN=cart.token)
 
     assert response.status_code == 200
-    assert lines_of(f"user:{user.pk}") == {mug.pk: 2, lamp.pk: 4}
+    assert lines_of(f"user:{user.pk}") == {mug.pk: 2, red.pk: 4, blue.pk: 1}
     assert get_store().exists(cart.id) is False
     read = client_for(user).get("/api/v1/cart/").json()
-    assert {(i["product_id"], i["quantity"]) for i in read["items"]} == {
-        (mug.pk, 2),
-        (lamp.pk, 4),
+    assert {
+        (i["variant_id"], i["product_id"], i["quantity"]) for i in read["items"]
+    } == {
+        (mug.pk, mug.product_id, 2),
+        (red.pk, shirt.pk, 4),
+        (blue.pk, shirt.pk, 1),
     }
 
 

@@ -96,7 +96,7 @@ def test_login_keeps_the_cart_and_says_so(client):
     )
 
     assert response.status_code == 200
-    assert "from your basket into your cart" in response.content.decode()
+    assert "you picked before signing in into your cart" in response.content.decode()
     cart = client.get(reverse("shop:cart")).context["summary"]
     assert [(i["product_id"], i["quantity"]) for i in cart["items"]] == [
         (product.pk, 2)

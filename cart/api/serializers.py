@@ -104,7 +104,7 @@ class CartWarningSerializer(serializers.Serializer):
 
 class CartSerializer(serializers.Serializer):
     items = CartItemSerializer(many=True)
-    count = serializers.IntegerField(help_text="Lines (distinct variants).")
+    count = serializers.IntegerField(help_text="Distinct products.")
     quantity = serializers.IntegerField(help_text="Total units.")
     subtotal = serializers.DecimalField(max_digits=14, decimal_places=2)
     discount = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -122,7 +122,8 @@ class NewCartSerializer(serializers.Serializer):
 
 
 class CartErrorSerializer(serializers.Serializer):
-    """``{"detail", "code"}`` plus, for stock conflicts, ``available`` and ``product_id``."""
+    """``{"detail", "code"}`` plus, for stock conflicts, ``available``, ``product_id``
+    and ``variant_id``."""
 
     detail = serializers.CharField()
     code = serializers.CharField()

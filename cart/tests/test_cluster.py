@@ -13,6 +13,7 @@ from django.core import mail
 from accounts.tests.factories import PASSWORD
 from cart.cart import SESSION_KEY, Cart
 from cart.store import CartLine, LineQuantityLimit, get_store
+from cart.tests.factories import tee, variant, variant_of
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from coupons.tests.factories import CouponFactory
@@ -85,7 +86,7 @@ def test_the_store_works_for_carts_spread_over_the_masters(cluster):
 
     for n, cart_id in enumerate(ids):
         snapshot = store.read(cart_id)
-        assert [(line.product_id, line.quantity) for line in snapshot.lines] == [
+        assert [(line.variant_id, line.quantity) for line in snapshot.lines] == [
             (1, 2),
             (2, 1),
             (3, n + 1),
@@ -104,13 +105,13 @@ def test_the_store_works_for_carts_spread_over_the_masters(cluster):
         max_lines=10,
     )
     assert store.exists(source) is False
-    assert {line.product_id: line.quantity for line in store.read(target).lines} == {
+    assert {line.variant_id: line.quantity for line in store.read(target).lines} == {
         1: 2,
         2: 1,
         3: min(1 + int(target.split(":")[1]) + 1, 10),  # user:n held n + 1
     }
     assert coupon_taken is False
-    assert {line.product_id for line in merged} == {1, 3}
+    assert {line.variant_id for line in merged} == {1, 3}
     cluster.script_flush()  # on every master: the scripts are loaded again
     assert store.read(target).coupon.startswith("C")
     store.destroy(target)
@@ -140,9 +141,14 @@ def _anonymous_cart_not_on(cluster, api_client, node: str) -> str:
 
 def test_the_cart_api_works_end_to_end_on_the_cluster(cluster, api_client, customer):
     """Add, read, set, remove, coupon and merge through the API, the anonymous cart and
-    the user's on different masters."""
+    the user's on different masters; lines of two variants of one tee stay apart."""
     scarce = ProductFactory(price=Decimal("4.00"), stock=5)
     plenty = ProductFactory(price=Decimal("10.00"), stock=50)
+    shirt = tee(price=Decimal("20.00"), stock=5)
+    red, blue = (
+        variant(shirt, Size="M", Colour="Red"),
+        variant(shirt, Size="M", Colour="Blue"),
+    )
     CouponFactory(code="TEN", percent_off=Decimal("10"))
     user = client_for(customer)
     assert user.post(
@@ -158,7 +164,7 @@ def test_the_cart_api_works_end_to_end_on_the_cluster(cluster, api_client, custo
     )
     assert added.status_code == 200
     api_client.post("/api/v1/cart/items/", {"product_id": plenty.pk}, format="json")
-    item = f"/api/v1/cart/items/{plenty.pk}/"
+    item = f"/api/v1/cart/items/{variant_of(plenty).pk}/"
     assert api_client.put(item, {"quantity": 2}, format="json").status_code == 200
     coupon = api_client.put("/api/v1/cart/coupon/", {"code": "ten"}, format="json")
     assert coupon.status_code == 200
@@ -172,16 +178,25 @@ def test_the_cart_api_works_end_to_end_on_the_cluster(cluster, api_client, custo
     assert api_client.delete(item).json()["count"] == 1
     api_client.put(item, {"quantity": 2}, format="json")
     api_client.put("/api/v1/cart/coupon/", {"code": "ten"}, format="json")
+    for line, quantity in ((red, 1), (blue, 2)):
+        api_client.post("/api/v1/cart/items/", {"variant_id": line.pk,
+                        "quantity": quantity}, format="json")  # fmt: skip
+    user.post("/api/v1/cart/items/", {"variant_id": red.pk, "quantity": 4},
+              format="json")  # fmt: skip
 
     merged = user.post("/api/v1/cart/merge/", {"token": token}, format="json")
 
     assert merged.status_code == 200
     body = merged.json()
-    assert {i["product_id"]: i["quantity"] for i in body["items"]} == {
-        scarce.pk: 5,
-        plenty.pk: 2,
+    assert {i["variant_id"]: i["quantity"] for i in body["items"]} == {
+        variant_of(scarce).pk: 5,
+        variant_of(plenty).pk: 2,
+        red.pk: 5,
+        blue.pk: 2,
     }
-    assert [w["code"] for w in body["warnings"]] == ["quantity_reduced"]
+    assert [(w["code"], w["variant_id"]) for w in body["warnings"]] == [
+        ("quantity_reduced", variant_of(scarce).pk)
+    ]
     assert body["coupon"]["code"] == "TEN"
     assert api_client.get("/api/v1/cart/").status_code == 404
     assert user.post(
@@ -209,8 +224,8 @@ def test_signing_in_on_the_pages_merges_on_the_cluster(cluster, client, customer
     assert response.status_code == 302
     page = client.get("/cart/")
     assert {
-        i["product_id"]: i["quantity"] for i in page.context["summary"]["items"]
-    } == {product.pk: 3}
+        i["variant_id"]: i["quantity"] for i in page.context["summary"]["items"]
+    } == {variant_of(product).pk: 3}
     assert get_store().exists(f"anon:{token}") is False
 
 
@@ -246,8 +261,7 @@ def test_checkout_through_the_api_with_carts_on_the_cluster(
     assert guest.status_code == 201, guest.json()
     assert guest.json()["total"] == "37.50"
     assert Order.objects.count() == 2
-    product.refresh_from_db()
-    assert product.stock == 5
+    assert variant_of(product).stock == 5
     assert get_store().exists(Cart.for_user(customer).id) is False
     assert get_store().exists(f"anon:{token}") is False
     assert len(mail.outbox) == 2

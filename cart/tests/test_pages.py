@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cart.tests.factories import set_price, set_stock, variant_of
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
 
@@ -144,8 +145,9 @@ def test_update_quantity_and_zero_removes(client):
     """Update sets a line's quantity; 0 removes the line."""
     product = ProductFactory(stock=10)
     _put_in_cart(client, product.pk, 1)
-    url = reverse("shop:cart-update", args=[product.pk])
-    field = f"line{product.pk}-quantity"
+    line = variant_of(product).pk
+    url = reverse("shop:cart-update", args=[line])
+    field = f"line{line}-quantity"
 
     response = client.post(url, {field: "4"})
     assert response.status_code == 302
@@ -170,10 +172,10 @@ def test_update_with_bad_quantity_keeps_the_line(client, quantity, message):
     """A bad quantity in the cart is a message and the line stays as it was."""
     product = ProductFactory(stock=10)
     _put_in_cart(client, product.pk, 2)
+    line = variant_of(product).pk
 
     response = client.post(
-        reverse("shop:cart-update", args=[product.pk]),
-        {f"line{product.pk}-quantity": quantity},
+        reverse("shop:cart-update", args=[line]), {f"line{line}-quantity": quantity}
     )
 
     assert response.status_code == 302
@@ -185,10 +187,10 @@ def test_update_above_stock_is_refused(client):
     """Setting a quantity above the stock says how many are left and keeps the line."""
     product = ProductFactory(name="Bowl", stock=3)
     _put_in_cart(client, product.pk, 1)
+    line = variant_of(product).pk
 
     response = client.post(
-        reverse("shop:cart-update", args=[product.pk]),
-        {f"line{product.pk}-quantity": "5"},
+        reverse("shop:cart-update", args=[line]), {f"line{line}-quantity": "5"}
     )
 
     assert _messages(response) == ["Only 3 of Bowl left."]
@@ -196,17 +198,18 @@ def test_update_above_stock_is_refused(client):
 
 
 def test_remove_line_and_remove_what_is_not_there(client):
-    """Remove takes the line out; removing a product not in the cart is a message."""
+    """Remove takes the line out; removing an item not in the cart is a message."""
     product = ProductFactory(stock=10)
     _put_in_cart(client, product.pk, 1)
+    url = reverse("shop:cart-remove", args=[variant_of(product).pk])
 
-    response = client.post(reverse("shop:cart-remove", args=[product.pk]))
+    response = client.post(url)
     assert _messages(response) == ["The item was removed from your cart."]
     assert _lines(client) == {}
 
-    response = client.post(reverse("shop:cart-remove", args=[product.pk]))
+    response = client.post(url)
     assert response.status_code == 302
-    assert _messages(response) == ["This product is not in your cart."]
+    assert _messages(response) == ["This item is not in your cart."]
 
 
 def test_apply_and_remove_a_coupon(client):
@@ -266,8 +269,8 @@ def test_reconciliation_warnings_are_shown_as_messages(client):
     """A price change and a lowered stock after adding are shown as messages on the cart."""
     product = ProductFactory(name="Clock", price=Decimal("10.00"), stock=5)
     _put_in_cart(client, product.pk, 4)
-    product.price, product.stock = Decimal("12.00"), 2
-    product.save(update_fields=["price", "stock"])
+    set_price(variant_of(product), Decimal("12.00"))
+    set_stock(variant_of(product), 2)
 
     response = client.get(reverse("shop:cart"))
 
@@ -280,18 +283,18 @@ def test_reconciliation_warnings_are_shown_as_messages(client):
     assert _lines(client) == {product.pk: 2}
 
 
-@pytest.mark.parametrize("product_id", [999999, 2**63, 10**30])
+@pytest.mark.parametrize("variant_id", [999999, 2**63, 10**30])
 @pytest.mark.parametrize("action", ["shop:cart-update", "shop:cart-remove"])
-def test_line_actions_on_unknown_or_absurd_products_give_a_message(
-    client, action, product_id
+def test_line_actions_on_unknown_or_absurd_variants_give_a_message(
+    client, action, variant_id
 ):
-    """Updating or removing a product that is not in the cart (or cannot exist) is a
+    """Updating or removing a variant that is not in the cart (or cannot exist) is a
     message on the cart page, never a 500, and the cart is unchanged."""
     product = ProductFactory(stock=5)
     _put_in_cart(client, product.pk, 1)
 
     response = client.post(
-        reverse(action, args=[product_id]), {f"line{product_id}-quantity": "1"}
+        reverse(action, args=[variant_id]), {f"line{variant_id}-quantity": "1"}
     )
 
     assert response.status_code == 302
@@ -329,6 +332,7 @@ def test_cart_pages_are_a_friendly_503_when_the_store_is_down(client, settings):
     """When the cart store (Redis) is down, the cart page and every cart action answer
     503 with the shop's page, not a traceback, and not a false message."""
     product = ProductFactory(stock=5)
+    line = variant_of(product).pk
     CouponFactory(code="DOWN")
     _put_in_cart(client, product.pk, 1)
     settings.CART_REDIS_URL = "redis://127.0.0.1:1/0"
@@ -337,10 +341,9 @@ def test_cart_pages_are_a_friendly_503_when_the_store_is_down(client, settings):
         client.get(reverse("shop:cart")),
         _add(client, product.pk, 1),
         client.post(
-            reverse("shop:cart-update", args=[product.pk]),
-            {f"line{product.pk}-quantity": "2"},
+            reverse("shop:cart-update", args=[line]), {f"line{line}-quantity": "2"}
         ),
-        client.post(reverse("shop:cart-remove", args=[product.pk])),
+        client.post(reverse("shop:cart-remove", args=[line])),
         client.post(reverse("shop:cart-coupon"), {"code": "DOWN"}),
         client.post(reverse("shop:cart-coupon-remove")),
     ]

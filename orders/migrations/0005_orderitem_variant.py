@@ -15,6 +15,10 @@ def items_to_variants(apps, schema_editor):
     items.update(
         sku=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("sku")[:1])
     )
+    if schema_editor.connection.vendor == "postgresql":
+        # Check the new foreign keys now: PostgreSQL refuses the index built after this
+        # (deferred to the migration's end) while their checks are still pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

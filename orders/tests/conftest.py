@@ -1,6 +1,12 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Product pictures and their thumbnails go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def broker(settings):
     """The Celery app sending its tasks to the broker (the tests' Redis, REDIS_URL) instead

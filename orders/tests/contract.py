@@ -24,7 +24,11 @@ def order_json(order: Order) -> dict:
         "email": order.email,
         "items": [
             {
+                "id": item.pk,
                 "product_id": item.product_id,
+                "variant_id": item.variant_id,
+                "sku": item.sku,
+                "options": item.options,
                 "product_name": item.product_name,
                 "unit_price": f"{item.unit_price:.2f}",
                 "quantity": item.quantity,

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import factory
 
-from catalog.tests.factories import ProductFactory
+from catalog.tests.factories import VariantFactory
 from orders.models import Order, OrderItem
+from orders.tests.carts import as_variant
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -25,28 +26,39 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
 
 class OrderItemFactory(factory.django.DjangoModelFactory):
+    """A line of an order: a variant (a new one-variant product's unless given) and
+    its snapshots, as checkout writes them."""
+
     class Meta:
         model = OrderItem
 
     order = factory.SubFactory(OrderFactory)
-    product = factory.SubFactory(ProductFactory)
+    variant = factory.SubFactory(VariantFactory)
+    product = factory.LazyAttribute(lambda o: o.variant.product if o.variant else None)
     product_name = factory.LazyAttribute(
-        lambda o: o.product.name if o.product else "Gone"
+        lambda o: o.variant.product.name if o.variant else "Gone"
+    )
+    sku = factory.LazyAttribute(lambda o: o.variant.sku if o.variant else "")
+    options = factory.LazyAttribute(
+        lambda o: dict(o.variant.options) if o.variant else {}
     )
     unit_price = factory.LazyAttribute(
-        lambda o: o.product.price if o.product else Decimal("1")
+        lambda o: o.variant.price if o.variant else Decimal("1")
     )
     quantity = 1
     line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
 
 
 def order_with(*, products_and_quantities, **order_fields) -> Order:
-    """An order holding these lines, its totals the sum of the lines (stock not taken)."""
+    """An order holding these lines (``(variant, quantity)``; a one-variant product
+    stands for its variant), its totals the sum of the lines (stock not taken)."""
     order = OrderFactory(**order_fields)
     total = Decimal("0.00")
-    for product, quantity in products_and_quantities:
-        item = OrderItemFactory(order=order, product=product, quantity=quantity)
-        total += item.line_total
+    for item, quantity in products_and_quantities:
+        line = OrderItemFactory(
+            order=order, variant=as_variant(item), quantity=quantity
+        )
+        total += line.line_total
     order.subtotal = order.total = total
     order.save(update_fields=["subtotal", "total"])
     return order

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from catalog.models import Variant
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 
@@ -19,9 +20,11 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def fill_cart(client, product, quantity=1):
+def fill_cart(client, item, quantity=1):
+    """Add a variant (or a one-variant product) through the cart page's form."""
+    field = "variant_id" if isinstance(item, Variant) else "product_id"
     response = client.post(
-        reverse("shop:cart-add"), {"product_id": product.pk, "quantity": quantity}
+        reverse("shop:cart-add"), {field: item.pk, "quantity": quantity}
     )
     assert response.status_code == 302
 

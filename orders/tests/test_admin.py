@@ -2,7 +2,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from catalog.models import Product
+from cart.tests.factories import tee, variant, variant_of
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 from orders.tests.factories import order_with
@@ -39,13 +39,16 @@ def test_changelist_shows_orders_and_filters(admin_client):
 
 @pytest.mark.django_db
 def test_change_page_shows_items_read_only(admin_client):
-    """An order's page shows its items inline, with nothing to edit or add."""
+    """An order's page shows its items inline (the variant's SKU and options among
+    them), with nothing to edit or add."""
     product = ProductFactory(name="Kettle")
-    order = order_with(products_and_quantities=[(product, 2)])
+    red = variant(tee(), Size="M", Colour="Red")
+    order = order_with(products_and_quantities=[(product, 2), (red, 1)])
     page = admin_client.get(reverse("admin:orders_order_change", args=[order.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "Kettle" in html and 'name="items-0-quantity"' not in html
+    assert red.sku in html and "Red" in html
     assert admin_client.get(reverse("admin:orders_order_add")).status_code == 403
 
 
@@ -74,7 +77,7 @@ def test_cancel_and_restock_action(admin_client):
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert Order.objects.get(pk=pending.pk).status == S.CANCELLED
     assert Order.objects.get(pk=fulfilled.pk).status == S.FULFILLED
-    assert Product.objects.get().stock == 2
+    assert variant_of(product).stock == 2
     assert "1 order cancelled and restocked." in messages
     assert any(fulfilled.number in m for m in messages)
 

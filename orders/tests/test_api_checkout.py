@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from cart.store import get_store
-from catalog.models import Product
+from cart.tests.factories import tee, variant, variant_of
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon
 from orders.models import Order
@@ -48,6 +48,38 @@ def test_user_checkout_answers_201_with_the_order(
 
 
 @pytest.mark.django_db
+def test_the_orders_items_name_their_variants(customer, customer_client):
+    """Each item of the order JSON is the variant bought: its id, SKU and options beside
+    the product's id and name, as API.md's order shows them."""
+    shirt = tee(price=Decimal("20.00"))
+    red, blue = (
+        variant(shirt, Size="M", Colour="Red"),
+        variant(shirt, Size="S", Colour="Blue"),
+    )
+    cart_with([(red, 2), (blue, 1)], user=customer)
+
+    response = customer_client.post(URL, ADDRESS, format="json")
+
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    ids = dict(order.items.values_list("variant_id", "pk"))
+    assert response.json()["items"] == [
+        {
+            "id": ids[line.pk],
+            "product_id": shirt.pk,
+            "variant_id": line.pk,
+            "sku": line.sku,
+            "options": line.options,
+            "product_name": "Tee",
+            "unit_price": "20.00",
+            "quantity": quantity,
+            "line_total": f"{20 * quantity}.00",
+        }
+        for line, quantity in sorted([(red, 2), (blue, 1)], key=lambda x: x[0].pk)
+    ]
+
+
+@pytest.mark.django_db
 def test_order_totals_equal_the_cart_totals_shown_before(
     settings, customer, customer_client
 ):
@@ -67,7 +99,8 @@ def test_order_totals_equal_the_cart_totals_shown_before(
     order = customer_client.post(URL, ADDRESS, format="json").json()
     for field in ("subtotal", "discount", "tax", "total", "currency"):
         assert order[field] == cart[field], field
-    keys = ("product_id", "quantity", "unit_price", "line_total")
+    keys = ("product_id", "variant_id", "sku", "options", "quantity", "unit_price",
+            "line_total")  # fmt: skip
     assert [[i[k] for k in keys] for i in order["items"]] == [
         [i[k] for k in keys] for i in cart["items"]
     ]
@@ -180,12 +213,12 @@ def test_checkout_conflict_lists_problems(customer, customer_client):
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "checkout_conflict"
-    assert [{k: p[k] for k in ("product_id", "code", "requested", "available")}
-            for p in body["problems"]] == [
-        {"product_id": product.pk, "code": "insufficient_stock", "requested": 3, "available": 1},
-        {"product_id": None, "code": "coupon_invalid", "requested": None, "available": None},
-    ]  # fmt: skip
-    assert Product.objects.get().stock == 1 and not Order.objects.exists()
+    keys = ("product_id", "variant_id", "code", "requested", "available")
+    assert [tuple(p[k] for k in keys) for p in body["problems"]] == [
+        (product.pk, variant_of(product).pk, "insufficient_stock", 3, 1),
+        (None, None, "coupon_invalid", None, None),
+    ]
+    assert variant_of(product).stock == 1 and not Order.objects.exists()
 
 
 @pytest.mark.django_db

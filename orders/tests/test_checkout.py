@@ -1,14 +1,19 @@
 """Checkout (orders.checkout.order_place): all or nothing, one order per key and per
 cart revision, and the races for stock, for a coupon's last use and for one cart."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
 from cart.store import CartLine, get_store
-from catalog.models import Product, StockMovement
+from cart.tests.factories import tee, variant, variant_of
+from catalog.models import StockMovement, Variant
+from catalog.stock import lock_variants
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.variants import variant_archive
 from coupons.models import Coupon, CouponRedemption
 from orders.checkout import order_place, revision_key
 from orders.models import IdempotencyKey, Order
@@ -28,13 +33,20 @@ def place(cart, *, user=None, email="guest@example.com", key=None):
     )
 
 
+def stocks() -> dict[int, int]:
+    """Every variant's stock, by variant id."""
+    return dict(Variant.objects.values_list("pk", "stock"))
+
+
 @pytest.mark.django_db
 def test_checkout_creates_order_takes_stock_and_redeems_coupon(settings, customer):
-    """Order with snapshots and totals from the pricing function; stock and coupon taken."""
+    """Order with snapshots (variant, SKU, options) and totals from the pricing
+    function; each variant's stock and the coupon taken."""
     settings.SHOP_TAX_RATE = Decimal("0.0825")
     kitchen = CategoryFactory()
-    a = ProductFactory(price=Decimal("19.99"), stock=5, category=kitchen)
-    b = ProductFactory(price=Decimal("4.35"), stock=3)
+    a = variant_of(ProductFactory(price=Decimal("19.99"), stock=5, category=kitchen))
+    shirt = tee(price=Decimal("4.35"), stock=3)
+    b = variant(shirt, Size="M", Colour="Red")
     coupon = Coupon.objects.create(code="KITCHEN10", percent_off=Decimal("10"))
     coupon.categories.add(kitchen)
     cart = cart_with([(a, 2), (b, 3)], coupon="kitchen10", user=customer)
@@ -49,21 +61,28 @@ def test_checkout_creates_order_takes_stock_and_redeems_coupon(settings, custome
         Decimal("53.03"), Decimal("4.00"), Decimal("4.04"), Decimal("53.07"),
     )  # fmt: skip
     assert order.coupon_code == "KITCHEN10" and order.currency == "USD"
-    items = list(
-        order.items.values_list("product_id", "product_name", "unit_price", "quantity")
-    )
+    items = [
+        (i.product_id, i.variant_id, i.sku, i.options, i.product_name, i.name,
+         i.unit_price, i.quantity)
+        for i in order.items.all()
+    ]  # fmt: skip
     assert items == [
-        (a.pk, a.name, Decimal("19.99"), 2),
-        (b.pk, b.name, Decimal("4.35"), 3),
-    ]
-    assert dict(Product.objects.values_list("pk", "stock")) == {a.pk: 3, b.pk: 0}
+        (a.product_id, a.pk, a.sku, {}, a.product.name, a.product.name,
+         Decimal("19.99"), 2),
+        (shirt.pk, b.pk, b.sku, {"Size": "M", "Colour": "Red"}, "Tee", "Tee — M / Red",
+         Decimal("4.35"), 3),
+    ]  # fmt: skip
+    assert stocks()[a.pk] == 3
+    assert {v.options["Colour"] + v.options["Size"]: v.stock
+            for v in shirt.variants.all()} == {
+        "RedS": 3, "BlueS": 3, "RedM": 0, "BlueM": 3
+    }  # fmt: skip
     movements = StockMovement.objects.filter(
         order=order, reason=StockMovement.Reason.CHECKOUT
     )
-    assert sorted(movements.values_list("product_id", "delta")) == [
-        (a.pk, -2),
-        (b.pk, -3),
-    ]
+    assert sorted(movements.values_list("variant_id", "delta")) == sorted(
+        [(a.pk, -2), (b.pk, -3)]
+    )
     assert CouponRedemption.objects.get(order=order).coupon == coupon
     assert IdempotencyKey.objects.get(owner=cart.owner, key="k-1").order == order
 
@@ -79,16 +98,21 @@ def test_checkout_of_empty_cart_is_400():
 
 @pytest.mark.django_db
 def test_checkout_reports_every_problem_and_changes_nothing():
-    """Archived, sold-out and short lines and a bad coupon all listed in one 409; no change."""
-    fine = ProductFactory(stock=5)
-    archived = ProductFactory(stock=5, is_active=False)
-    sold_out = ProductFactory(stock=0)
-    short = ProductFactory(stock=2)
+    """An archived product, an archived variant, sold-out and short variants and a bad
+    coupon all listed in one 409, each line by its variant; nothing changes."""
+    fine = variant_of(ProductFactory(stock=5))
+    archived = variant_of(ProductFactory(stock=5, is_active=False))
+    shirt = tee(stock=5)
+    retired = variant(shirt, Size="S", Colour="Red")
+    sold_out = variant(shirt, Size="S", Colour="Blue")
+    short = variant(shirt, Size="M", Colour="Red")
     Coupon.objects.create(code="OFF", percent_off=Decimal("5"), is_active=False)
-    cart = cart_with(
-        [(fine, 1), (archived, 1), (sold_out, 2), (short, 3)], coupon="OFF"
-    )
-    Product.objects.filter(pk=sold_out.pk).update(stock=0)
+    lines = [(fine, 1), (archived, 1), (retired, 1), (sold_out, 2), (short, 3)]
+    cart = cart_with(lines, coupon="OFF")
+    variant_archive(variant=retired)
+    Variant.objects.filter(pk=sold_out.pk).update(stock=0)
+    Variant.objects.filter(pk=short.pk).update(stock=2)
+    before = stocks()
 
     with pytest.raises(CheckoutConflict) as exc:
         place(cart)
@@ -98,55 +122,43 @@ def test_checkout_reports_every_problem_and_changes_nothing():
         {k: v for k, v in p.items() if k != "detail"}
         for p in exc.value.extra["problems"]
     ]
-    assert problems == [
-        {
-            "product_id": archived.pk,
-            "code": "product_unavailable",
-            "requested": 1,
-            "available": 0,
-        },
-        {
-            "product_id": sold_out.pk,
-            "code": "out_of_stock",
-            "requested": 2,
-            "available": 0,
-        },
-        {
-            "product_id": short.pk,
-            "code": "insufficient_stock",
-            "requested": 3,
-            "available": 2,
-        },
-        {
-            "product_id": None,
-            "code": "coupon_invalid",
-            "requested": None,
-            "available": None,
-        },
+    keys = ("product_id", "variant_id", "code", "requested", "available")
+    assert [tuple(p[k] for k in keys) for p in problems] == [
+        (archived.product_id, archived.pk, "product_unavailable", 1, 0),
+        (shirt.pk, retired.pk, "product_unavailable", 1, 0),
+        (shirt.pk, sold_out.pk, "out_of_stock", 2, 0),
+        (shirt.pk, short.pk, "insufficient_stock", 3, 2),
+        (None, None, "coupon_invalid", None, None),
     ]
+    assert exc.value.extra["problems"][3]["detail"] == "Only 2 of Tee — M / Red left."
     assert not Order.objects.exists()
     assert not StockMovement.objects.exists()
-    assert dict(Product.objects.values_list("pk", "stock")) == {
-        fine.pk: 5, archived.pk: 5, sold_out.pk: 0, short.pk: 2,
-    }  # fmt: skip
+    assert stocks() == before
     snapshot = get_store().read(cart.id)
-    assert [(line.product_id, line.quantity) for line in snapshot.lines] == [
-        (fine.pk, 1), (archived.pk, 1), (sold_out.pk, 2), (short.pk, 3),
-    ]  # fmt: skip
+    assert [(line.variant_id, line.quantity) for line in snapshot.lines] == [
+        (item.pk, quantity) for item, quantity in lines
+    ]
     assert snapshot.coupon == "OFF"
 
 
 @pytest.mark.django_db
-def test_deleted_product_in_cart_is_a_problem():
-    """A product deleted since it was added is reported as unavailable."""
-    gone = ProductFactory()
+@pytest.mark.parametrize("deleted", ["product", "variant"])
+def test_a_deleted_variant_in_the_cart_is_a_problem(deleted):
+    """A variant (or its product) deleted since it was added is reported as
+    unavailable, by its variant id (its product is no longer known)."""
+    shirt = tee()
+    gone = variant(shirt, Size="S", Colour="Red")
     cart = cart_with([(gone, 1)])
     gone_pk = gone.pk
-    gone.delete()
+    (shirt if deleted == "product" else gone).delete()
     with pytest.raises(CheckoutConflict) as exc:
         place(cart)
-    assert exc.value.extra["problems"][0]["product_id"] == gone_pk
-    assert exc.value.extra["problems"][0]["code"] == "product_unavailable"
+    [problem] = exc.value.extra["problems"]
+    assert (problem["variant_id"], problem["product_id"], problem["code"]) == (
+        gone_pk,
+        None,
+        "product_unavailable",
+    )
 
 
 @pytest.mark.django_db
@@ -159,8 +171,7 @@ def test_same_idempotency_key_returns_the_same_order():
     second = place(cart, key="abc")
     assert second.created is False and second.order.pk == first.order.pk
     assert Order.objects.count() == 1
-    product.refresh_from_db()
-    assert product.stock == 4
+    assert variant_of(product).stock == 4
 
 
 @pytest.mark.django_db
@@ -185,10 +196,11 @@ def test_forty_buyers_race_for_ten_units():
     assert len(placed) == 10 and len(refused) == 30
     assert all(isinstance(r, CheckoutConflict) for r in refused), refused
     assert all(r.extra["problems"][0]["code"] == "out_of_stock" for r in refused)
-    product.refresh_from_db()
-    assert product.stock == 0
+    assert variant_of(product).stock == 0
     assert Order.objects.count() == 10
-    movements = StockMovement.objects.filter(product=product, reason="checkout")
+    movements = StockMovement.objects.filter(
+        variant=variant_of(product), reason="checkout"
+    )
     assert movements.count() == 10
     assert sorted(movements.values_list("stock_after", flat=True)) == list(range(10))
 
@@ -224,8 +236,7 @@ def test_same_key_sent_concurrently_makes_one_order():
     assert len({r.order.pk for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert Order.objects.count() == 1
-    product.refresh_from_db()
-    assert product.stock == 8
+    assert variant_of(product).stock == 8
     assert not get_store().exists(cart.id)
 
 
@@ -255,8 +266,7 @@ def test_double_submit_without_a_key_orders_the_cart_once(owner):
             for r in refused
         ), results
     assert Order.objects.count() == 1
-    product.refresh_from_db()
-    assert product.stock == 8
+    assert variant_of(product).stock == 8
     assert not get_store().exists(cart.id)
 
 
@@ -266,7 +276,9 @@ def test_what_was_ordered_leaves_the_cart_on_commit_and_what_came_meanwhile_stay
 ):
     """Once the checkout commits, its lines and coupon leave the cart; a line added, or
     units added to an ordered line, while it was being placed stay in the cart."""
-    ordered, added = ProductFactory(stock=9), ProductFactory(stock=9)
+    shirt = tee(stock=9)
+    ordered = variant(shirt, Size="S", Colour="Red")
+    added = variant(shirt, Size="S", Colour="Blue")
     Coupon.objects.create(code="TEN", percent_off=Decimal("10"))
     cart = cart_with([(ordered, 2)], coupon="TEN")
     store = get_store()
@@ -281,7 +293,7 @@ def test_what_was_ordered_leaves_the_cart_on_commit_and_what_came_meanwhile_stay
         callback()
 
     snapshot = store.read(cart.id)
-    assert [(line.product_id, line.quantity) for line in snapshot.lines] == [
+    assert [(line.variant_id, line.quantity) for line in snapshot.lines] == [
         (ordered.pk, 1),
         (added.pk, 4),
     ]
@@ -307,7 +319,55 @@ def test_a_cart_revision_already_ordered_is_an_empty_cart(
 
     assert IdempotencyKey.objects.get(key=revision_key(revision)).order == first.order
     assert Order.objects.count() == 1
-    assert Product.objects.get(pk=product.pk).stock == 7
-    get_store().add(cart.id, CartLine(product.pk, 1, product.price))
+    assert variant_of(product).stock == 7
+    get_store().add(cart.id, CartLine(variant_of(product).pk, 1, product.price))
     again = place(cart)
     assert again.created and again.order.items.get().quantity == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_on_one_variant_never_holds_up_a_buyer_of_another():
+    """While a transaction holds the row of the tee in S / Red (a checkout or a cancel
+    of it under way), a checkout of the S / Blue completes at once; a checkout of the
+    S / Red waits for it, then completes."""
+    shirt = tee(stock=5)
+    red, blue = (
+        variant(shirt, Size="S", Colour="Red"),
+        variant(shirt, Size="S", Colour="Blue"),
+    )
+    red_cart, blue_cart = cart_with([(red, 1)]), cart_with([(blue, 1)])
+    locked, release = threading.Event(), threading.Event()
+    results = {}
+
+    def hold_red():
+        try:
+            with transaction.atomic():
+                lock_variants([red.pk])
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def buy(name, cart):
+        try:
+            results[name] = place(cart, email=f"{name}@example.com")
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_red)
+    holder.start()
+    assert locked.wait(10)
+    red_buyer = threading.Thread(target=buy, args=("red", red_cart))
+    blue_buyer = threading.Thread(target=buy, args=("blue", blue_cart))
+    try:
+        red_buyer.start()
+        blue_buyer.start()
+        blue_buyer.join(10)
+        assert not blue_buyer.is_alive() and results["blue"].created
+        assert red_buyer.is_alive() and "red" not in results  # waiting for the row
+    finally:
+        release.set()
+        holder.join()
+        red_buyer.join(10)
+    assert results["red"].created
+    assert (stocks()[red.pk], stocks()[blue.pk]) == (4, 4)

@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cart.tests.factories import tee, variant
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon
 from orders.checkout import order_place
@@ -110,6 +111,26 @@ def test_the_confirmation_is_queued_on_commit_and_sent_once_with_the_order(
     assert order_send_confirmation(order_id=order.pk) is False
     assert send_order_confirmation.apply(args=[order.pk]).get() is False
     assert len(mail.outbox) == 1
+
+
+def test_the_confirmation_names_each_variant_with_its_option_values(
+    django_capture_on_commit_callbacks,
+):
+    """Two variants of one tee are two lines of the mail, text and HTML, each named
+    with its option values ("Tee — M / Red")."""
+    shirt = tee(price=Decimal("20.00"))
+    red, blue = (
+        variant(shirt, Size="M", Colour="Red"),
+        variant(shirt, Size="S", Colour="Blue"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout(lines=[(red, 2), (blue, 1)])
+
+    message = mail.outbox[0]
+    assert "2 x Tee — M / Red at 20.00 = 40.00 USD" in message.body
+    assert "1 x Tee — S / Blue at 20.00 = 20.00 USD" in message.body
+    html = message.alternatives[0][0]
+    assert "<td>Tee — M / Red</td>" in html and "<td>Tee — S / Blue</td>" in html
 
 
 def test_a_guests_confirmation_links_to_the_order_with_its_token(

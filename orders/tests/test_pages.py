@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product, StockMovement
+from cart.tests.factories import variant_of
+from catalog.models import StockMovement
 from catalog.stock import stock_adjust
 from catalog.tests.factories import ProductFactory
 from coupons.tests.factories import CouponFactory
@@ -70,7 +71,7 @@ def test_guest_checkout_places_the_order_and_empties_the_cart(
         Decimal("30.00"),
         "guest@example.com",
     )
-    assert Product.objects.get(pk=product.pk).stock == 3
+    assert variant_of(product).stock == 3
     assert cart_lines(client) == {}
     page = client.get(order.get_absolute_url())
     assert page.status_code == 200
@@ -93,7 +94,7 @@ def test_resubmitted_checkout_form_never_makes_a_second_order(client):
         == second["Location"]
         == Order.objects.get().get_absolute_url()
     )
-    assert Product.objects.get(pk=product.pk).stock == 4
+    assert variant_of(product).stock == 4
 
 
 @pytest.mark.parametrize(
@@ -138,7 +139,9 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
     fill_cart(client, scarce, 3)
     token = checkout_token(client)
     # Sold elsewhere meanwhile.
-    stock_adjust(product=scarce, delta=-2, reason=StockMovement.Reason.ADJUSTMENT)
+    stock_adjust(
+        variant=variant_of(scarce), delta=-2, reason=StockMovement.Reason.ADJUSTMENT
+    )
 
     response = client.post(reverse("shop:checkout"), {**SHIPPING, "token": token})
 
@@ -149,7 +152,7 @@ def test_stock_problem_at_checkout_is_a_message_on_the_cart_and_nothing_is_lost(
         "Nothing was ordered and your cart is as you left it.",
     ]
     assert Order.objects.count() == 0
-    assert Product.objects.get(pk=keep.pk).stock == 5
+    assert variant_of(keep).stock == 5
     assert cart_lines(client) == {
         keep.pk: 1,
         scarce.pk: 1,

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import Product, StockMovement
+from cart.tests.factories import tee, variant, variant_of
+from catalog.models import Product, StockMovement, Variant
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
 from orders.models import Order
@@ -60,32 +61,46 @@ def test_pay_twice_is_a_no_op():
 
 @pytest.mark.django_db
 def test_cancel_pending_returns_stock_as_movements():
-    """Cancelling puts every unit back, one CANCEL movement per line, linked to the order."""
-    a, b = ProductFactory(stock=3), ProductFactory(stock=0)
+    """Cancelling puts every unit back to the variant it came from, one CANCEL
+    movement per line, linked to the order; the product's other variants are left."""
+    shirt = tee(stock=3)
+    a, b = (
+        variant(shirt, Size="S", Colour="Red"),
+        variant(shirt, Size="M", Colour="Red"),
+    )
+    Variant.objects.filter(pk=b.pk).update(stock=0)
     order = order_with(products_and_quantities=[(a, 2), (b, 5)])
     cancelled = order_cancel(order=order)
     assert cancelled.status == S.CANCELLED and cancelled.cancelled_at is not None
-    a.refresh_from_db()
-    b.refresh_from_db()
-    assert (a.stock, b.stock) == (5, 5)
+    assert dict(shirt.variants.values_list("pk", "stock")) == {
+        a.pk: 5,
+        b.pk: 5,
+        variant(shirt, Size="S", Colour="Blue").pk: 3,
+        variant(shirt, Size="M", Colour="Blue").pk: 3,
+    }
     movements = StockMovement.objects.filter(
         order=order, reason=StockMovement.Reason.CANCEL
     )
     assert sorted(
-        movements.values_list("product_id", "delta", "stock_after")
+        movements.values_list("variant_id", "delta", "stock_after")
     ) == sorted([(a.pk, 2, 5), (b.pk, 5, 5)])
 
 
 @pytest.mark.django_db
-def test_cancel_skips_deleted_products():
-    """A line whose product was deleted keeps its snapshot and has no stock to return."""
-    kept, gone = ProductFactory(stock=1), ProductFactory(stock=1)
+@pytest.mark.parametrize("deleted", ["variant", "product"])
+def test_cancel_skips_deleted_variants(deleted):
+    """A line whose variant (or product) was deleted keeps its snapshot ("Tee — M /
+    Red", its SKU) and has no stock to return; the other lines' stock returns."""
+    kept = ProductFactory(stock=1)
+    shirt = tee(stock=1)
+    gone = variant(shirt, Size="M", Colour="Red")
     order = order_with(products_and_quantities=[(kept, 1), (gone, 1)])
-    gone.delete()
+    (gone if deleted == "variant" else shirt).delete()
     order_cancel(order=order)
-    kept.refresh_from_db()
-    assert kept.stock == 2
-    assert order.items.filter(product__isnull=True).get().product_name == gone.name
+    assert variant_of(kept).stock == 2
+    snapshot = order.items.get(variant__isnull=True)
+    assert (snapshot.name, snapshot.sku) == ("Tee — M / Red", gone.sku)
+    assert StockMovement.objects.filter(order=order).count() == 1
 
 
 @pytest.mark.django_db
@@ -154,8 +169,7 @@ def test_illegal_transitions_are_409(change, status):
         _do(change, order)
     assert exc.value.status_code == 409 and exc.value.code == "invalid_transition"
     order.refresh_from_db()
-    product.refresh_from_db()
-    assert order.status == status and product.stock == 4
+    assert order.status == status and variant_of(product).stock == 4
     assert not StockMovement.objects.filter(order=order).exists()
 
 
@@ -183,8 +197,7 @@ def test_cancel_twice_concurrently_restocks_once():
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["409", "cancelled"]
-    product.refresh_from_db()
-    assert product.stock == 3
+    assert variant_of(product).stock == 3
     assert StockMovement.objects.filter(order=order, reason="cancel").count() == 1
 
 
@@ -202,8 +215,7 @@ def test_orders_expire_cancels_old_pending_orders(settings):
     assert orders_expire() == 1
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert statuses == {old.pk: S.CANCELLED, fresh.pk: S.PENDING, old_paid.pk: S.PAID}
-    product.refresh_from_db()
-    assert product.stock == 2
+    assert variant_of(product).stock == 2
     # Later, the fresh one's time is up too.
     assert orders_expire(now=timezone.now() + timedelta(minutes=31)) == 1
 
@@ -265,8 +277,7 @@ def test_orders_expire_leaves_an_order_paid_while_it_waited(settings):
     assert outcome["expired"] == 0, outcome
     assert outcome["paid"].status == S.PAID
     order.refresh_from_db()
-    product.refresh_from_db()
-    assert (order.status, product.stock) == (S.PAID, 0)
+    assert (order.status, variant_of(product).stock) == (S.PAID, 0)
     assert not StockMovement.objects.filter(order=order, reason="cancel").exists()
 
 

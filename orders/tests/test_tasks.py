@@ -13,7 +13,8 @@ from celery.signals import setup_logging
 from django.core import mail
 from django.utils import timezone
 
-from catalog.models import Product, StockMovement
+from cart.tests.factories import variant_of
+from catalog.models import StockMovement
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 from orders.notifications import CONFIRMATION_SETTLE, confirmations_owed
@@ -199,7 +200,7 @@ def test_expire_unpaid_orders_cancels_and_restocks_stale_pending_orders(settings
         fresh.pk: Order.Status.PENDING,
         paid.pk: Order.Status.PAID,
     }
-    assert Product.objects.get(pk=product.pk).stock == 2
+    assert variant_of(product).stock == 2
     assert StockMovement.objects.filter(order=stale, reason="cancel").count() == 1
     assert expire_unpaid_orders.apply().get() == 0
 
