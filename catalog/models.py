@@ -189,10 +189,13 @@ class Variant(models.Model):
             models.CheckConstraint(
                 condition=Q(stock__gte=0), name="variant_stock_not_negative"
             ),
-        ]
-        indexes = [
-            # Search finds a SKU typed in any case (sku__iexact).
-            models.Index(Upper("sku"), name="variant_sku_upper_idx"),
+            # A SKU is unique whatever its case; the index also serves search, which
+            # finds a SKU typed in any case (sku__iexact).
+            models.UniqueConstraint(
+                Upper("sku"),
+                name="variant_sku_upper_unique",
+                violation_error_message="A variant with this SKU already exists.",
+            ),
         ]
 
     def __str__(self):

@@ -17,9 +17,10 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product, Variant, variant_name
+from catalog.models import Category, Product, ProductOption, Variant, variant_name
 from shop.db import on_postgresql, planner_rows
 
 
@@ -104,13 +105,45 @@ def stock_of() -> Subquery:
 
 def with_option_values(queryset: QuerySet[Product], wanted: dict) -> QuerySet[Product]:
     """Products with an active variant in stock that has every value of ``wanted``
-    ({option name: value})."""
-    variants = Variant.objects.filter(
-        product=OuterRef("pk"), is_active=True, stock__gt=0
+    ({option name: value}).
+
+    On PostgreSQL one containment test (``options @> '{"Size": "M"}'``), which the GIN
+    index of migration ``catalog.0007`` (jsonb_path_ops) answers on a large catalog;
+    SQLite has no containment, so there each value is read by its key."""
+    variants = Variant.objects.filter(is_active=True, stock__gt=0)
+    if on_postgresql():
+        variants = variants.filter(options__contains=dict(wanted))
+    else:
+        for i, (name, value) in enumerate(wanted.items()):
+            # An alias, not options__<name>: a name holding "__" is no lookup path.
+            key = f"_option_{i}"
+            variants = variants.alias(**{key: KeyTransform(name, "options")})
+            variants = variants.filter(**{key: value})
+    return queryset.filter(Exists(variants.filter(product=OuterRef("pk"))))
+
+
+FACET_PRODUCTS = 1000  # the products whose options make a list page's facets
+FACET_VALUES = 30  # values shown per option
+
+
+def option_facets(products: QuerySet[Product]) -> list[tuple[str, list[str]]]:
+    """The options of ``products`` (a list page's, before its option filter) with their
+    values, in one query: names in their products' option order, values in the order
+    first seen. Read from at most :data:`FACET_PRODUCTS` products, so a page of a large
+    catalog stays cheap (a value only rarer products have may be left out)."""
+    ids = products.order_by().values("pk")[:FACET_PRODUCTS]
+    rows = (
+        ProductOption.objects.filter(product__in=ids)
+        .order_by("position", "product_id")
+        .values_list("name", "values")
     )
-    for name, value in wanted.items():
-        variants = variants.filter(**{f"options__{name}": value})
-    return queryset.filter(Exists(variants))
+    facets: dict[str, list[str]] = {}
+    for name, values in rows:
+        seen = facets.setdefault(name, [])
+        for value in values:
+            if value not in seen and len(seen) < FACET_VALUES:
+                seen.append(value)
+    return list(facets.items())
 
 
 # --- Full-text search --------------------------------------------------------------
@@ -299,14 +332,9 @@ def variant_rows(ids: Iterable[int]) -> dict[int, VariantRow]:
     return {row[0]: VariantRow._make(row) for row in rows}
 
 
-def product_variant_row(product_id: int) -> tuple[Product | None, VariantRow | None]:
-    """A product and the row of its variant when it has exactly one (what an add by
-    ``product_id`` buys); (None, None) for no such product, (product, None) when it has
-    several variants."""
-    product = Product.objects.filter(pk=product_id).first()
-    if product is None:
-        return None, None
-    ids = list(product.variants.values_list("pk", flat=True)[:2])
-    if len(ids) != 1:
-        return product, None
-    return product, variant_rows(ids)[ids[0]]
+def product_variant_rows(product_id: int) -> list[VariantRow]:
+    """Up to two of a product's variants (any state), in one query: one row is what an
+    add by ``product_id`` buys, two say it has several, none that there is no such
+    product."""
+    rows = Variant.objects.filter(product_id=product_id).order_by("id")
+    return [VariantRow._make(row) for row in rows.values_list(*_VARIANT_ROW)[:2]]

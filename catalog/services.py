@@ -14,7 +14,6 @@ from catalog.selectors import category_lineage_map
 from catalog.variants import options_set, single_variant, variant_create, variant_update
 from shop.exceptions import Conflict, ShopError
 
-
 PRODUCT_EDITABLE_FIELDS = ("name", "description", "category", "is_active")
 _SLUG_ATTEMPTS = 20
 
@@ -91,7 +90,8 @@ def product_create(
             )
     prices = [spec.get("price") for spec in specs]
     if not all(isinstance(p, Decimal) and p.is_finite() for p in prices):
-        raise ValidationError({"price": ["A price is at least 0.01."]})
+        field = "price" if variants is None else "variants"
+        raise ValidationError({field: ["A price is at least 0.01."]})
     product = _save_with_free_slug(
         Product(
             seller=seller,
@@ -103,16 +103,23 @@ def product_create(
         )
     )
     options_set(product=product, options=options or [])
-    for spec in specs:
-        variant_create(
-            product=product,
-            price=spec["price"],
-            options=spec.get("options") or {},
-            sku=spec.get("sku"),
-            stock=spec.get("stock", 0),
-            weight_grams=spec.get("weight_grams", 0),
-            user=user or seller,
-        )
+    for number, spec in enumerate(specs, start=1):
+        try:
+            variant_create(
+                product=product,
+                price=spec["price"],
+                options=spec.get("options") or {},
+                sku=spec.get("sku"),
+                stock=spec.get("stock", 0),
+                weight_grams=spec.get("weight_grams", 0),
+                user=user or seller,
+            )
+        except ValidationError as error:
+            if variants is None:
+                raise  # the one variant's fields are the product's
+            raise ValidationError(
+                {"variants": [f"Variant {number}: {m}" for m in error.messages]}
+            ) from error
     return product
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 
+from catalog.cache import catalog_changed
 from catalog.models import (
     MAX_OPTIONS,
     Product,
@@ -27,6 +28,7 @@ from shop.exceptions import ShopError
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 OPTION_NAME_MAX_LENGTH = ProductOption._meta.get_field("name").max_length
 OPTION_VALUE_MAX_LENGTH = 50
+MAX_WEIGHT_GRAMS = 1_000_000
 SEPARATOR = "\x1f"  # between the values of a signature: a character nobody types
 VARIANT_FIELDS = ("price", "sku", "weight_grams", "is_active", "image")
 
@@ -119,6 +121,16 @@ def _default_sku(product: Product, values: dict) -> str:
     return sku
 
 
+def _check_weight(weight_grams) -> int:
+    if (
+        not isinstance(weight_grams, int)
+        or isinstance(weight_grams, bool)
+        or not 0 <= weight_grams <= MAX_WEIGHT_GRAMS
+    ):
+        raise _invalid("weight_grams", f"A weight is 0 to {MAX_WEIGHT_GRAMS} grams.")
+    return weight_grams
+
+
 def _check_price(price) -> Decimal:
     if (
         not isinstance(price, Decimal)
@@ -137,6 +149,7 @@ def options_set(*, product: Product, options: Iterable[Mapping]) -> None:
         ProductOption(product=product, name=name, position=i, values=values)
         for i, (name, values) in enumerate(options_clean(options))
     )
+    catalog_changed()  # bulk_create sends no model signal
 
 
 @transaction.atomic
@@ -165,7 +178,7 @@ def variant_create(
         signature=signature,
         price=_check_price(price),
         stock=0,
-        weight_grams=weight_grams,
+        weight_grams=_check_weight(weight_grams),
     )
     try:
         with transaction.atomic():  # a concurrent create may take the SKU first
@@ -190,6 +203,8 @@ def variant_update(*, variant: Variant, **fields) -> Variant:
         fields["price"] = _check_price(fields["price"])
     if "sku" in fields:
         fields["sku"] = _check_sku(fields["sku"], exclude=variant.pk)
+    if "weight_grams" in fields:
+        fields["weight_grams"] = _check_weight(fields["weight_grams"])
     image = fields.get("image")
     if image is not None and image.product_id != variant.product_id:
         raise _invalid("image_id", "The image is not one of this product's.")
@@ -225,6 +240,7 @@ def product_reprice(*, product: Product) -> None:
     if price is not None and price != product.price:
         Product.objects.filter(pk=product.pk).update(price=price)
         product.price = price
+        catalog_changed()  # update() sends no model signal
 
 
 def single_variant(product: Product) -> Variant:

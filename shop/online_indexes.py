@@ -46,3 +46,34 @@ def drop_index(name: str, table: str, columns: tuple[str, ...]):
     return migrations.RunPython(
         _drop(name), _create(name, table, columns), elidable=False
     )
+
+
+def create_index(
+    name: str,
+    table: str,
+    definition: str,
+    *,
+    unique: bool = False,
+    postgresql_only: bool = False,
+):
+    """Build the index ``name`` on ``table`` from the SQL ``definition`` that follows the
+    table's name (``(UPPER("sku"))``, ``USING gin ("options" jsonb_path_ops)``);
+    reversed: dropped. ``postgresql_only``: nothing happens on other databases (an
+    index of a kind only PostgreSQL has)."""
+
+    def build(apps, schema_editor):
+        if postgresql_only and schema_editor.connection.vendor != "postgresql":
+            return
+        _drop(name)(apps, schema_editor)  # an interrupted build left an invalid one
+        schema_editor.execute(
+            f"CREATE {'UNIQUE ' if unique else ''}INDEX{_concurrently(schema_editor)} "
+            f"{schema_editor.quote_name(name)} ON {schema_editor.quote_name(table)} "
+            f"{definition}"
+        )
+
+    def drop(apps, schema_editor):
+        if postgresql_only and schema_editor.connection.vendor != "postgresql":
+            return
+        _drop(name)(apps, schema_editor)
+
+    return migrations.RunPython(build, drop, elidable=False)

@@ -5,7 +5,6 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
 from catalog.models import Category, Product
@@ -18,6 +17,7 @@ from catalog.selectors import (
 )
 
 PG_INT_MAX = 2**31 - 1
+OPTION_PAIR_MAX_LENGTH = 101  # an option's name (50), ":" and a value (50)
 PG_BIGINT_MAX = 2**63 - 1
 
 
@@ -71,16 +71,45 @@ class SlugFilter(filters.CharFilter):
     pass
 
 
+MAX_OPTION_PAIRS = 10
+_OPTION_MESSAGE = "Give each option as name:value."
+
+
+class OptionPairsField(forms.Field):
+    """Every ``option`` of the query (repeatable), each ``name:value``: the pairs
+    (name, value), the value being all after the first colon."""
+
+    widget = forms.MultipleHiddenInput  # reads every value, not the last one
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if len(value) > MAX_OPTION_PAIRS:
+            raise forms.ValidationError(f"Name at most {MAX_OPTION_PAIRS} options.")
+        pairs = []
+        for pair in value:
+            name, sep, chosen = _clean_text(pair).partition(":")
+            name, chosen = name.strip(), chosen.strip()
+            if not sep or not name or not chosen or len(pair) > OPTION_PAIR_MAX_LENGTH:
+                raise forms.ValidationError(_OPTION_MESSAGE)
+            pairs.append((name, chosen))
+        return pairs
+
+
 @extend_schema_field(
     {
-        "type": "string",
-        "maxLength": 101,
-        "pattern": "^[^:\\x00]+:[^\\x00]+$",
+        "type": "array",
+        "items": {
+            "type": "string",
+            "maxLength": 101,
+            "pattern": "^[^:\\x00]+:[^\\x00]+$",
+        },
+        "maxItems": MAX_OPTION_PAIRS,
         "description": "An option's name and value, e.g. Size:M; repeatable.",
     }
 )
-class OptionFilter(filters.CharFilter):
-    pass
+class OptionFilter(filters.Filter):
+    field_class = OptionPairsField
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -121,7 +150,6 @@ class ProductFilter(filters.FilterSet):
     )
     option = OptionFilter(
         method="filter_option",
-        max_length=101,
         label="name:value, repeatable: products with an active variant in stock that "
         "has every value named.",
     )
@@ -153,17 +181,12 @@ class ProductFilter(filters.FilterSet):
             return queryset
         return queryset.alias(stock_total=stock_of()).filter(stock_total__gte=value)
 
-    def filter_option(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        wanted = {}
-        for pair in self.data.getlist(name):
-            option, sep, chosen = _clean_text(pair).partition(":")
-            if not sep or not option.strip() or not chosen.strip() or len(pair) > 101:
-                raise ValidationError({"option": ["Give each option as name:value."]})
-            if wanted.get(option.strip(), chosen.strip()) != chosen.strip():
-                return (
-                    queryset.none()
-                )  # one variant cannot have two values of an option
-            wanted[option.strip()] = chosen.strip()
+    def filter_option(self, queryset: QuerySet, name: str, pairs) -> QuerySet:
+        wanted: dict[str, str] = {}
+        for option, chosen in pairs:
+            if wanted.setdefault(option, chosen) != chosen:
+                # One variant has one value of an option: nothing has both.
+                return queryset.none()
         return with_option_values(queryset, wanted)
 
 

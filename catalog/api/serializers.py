@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from catalog.models import Category, Product, ProductImage, Variant
+from catalog.models import MAX_OPTIONS, Category, Product, ProductImage, Variant
 from catalog.stock import MAX_STOCK
 from catalog.variants import (
     OPTION_NAME_MAX_LENGTH,
@@ -89,13 +89,16 @@ class ProductOptionSerializer(serializers.Serializer):
 
 
 class OptionValuesField(serializers.DictField):
-    """``{option name: value}``: strings only."""
+    """``{option name: value}``: strings only, one per option."""
 
     child = serializers.CharField(max_length=OPTION_VALUE_MAX_LENGTH)
+    default_error_messages = {
+        "too_many": f"A variant names at most {MAX_OPTIONS} option values."
+    }
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and len(data) > 3:
-            self.fail("invalid")
+        if isinstance(data, dict) and len(data) > MAX_OPTIONS:
+            self.fail("too_many")
         return super().to_internal_value(data)
 
 
@@ -123,7 +126,15 @@ class VariantSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image_url(self, variant) -> str | None:
-        image = variant.image
+        """The variant's own image (null: none); in a product, read from the product's
+        prefetched images, not one query per variant."""
+        if variant.image_id is None:
+            return None
+        if Variant.image.is_cached(variant):
+            image = variant.image
+        else:
+            images = variant.product.images.all()
+            image = next((i for i in images if i.pk == variant.image_id), None)
         return (
             _absolute(self.context.get("request"), image.image.url) if image else None
         )
@@ -138,6 +149,18 @@ class VariantUpdateSerializer(serializers.Serializer):
     weight_grams = StrictIntegerField(min_value=0, max_value=1_000_000, required=False)
     is_active = serializers.BooleanField(required=False)
     image_id = StrictIntegerField(min_value=1, required=False, allow_null=True)
+
+    # What a client may expect to change here but cannot, and why.
+    READ_ONLY = {
+        "stock": "Stock is read-only here; use POST .../adjust-stock/.",
+        "options": "A variant's options cannot change; archive it and add another.",
+    }
+
+    def validate(self, attrs):
+        for field, message in self.READ_ONLY.items():
+            if field in self.initial_data:
+                raise serializers.ValidationError({field: [message]})
+        return attrs
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -225,11 +248,15 @@ class ProductSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if self.instance is not None:
-            # Stock changes only through adjust-stock, so every change leaves a movement.
-            if "stock" in self.initial_data:
+            # Stock changes only through adjust-stock, so every change leaves a movement
+            # (sent back as it is, e.g. a PUT of what was read, it is no change).
+            if "stock" in self.initial_data and (
+                self.initial_data["stock"] != self.instance.stock
+            ):
                 raise serializers.ValidationError(
                     {"stock": ["Stock is read-only here; use POST .../adjust-stock/."]}
                 )
+            attrs.pop("stock", None)
             for field in ("options", "variants", "sku", "weight_grams"):
                 if field in self.initial_data:
                     raise serializers.ValidationError(

@@ -1,18 +1,14 @@
-"""Catalog API: categories, products (with adjust-stock) and sellers. Thin: parse, call a
-service, render."""
+"""Catalog API: categories, products (with adjust-stock) and sellers; a product's
+variants and images are ``catalog.api.variants``'. Thin: parse, call a service, render."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalog import services
@@ -22,60 +18,29 @@ from catalog.api.filters import (
     ProductOrderingFilter,
 )
 from catalog.api.pagination import ProductPagination
-from catalog.api.permissions import (
-    IsStaffOrReadOnly,
-    ProductPermission,
-    VariantPermission,
+from catalog.api.permissions import IsStaffOrReadOnly, ProductPermission
+from catalog.api.schema import (
+    BAD_REQUEST,
+    CONFLICT,
+    FORBIDDEN,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    PublicReadSchema,
 )
 from catalog.api.serializers import (
-    CatalogErrorSerializer,
-    ImageUploadSerializer,
-    ProductImageSerializer,
-    VariantSerializer,
-    VariantUpdateSerializer,
     CategorySerializer,
     ProductSerializer,
     SellerSerializer,
     StockAdjustmentSerializer,
-    StockConflictSerializer,
 )
+from catalog.api.variants import STOCK_CONFLICT, ProductPartsMixin, VariantViewSet
 from catalog.cache import LIST_QUERY, cached_json
-from catalog.images import product_image_add, product_image_delete
-from catalog.models import Category, StockMovement, Variant
+from catalog.models import Category, StockMovement
 from catalog.selectors import product_visible_to, seller_list
 from catalog.stock import stock_adjust
-from catalog.variants import (
-    image_of,
-    single_variant,
-    variant_archive,
-    variant_create,
-    variant_update,
-)
+from catalog.variants import single_variant
 
-BAD_REQUEST = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Invalid input (field errors)."
-)
-UNAUTHENTICATED = OpenApiResponse(
-    CatalogErrorSerializer, description="Not authenticated."
-)
-FORBIDDEN = OpenApiResponse(CatalogErrorSerializer, description="Not allowed.")
-NOT_FOUND = OpenApiResponse(
-    CatalogErrorSerializer, description="Unknown, or not visible to you."
-)
-CONFLICT = OpenApiResponse(
-    CatalogErrorSerializer, description="Conflicts with the current state."
-)
-
-
-class PublicReadSchema(AutoSchema):
-    """Reads of the catalog are public: the schema says so (security ``{}``), which the
-    custom permission classes hide from drf-spectacular."""
-
-    def get_auth(self):
-        auths = super().get_auth()
-        if self.method in permissions.SAFE_METHODS and {} not in auths:
-            auths.append({})
-        return auths
+__all__ = ["CategoryViewSet", "ProductViewSet", "SellerViewSet", "VariantViewSet"]
 
 
 def _true(value) -> bool:
@@ -207,7 +172,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
         responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(ProductPartsMixin, viewsets.ModelViewSet):
     """Products. Sellers manage their own, staff all; stock changes via adjust-stock."""
 
     serializer_class = ProductSerializer
@@ -278,10 +243,7 @@ class ProductViewSet(viewsets.ModelViewSet):
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
             404: NOT_FOUND,
-            409: OpenApiResponse(
-                StockConflictSerializer,
-                description="Stock would go below 0 (code insufficient_stock).",
-            ),
+            409: STOCK_CONFLICT,
         },
         description="Change a one-variant product's stock by `delta` (atomic; recorded "
         "as a stock movement); 400 `variant_required` for a product with variants.",
@@ -300,134 +262,6 @@ class ProductViewSet(viewsets.ModelViewSet):
         )
         product = get_object_or_404(self.get_queryset(), pk=product.pk)
         return Response(self.get_serializer(product).data, status=status.HTTP_200_OK)
-
-    @extend_schema(
-        request=VariantSerializer,
-        responses={
-            201: VariantSerializer,
-            400: BAD_REQUEST,
-            401: UNAUTHENTICATED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },  # fmt: skip
-        description="Add a variant: `{sku, options, price, stock, weight_grams?}`.",
-    )
-    @action(detail=True, methods=["post"], url_path="variants")
-    def add_variant(self, request, pk=None):
-        product = self.get_object()
-        payload = VariantSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        variant = variant_create(
-            product=product, user=request.user, **payload.validated_data
-        )
-        return Response(
-            VariantSerializer(variant, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(
-        request={"multipart/form-data": ImageUploadSerializer},
-        responses={
-            201: ProductImageSerializer,
-            400: BAD_REQUEST,
-            401: UNAUTHENTICATED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },  # fmt: skip
-        description="Upload an image: JPEG, PNG or WebP, at most 10 MB.",
-    )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="images",
-        parser_classes=[MultiPartParser],
-    )
-    def add_image(self, request, pk=None):
-        product = self.get_object()
-        payload = ImageUploadSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        image = product_image_add(product=product, **payload.validated_data)
-        return Response(
-            ProductImageSerializer(image, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-    @extend_schema(
-        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Remove one of the product's images.",
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"images/(?P<image_id>[0-9]{1,18})",
-    )
-    def remove_image(self, request, pk=None, image_id=None):
-        product_image_delete(product=self.get_object(), image_id=int(image_id))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class VariantViewSet(mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    """One variant: PATCH its price, SKU, weight, state or image; DELETE archives it;
-    adjust-stock changes its stock as a movement. The product's seller or staff."""
-
-    serializer_class = VariantSerializer
-    permission_classes = [VariantPermission]
-    schema = PublicReadSchema()
-    filter_backends = []
-    lookup_value_regex = r"[0-9]{1,18}"
-    http_method_names = ["patch", "delete", "post", "options"]
-
-    def get_queryset(self):
-        visible = product_visible_to(self.request.user, include_inactive=True)
-        return Variant.objects.select_related("product", "image").filter(
-            product__in=visible.values("pk")
-        )
-
-    @extend_schema(request=VariantUpdateSerializer, responses={200: VariantSerializer,
-                   400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND})  # fmt: skip
-    def partial_update(self, request, *args, **kwargs):
-        variant = self.get_object()
-        payload = VariantUpdateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        fields = dict(payload.validated_data)
-        if "image_id" in fields:
-            fields["image"] = image_of(variant.product, fields.pop("image_id"))
-        variant = variant_update(variant=variant, **fields)
-        return Response(self.get_serializer(variant).data)
-
-    @extend_schema(responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
-                   description="Archive the variant (is_active=false).")  # fmt: skip
-    def destroy(self, request, *args, **kwargs):
-        variant_archive(variant=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        request=StockAdjustmentSerializer,
-        responses={
-            200: VariantSerializer,
-            400: BAD_REQUEST,
-            401: UNAUTHENTICATED,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: OpenApiResponse(
-                StockConflictSerializer, description="Stock would go below 0."
-            ),
-        },  # fmt: skip
-        description="Change the variant's stock by `delta` (a stock movement).",
-    )
-    @action(detail=True, methods=["post"], url_path="adjust-stock")
-    def adjust_stock(self, request, pk=None):
-        variant = self.get_object()
-        payload = StockAdjustmentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        variant = stock_adjust(
-            variant=variant,
-            delta=payload.validated_data["delta"],
-            reason=StockMovement.Reason.ADJUSTMENT,
-            user=request.user,
-            note=payload.validated_data["reason"],
-        )
-        return Response(self.get_serializer(variant).data)
 
 
 @extend_schema_view(

@@ -61,6 +61,14 @@ def products_to_variants(apps, schema_editor):
             cursor.execute(sql)
     if connection.vendor == "postgresql":
         schema_editor.execute(f"ALTER TABLE catalog_variant SET (fillfactor = {FILLFACTOR})")
+    _check_foreign_keys_now(schema_editor)
+
+
+def _check_foreign_keys_now(schema_editor):
+    """PostgreSQL refuses to alter a table whose rows' foreign-key checks are still
+    pending (they are deferred to the commit): the operations after the data's move do."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def variants_to_products(apps, schema_editor):
@@ -81,6 +89,7 @@ def variants_to_products(apps, schema_editor):
         StockMovement.objects.filter(pk=movement.pk).update(
             product_id=movement.variant.product_id
         )
+    _check_foreign_keys_now(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -147,6 +156,13 @@ class Migration(migrations.Migration):
             model_name="stockmovement",
             name="variant",
             field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name="movements", to="catalog.variant"),
+        ),
+        # Nullable while the ledger moves: reversed, the column comes back empty, is
+        # filled from the variants, and only then is NOT NULL again.
+        migrations.AlterField(
+            model_name="stockmovement",
+            name="product",
+            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name="movements", to="catalog.product"),
         ),
         migrations.RunPython(products_to_variants, variants_to_products),
         migrations.AlterField(

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, ProductImage, StockMovement, Variant
 from catalog.tests.factories import CategoryFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,9 @@ def test_product_detail_has_exact_shape(api_client, product):
         "seller",
         "is_active",
         "image_url",
+        "images",
+        "options",
+        "variants",
         "created_at",
         "updated_at",
     }
@@ -77,13 +80,40 @@ def test_product_detail_has_exact_shape(api_client, product):
     assert body["seller"] == product.seller_id
     assert body["is_active"] is True
     assert body["image_url"] is None
+    assert body["images"] == [] and body["options"] == []
+    variant = product.variants.get()
+    assert body["variants"] == [
+        {
+            "id": variant.pk,
+            "sku": variant.sku,
+            "options": {},
+            "price": "12.50",
+            "stock": 7,
+            "in_stock": True,
+            "weight_grams": 0,
+            "image_url": None,
+            "is_active": True,
+        }
+    ]
 
 
 def test_image_url_is_absolute(api_client, product):
-    """A product with an image shows an absolute URL to it."""
-    Product.objects.filter(pk=product.pk).update(image="products/blue-mug.png")
+    """A product with images shows absolute URLs to them, the first as image_url."""
+    first = ProductImage.objects.create(
+        product=product, image="products/blue-mug.png", alt="Front", position=0
+    )
+    ProductImage.objects.create(
+        product=product, image="products/blue-mug-2.png", position=1
+    )
     body = api_client.get(product_url(product)).json()
     assert body["image_url"] == "http://testserver/media/products/blue-mug.png"
+    assert body["images"][0] == {
+        "id": first.pk,
+        "url": "http://testserver/media/products/blue-mug.png",
+        "alt": "Front",
+        "position": 0,
+    }
+    assert [i["position"] for i in body["images"]] == [0, 1]
 
 
 def test_list_is_paginated(api_client, product):
@@ -172,7 +202,10 @@ def test_seller_creates_product(seller_client, seller, category):
     assert body["seller"] == seller.pk
     assert body["price"] == "24.00"
     assert body["stock"] == 5
-    movement = StockMovement.objects.get(product_id=body["id"])
+    variant = Variant.objects.get(product_id=body["id"])
+    assert [v["id"] for v in body["variants"]] == [variant.pk]
+    assert (variant.price, variant.stock, variant.options) == (Decimal("24.00"), 5, {})
+    movement = StockMovement.objects.get(variant=variant)
     assert (movement.delta, movement.stock_after, movement.reason) == (5, 5, "initial")
     assert movement.user == seller
 
@@ -481,7 +514,7 @@ def test_adjust_stock_changes_stock_and_records_movement(
     assert response.status_code == 200
     assert response.json()["stock"] == 4
     assert response.json()["id"] == product.pk
-    movement = StockMovement.objects.get(product=product)
+    movement = StockMovement.objects.get(variant__product=product)
     assert (movement.delta, movement.stock_after, movement.reason, movement.note) == (
         -3,
         4,

@@ -21,9 +21,13 @@ from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
 from catalog.cache import cached_json
-from catalog.models import Product
+from catalog.models import Product, ProductOption, Variant
 from catalog.stock import StockChange, stock_adjust, stock_apply
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+)
 from conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -132,15 +136,76 @@ def test_a_stock_change_is_seen_once_it_commits(
     """The stock service writes in bulk (no model signal): its commit still replaces
     the token, for an adjustment and for a checkout's kind of change alike."""
     url = f"{PRODUCTS}{product.pk}/"
+    variant = product.variants.get()
     warm(api_client, url)
     with django_capture_on_commit_callbacks(execute=True):
-        stock_adjust(product=product, delta=-5, reason="adjustment", user=staff_user)
+        stock_adjust(variant=variant, delta=-5, reason="adjustment", user=staff_user)
     assert api_client.get(url).json()["stock"] == 2
     warm(api_client, url)
     with django_capture_on_commit_callbacks(execute=True):
-        stock_apply(changes=[StockChange(product.pk, -2)], reason="checkout")
+        stock_apply(changes=[StockChange(variant.pk, -2)], reason="checkout")
     data = api_client.get(url).json()
     assert (data["stock"], data["in_stock"]) == (0, False)
+    assert data["variants"][0]["stock"] == 0
+
+
+def test_the_copy_holds_the_variants_and_images(api_client, product):
+    """A product's stored JSON is the whole product: its variants, options, images."""
+    url = f"{PRODUCTS}{product.pk}/"
+    data = warm(api_client, url)
+    assert [v["id"] for v in data["variants"]] == [product.variants.get().pk]
+    Variant.objects.filter(product=product).update(price=Decimal("1.00"))
+    assert api_client.get(url).json()["variants"][0]["price"] == "12.50"
+    assert api_client.get(url).json() == data
+
+
+def test_variant_writes_are_seen_once_they_commit(
+    api_client, product, seller, django_capture_on_commit_callbacks
+):
+    """A variant's new price, a new variant, an archived variant and a variant's stock
+    adjusted through the API each replace the token: list and detail show them."""
+    owner = client_for(seller)
+    url = f"{PRODUCTS}{product.pk}/"
+    variant = product.variants.get()
+    warm(api_client, url)
+    warm(api_client, PRODUCTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = owner.patch(
+            f"/api/v1/variants/{variant.pk}/", {"price": "3.00"}, format="json"
+        )
+    assert answer.status_code == 200
+    assert api_client.get(url).json()["variants"][0]["price"] == "3.00"
+    assert first_price(api_client) == "3.00"
+    warm(api_client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(f"/api/v1/variants/{variant.pk}/adjust-stock/", {"delta": 2},
+                   format="json")  # fmt: skip
+    assert api_client.get(url).json()["variants"][0]["stock"] == 9
+    warm(api_client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.delete(f"/api/v1/variants/{variant.pk}/")
+    data = api_client.get(url).json()
+    assert (data["variants"][0]["is_active"], data["in_stock"]) == (False, False)
+
+
+def test_option_and_image_writes_are_seen_once_they_commit(
+    api_client, product, django_capture_on_commit_callbacks
+):
+    """An image added or removed, an option saved: the copy is replaced."""
+    url = f"{PRODUCTS}{product.pk}/"
+    warm(api_client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        image = ProductImageFactory(product=product)
+    assert [i["id"] for i in api_client.get(url).json()["images"]] == [image.pk]
+    warm(api_client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+    assert api_client.get(url).json()["image_url"] is None
+    warm(api_client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        ProductOption.objects.create(product=product, name="Size", position=0,
+                                     values=["S"])  # fmt: skip
+    assert api_client.get(url).json()["options"] == [{"name": "Size", "values": ["S"]}]
 
 
 def test_a_category_rename_is_seen_once_it_commits(

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Product
+from catalog.models import Product, Variant
 from catalog.selectors import EXACT_COUNT_UP_TO, product_text_search
 from catalog.tests.factories import CategoryFactory, ProductFactory
 
@@ -166,11 +166,15 @@ PRODUCTS = "/api/v1/products/"
 def bulk_products(count: int) -> None:
     """``count`` active products in one INSERT, then fresh planner statistics."""
     seller, category = UserFactory(role="seller"), CategoryFactory()
-    Product.objects.bulk_create(
+    products = Product.objects.bulk_create(
         Product(seller=seller, category=category, name=f"Bulk {n}", slug=f"bulk-{n}",
-                price=Decimal("1.00"), stock=1)
+                price=Decimal("1.00"))
         for n in range(count)
     )  # fmt: skip
+    Variant.objects.bulk_create(
+        Variant(product=p, sku=f"BULK-{p.pk}", price=Decimal("1.00"), stock=1)
+        for p in products
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_product")
 

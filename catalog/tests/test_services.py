@@ -4,16 +4,18 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from catalog.availability import availability
-from catalog.models import Category, Product, StockMovement
+from catalog.models import Category, Product, StockMovement, Variant
 from catalog.selectors import (
-    ProductRow,
+    VariantRow,
     category_descendant_ids,
     category_lineage_map,
-    product_rows,
     product_text_search,
+    product_variant_rows,
+    variant_rows,
 )
 from catalog.services import (
     category_create,
@@ -26,15 +28,24 @@ from catalog.services import (
 from catalog.stock import (
     MAX_STOCK,
     StockChange,
-    lock_products,
+    lock_variants,
     stock_adjust,
     stock_apply,
     stock_edit,
 )
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    VariantFactory,
+    product_with_variants,
+)
 from shop.exceptions import Conflict, InsufficientStock, NotFound, ShopError
 
 pytestmark = pytest.mark.django_db
+
+
+def variant_of(product) -> Variant:
+    return product.variants.get()
 
 
 def test_product_create_writes_initial_movement(seller):
@@ -49,7 +60,9 @@ def test_product_create_writes_initial_movement(seller):
     )
     assert product.slug == "red-kettle"
     assert product.stock == 12
-    movement = product.movements.get()
+    variant = variant_of(product)
+    assert (variant.price, variant.stock, variant.options) == (Decimal("30.00"), 12, {})
+    movement = variant.movements.get()
     assert (movement.delta, movement.stock_after, movement.reason) == (
         12,
         12,
@@ -71,7 +84,7 @@ def test_product_create_slug_suffix_skips_taken_numbers(seller):
 @pytest.mark.parametrize("stock", [-1, 1_000_001])
 def test_product_create_refuses_bad_stock(seller, stock):
     """Negative or absurd initial stock is refused before anything is written."""
-    with pytest.raises(ShopError):
+    with pytest.raises(ValidationError) as error:
         product_create(
             seller=seller,
             name="X",
@@ -79,6 +92,7 @@ def test_product_create_refuses_bad_stock(seller, stock):
             category=CategoryFactory(),
             stock=stock,
         )
+    assert list(error.value.message_dict) == ["stock"]
     assert not Product.objects.exists()
 
 
@@ -96,7 +110,9 @@ def test_product_update_does_not_overwrite_concurrent_stock(seller):
     """Saving descriptive fields from a stale object leaves the current stock alone."""
     product = ProductFactory(stock=4)
     stale = Product.objects.get(pk=product.pk)
-    stock_adjust(product=product, delta=6, reason=StockMovement.Reason.ADJUSTMENT)
+    stock_adjust(
+        variant=variant_of(product), delta=6, reason=StockMovement.Reason.ADJUSTMENT
+    )
     product_update(product=stale, user=seller, name="Renamed")
     product.refresh_from_db()
     assert (product.name, product.stock) == ("Renamed", 10)
@@ -110,13 +126,17 @@ def test_product_archive_hides_product():
 
 def test_stock_apply_is_all_or_nothing():
     """If one change would go below zero, none of the changes is applied."""
-    a, b = ProductFactory(stock=5), ProductFactory(stock=1)
+    a, b = VariantFactory(stock=5), VariantFactory(stock=1)
     with pytest.raises(InsufficientStock) as error:
         stock_apply(
             changes=[StockChange(a.pk, -2), StockChange(b.pk, -2)],
             reason=StockMovement.Reason.CHECKOUT,
         )
-    assert error.value.extra["available"] == 1
+    assert error.value.extra == {
+        "available": 1,
+        "variant_id": b.pk,
+        "product_id": b.product_id,
+    }
     a.refresh_from_db(), b.refresh_from_db()
     assert (a.stock, b.stock) == (5, 1)
     assert not StockMovement.objects.exists()
@@ -125,9 +145,9 @@ def test_stock_apply_is_all_or_nothing():
 def test_stock_adjust_refuses_to_pass_max_stock():
     """An adjustment may not lift stock above MAX_STOCK (the limit of create and the
     admin); nothing changes. Returning stock from a cancelled order is not capped."""
-    product = ProductFactory(stock=MAX_STOCK - 5)
+    product = VariantFactory(stock=MAX_STOCK - 5)
     with pytest.raises(ShopError) as error:
-        stock_adjust(product=product, delta=6, reason=StockMovement.Reason.ADJUSTMENT)
+        stock_adjust(variant=product, delta=6, reason=StockMovement.Reason.ADJUSTMENT)
     assert error.value.code == "invalid_stock"
     assert error.value.status_code == 400
     product.refresh_from_db()
@@ -135,7 +155,7 @@ def test_stock_adjust_refuses_to_pass_max_stock():
     assert not StockMovement.objects.exists()
 
     adjusted = stock_adjust(
-        product=product, delta=5, reason=StockMovement.Reason.ADJUSTMENT
+        variant=product, delta=5, reason=StockMovement.Reason.ADJUSTMENT
     )
     assert adjusted.stock == MAX_STOCK
     restocked = stock_apply(
@@ -144,8 +164,8 @@ def test_stock_adjust_refuses_to_pass_max_stock():
     assert restocked[product.pk].stock == MAX_STOCK + 1
 
 
-def test_stock_apply_unknown_product_is_not_found():
-    """An unknown product id is NotFound."""
+def test_stock_apply_unknown_variant_is_not_found():
+    """An unknown variant id is NotFound."""
     with pytest.raises(NotFound):
         stock_apply(
             changes=[StockChange(999999, 1)], reason=StockMovement.Reason.ADJUSTMENT
@@ -154,9 +174,9 @@ def test_stock_apply_unknown_product_is_not_found():
 
 def test_stock_edit_records_the_editors_change_as_one_movement(staff_user):
     """An editor shown 10 who types 3 takes 7: one movement of -7 with its user."""
-    product = ProductFactory(stock=10)
+    product = VariantFactory(stock=10)
     product = stock_edit(
-        product=product,
+        variant=product,
         shown=10,
         wanted=3,
         reason=StockMovement.Reason.ADMIN,
@@ -186,9 +206,9 @@ def test_stock_edit_applies_the_change_to_the_stock_as_it_is_now(
 ):
     """The editor's change (wanted - shown) applies to the stock at saving, under the row
     lock, kept within 0..MAX_STOCK; no change writes no movement."""
-    product = ProductFactory(stock=10)
-    stock_adjust(product=product, delta=-3, reason=StockMovement.Reason.CHECKOUT)
-    product = stock_edit(product=product.pk, shown=shown, wanted=wanted, reason="admin")
+    product = VariantFactory(stock=10)
+    stock_adjust(variant=product, delta=-3, reason=StockMovement.Reason.CHECKOUT)
+    product = stock_edit(variant=product.pk, shown=shown, wanted=wanted, reason="admin")
     assert product.stock == expected
     admin = StockMovement.objects.filter(reason="admin")
     assert admin.count() == (0 if expected == 7 else 1)
@@ -197,28 +217,28 @@ def test_stock_edit_applies_the_change_to_the_stock_as_it_is_now(
 def test_stock_edit_never_lowers_a_stock_above_the_cap_when_asked_for_more():
     """Returns from cancelled orders may lift stock above MAX_STOCK: an editor adding
     more leaves it there (no movement); taking some away still works."""
-    product = ProductFactory(stock=MAX_STOCK + 5)
-    same = stock_edit(product=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 9,
+    product = VariantFactory(stock=MAX_STOCK + 5)
+    same = stock_edit(variant=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 9,
                       reason="admin")  # fmt: skip
     assert same.stock == MAX_STOCK + 5
     assert not StockMovement.objects.exists()
-    less = stock_edit(product=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 1,
+    less = stock_edit(variant=product, shown=MAX_STOCK + 5, wanted=MAX_STOCK + 1,
                       reason="admin")  # fmt: skip
     assert less.stock == MAX_STOCK + 1
 
 
-def test_stock_edit_of_an_unknown_product_is_not_found():
-    """Editing a product that no longer exists is NotFound."""
+def test_stock_edit_of_an_unknown_variant_is_not_found():
+    """Editing a variant that no longer exists is NotFound."""
     with pytest.raises(NotFound):
-        stock_edit(product=999999, shown=1, wanted=2, reason="admin")
+        stock_edit(variant=999999, shown=1, wanted=2, reason="admin")
 
 
 def test_stock_apply_uses_the_rows_the_caller_locked():
-    """Checkout locks its products first and passes them: the changes apply to those
+    """Checkout locks its variants first and passes them: the changes apply to those
     rows and each leaves a movement with the order's reason."""
-    a, b = ProductFactory(stock=5), ProductFactory(stock=8)
+    a, b = VariantFactory(stock=5), VariantFactory(stock=8)
     with transaction.atomic():
-        locked = lock_products([b.pk, a.pk, 999999])
+        locked = lock_variants([b.pk, a.pk, 999999])
         assert list(locked) == [a.pk, b.pk]  # key order; unknown ids left out
         changed = stock_apply(
             changes=[StockChange(a.pk, -2), StockChange(b.pk, 0)],
@@ -228,7 +248,7 @@ def test_stock_apply_uses_the_rows_the_caller_locked():
     assert {pk: p.stock for pk, p in changed.items()} == {a.pk: 3}
     a.refresh_from_db(), b.refresh_from_db()
     assert (a.stock, b.stock) == (3, 8)
-    assert list(StockMovement.objects.values_list("product_id", "delta")) == [
+    assert list(StockMovement.objects.values_list("variant_id", "delta")) == [
         (a.pk, -2)
     ]
 
@@ -236,24 +256,37 @@ def test_stock_apply_uses_the_rows_the_caller_locked():
 def test_insufficient_stock_is_worded_by_the_availability_rule():
     """Taking more than is left says how many are left, as the cart and checkout do."""
     product = ProductFactory(name="Mug", stock=2)
+    variant = variant_of(product)
     with pytest.raises(InsufficientStock) as error:
-        stock_adjust(product=product, delta=-3, reason="adjustment")
+        stock_adjust(variant=variant, delta=-3, reason="adjustment")
     assert error.value.detail == "Only 2 of Mug left."
-    assert error.value.extra == {"available": 2, "product_id": product.pk}
+    assert error.value.extra == {
+        "available": 2,
+        "variant_id": variant.pk,
+        "product_id": product.pk,
+    }
     empty = ProductFactory(name="Pan", stock=0)
     with pytest.raises(InsufficientStock) as error:
-        stock_adjust(product=empty, delta=-1, reason="adjustment")
+        stock_adjust(variant=variant_of(empty), delta=-1, reason="adjustment")
     assert error.value.detail == "Pan is out of stock."
+    tee = product_with_variants(
+        name="Tee",
+        options={"Size": ["M"], "Colour": ["Red"]},
+        variants=[{"options": {"Size": "M", "Colour": "Red"}, "stock": 1}],
+    )
+    with pytest.raises(InsufficientStock) as error:
+        stock_adjust(variant=variant_of(tee), delta=-2, reason="adjustment")
+    assert error.value.detail == "Only 1 of Tee — M / Red left."
 
 
 def test_a_refused_adjustment_inside_a_transaction_leaves_it_usable():
     """stock_adjust refused inside the caller's transaction undoes only itself: the
     caller's transaction goes on and commits its other work."""
-    product = ProductFactory(stock=1)
+    product = VariantFactory(stock=1)
     with transaction.atomic():
         with pytest.raises(InsufficientStock):
-            stock_adjust(product=product, delta=-2, reason="adjustment")
-        stock_adjust(product=product, delta=4, reason="adjustment")
+            stock_adjust(variant=product, delta=-2, reason="adjustment")
+        stock_adjust(variant=product, delta=4, reason="adjustment")
     product.refresh_from_db()
     assert product.stock == 5
     assert StockMovement.objects.get().delta == 4
@@ -276,8 +309,9 @@ def test_availability_judges_and_words_a_line(
     stock, active, requested, status, available, quantity, message
 ):
     """How many units can be had, in the shop's one wording."""
-    product = ProductFactory.build(name="Mug", stock=stock, is_active=active)
-    result = availability(product, requested)
+    product = ProductFactory.build(name="Mug", is_active=active, variant=None)
+    variant = VariantFactory.build(product=product, stock=stock)
+    result = availability(variant, requested)
     assert (result.status, result.requested, result.available) == (
         status,
         requested,
@@ -297,37 +331,51 @@ def test_availability_of_a_deleted_product_is_unavailable():
     assert result.message == "This product is no longer available."
 
 
-def test_availability_accepts_a_product_row():
-    """The cart judges the rows it reads (ProductRow), not only model instances."""
+def test_availability_accepts_a_variant_row():
+    """The cart judges the rows it reads (VariantRow), not only model instances."""
     product = ProductFactory(name="Lamp", stock=1)
-    row = product_rows([product.pk])[product.pk]
+    row = variant_rows([variant_of(product).pk])[variant_of(product).pk]
     assert availability(row, 2).message == "Only 1 of Lamp left."
+
+
+def test_an_archived_variant_of_an_active_product_is_unavailable():
+    """A variant taken off sale cannot be had, though its product is on sale."""
+    variant = VariantFactory(stock=5, is_active=False)
+    assert availability(variant, 1).status == "unavailable"
+    row = variant_rows([variant.pk])[variant.pk]
+    assert (availability(row, 1).status, row.on_sale) == ("unavailable", False)
 
 
 # --- reads ---------------------------------------------------------------------------
 
 
-def test_product_rows_reads_any_state_and_leaves_out_unknown_ids():
-    """product_rows: one row per existing id, archived ones included; unknown ids and
+def test_variant_rows_read_any_state_and_leave_out_unknown_ids():
+    """variant_rows: one row per existing id, archived ones included; unknown ids and
     an empty list give nothing."""
     active = ProductFactory(name="A", price=Decimal("2.50"), stock=3)
     archived = ProductFactory(name="B", is_active=False, stock=0)
-    rows = product_rows([active.pk, archived.pk, 999999])
+    a, b = variant_of(active), variant_of(archived)
+    rows = variant_rows([a.pk, b.pk, 999999])
     assert rows == {
-        active.pk: ProductRow(
-            active.pk, active.slug, "A", Decimal("2.50"), 3, True, active.category_id
-        ),
-        archived.pk: ProductRow(
-            archived.pk,
-            archived.slug,
-            "B",
-            Decimal("19.99"),
-            0,
-            False,
-            archived.category_id,
-        ),
-    }
-    assert product_rows([]) == {}
+        a.pk: VariantRow(a.pk, active.pk, a.sku, {}, Decimal("2.50"), 3, True, True,
+                         "A", active.slug, active.category_id),
+        b.pk: VariantRow(b.pk, archived.pk, b.sku, {}, Decimal("19.99"), 0, True,
+                         False, "B", archived.slug, archived.category_id),
+    }  # fmt: skip
+    assert variant_rows([]) == {}
+
+
+def test_product_variant_rows_tell_one_variant_from_several():
+    """What an add by product_id reads: the one variant's row; two rows for a product of
+    several variants; none for an unknown product."""
+    single = ProductFactory()
+    assert [r.id for r in product_variant_rows(single.pk)] == [variant_of(single).pk]
+    tee = product_with_variants(
+        options={"Size": ["S", "M", "L"]},
+        variants=[{"options": {"Size": s}} for s in ("S", "M", "L")],
+    )
+    assert len(product_variant_rows(tee.pk)) == 2
+    assert product_variant_rows(999999) == []
 
 
 def test_category_lineage_is_the_category_and_its_ancestors():
@@ -377,8 +425,9 @@ def test_an_archived_products_stock_is_judged_by_its_stock_alone():
     """A seller adjusting an archived product is told the units there are, not that
     the product is no longer on sale."""
     product = ProductFactory(name="Old Mug", stock=3, is_active=False)
+    variant = variant_of(product)
     with pytest.raises(InsufficientStock) as error:
-        stock_adjust(product=product, delta=-5, reason="adjustment")
+        stock_adjust(variant=variant, delta=-5, reason="adjustment")
     assert error.value.detail == "Only 3 of Old Mug left."
     assert error.value.extra["available"] == 3
-    assert stock_adjust(product=product, delta=-3, reason="adjustment").stock == 0
+    assert stock_adjust(variant=variant, delta=-3, reason="adjustment").stock == 0

@@ -11,7 +11,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    product_with_variants,
+)
 from coupons.models import Coupon
 from coupons.tests.factories import CouponFactory, CouponRedemptionFactory
 
@@ -291,10 +295,33 @@ def test_removing_the_only_eligible_item_drops_the_coupon(customer_client, bucke
     CouponFactory(code="BUCKET", products=[bucket], percent_off=Decimal("10"))
     add(customer_client, other)
     _cart_with(customer_client, "BUCKET", bucket)
-    response = customer_client.delete(f"{ITEMS_URL}{bucket.pk}/")
+    response = customer_client.delete(f"{ITEMS_URL}{bucket.variants.get().pk}/")
     assert response.status_code == 200
     cart = customer_client.get(CART_URL).json()
     assert cart["coupon"] is None
     assert [w["code"] for w in response.json()["warnings"] + cart["warnings"]] == [
         "coupon_removed"
     ]
+
+
+def test_a_product_coupon_covers_every_variant_of_it(customer_client, bucket):
+    """A coupon scoped to a product discounts each of its variants in the cart (M and L
+    alike), and nothing else."""
+    tee = product_with_variants(
+        name="Tee",
+        options={"Size": ["M", "L"]},
+        variants=[
+            {"options": {"Size": "M"}, "price": Decimal("10.00"), "stock": 5},
+            {"options": {"Size": "L"}, "price": Decimal("12.00"), "stock": 5},
+        ],
+    )
+    for variant in tee.variants.all():
+        response = customer_client.post(
+            ITEMS_URL, {"variant_id": variant.pk, "quantity": 1}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+    add(customer_client, bucket)
+    CouponFactory(code="TEES", products=[tee], percent_off=Decimal("50"))
+    cart = apply(customer_client, "TEES").json()
+    # 50% of 10.00 + 12.00; the 19.99 bucket is not in the scope.
+    assert totals(cart) == ("41.99", "11.00", "0.00", "30.99")

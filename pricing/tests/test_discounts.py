@@ -28,17 +28,19 @@ CATEGORY_IDS = st.frozensets(st.integers(1, 6), max_size=3)
 
 @st.composite
 def carts(draw) -> list[PricingLine]:
-    product_ids = draw(
-        st.lists(st.integers(1, 40), min_size=0, max_size=12, unique=True)
-    )
+    """Lines of distinct variants; several may be variants of one product (a tee in M
+    and in L), which share its categories."""
+    product_ids = draw(st.lists(st.integers(1, 40), min_size=0, max_size=12))
+    categories = {pid: draw(CATEGORY_IDS) for pid in set(product_ids)}
     return [
         PricingLine(
             product_id=pid,
             unit_price=draw(prices),
             quantity=draw(st.integers(1, 50)),
-            category_ids=draw(CATEGORY_IDS),
+            category_ids=categories[pid],
+            variant_id=variant_id,
         )
-        for pid in product_ids
+        for variant_id, pid in enumerate(product_ids, start=1)
     ]
 
 
@@ -347,3 +349,23 @@ def test_no_coupon_or_empty_cart_gives_no_discount():
     assert price_lines([line()], rule=None).discount == D("0.00")
     empty = price_lines([], rule=DiscountRule(percent_off=D("50")))
     assert (empty.subtotal, empty.discount, empty.tax, empty.total) == (D("0.00"),) * 4
+
+
+def test_a_product_coupon_shares_its_discount_among_the_products_variants():
+    """Two variants of one product in the scope (10.00 M, 30.00 L) and one other line:
+    the discount is split between the variants by their totals; each line keeps its
+    variant."""
+    rule = DiscountRule(amount_off=D("8.00"), product_ids=frozenset({1}))
+    lines = [
+        PricingLine(product_id=1, unit_price=D("10.00"), quantity=1, variant_id=11),
+        PricingLine(product_id=1, unit_price=D("30.00"), quantity=1, variant_id=12),
+        PricingLine(product_id=2, unit_price=D("5.00"), quantity=1, variant_id=20),
+    ]
+    totals = price_lines(lines, rule=rule)
+    assert totals.discount == D("8.00")
+    assert [(p.variant_id, p.product_id, p.discount) for p in totals.lines] == [
+        (11, 1, D("2.00")),
+        (12, 1, D("6.00")),
+        (20, 2, D("0.00")),
+    ]
+    assert totals.total == D("37.00")
