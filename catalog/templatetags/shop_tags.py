@@ -1,12 +1,19 @@
-"""Template helpers of the storefront: money, the cart badge, page links."""
+"""Template helpers of the storefront: money, the cart badge, page links, thumbnails,
+icons."""
+
+import logging
+from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
+from sorl.thumbnail import get_thumbnail
 
 from shop.exceptions import OUTAGE_ERRORS
 from shop.money import format_money
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 @register.filter
@@ -62,3 +69,54 @@ def hue(value):
 def get_item(mapping, key):
     """``{{ variant.options|get_item:option.name }}``: a dict's value by a variable key."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def prices_vary(product) -> bool:
+    """Whether the product's active variants differ in price (its price is "from")."""
+    return len({v.price for v in product.variants.all() if v.is_active}) > 1
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """A picture in the sizes a page shows it at: the first size's ``url``, ``width``
+    and ``height``, and a ``srcset`` of every size (``url 600w, url 1200w``)."""
+
+    url: str
+    width: int
+    height: int
+    srcset: str
+
+
+@register.simple_tag
+def thumbnails(image, *geometries, crop="center"):
+    """``{% thumbnails picture.image "600x600" "1200x1200" as pic %}``: thumbnails made
+    once by sorl-thumbnail (as its ``{% thumbnail %}`` tag makes them, never enlarged),
+    so that the browser never scales a full-size upload. None when the picture cannot
+    be read (the page shows its placeholder)."""
+    if not image or not geometries:
+        return None
+    try:
+        made = [get_thumbnail(image, g, crop=crop, upscale=False) for g in geometries]
+        first = made[0]
+        widths = {}
+        for thumb in made:
+            widths.setdefault(thumb.width, thumb.url)
+        return Thumbnails(
+            url=first.url,
+            width=first.width,
+            height=first.height,
+            srcset=", ".join(f"{url} {width}w" for width, url in widths.items()),
+        )
+    except Exception:  # noqa: BLE001 - a broken upload shows the placeholder, not a 500
+        logger.warning(
+            "No thumbnail of %s", getattr(image, "name", image), exc_info=True
+        )
+        return None
+
+
+@register.simple_tag
+def icon(name, label=""):
+    """An inline SVG icon (``templates/includes/icons/<name>.svg``): it renders with the
+    page's fonts and colours, where an emoji would be a box without an emoji font."""
+    return render_to_string(f"includes/icons/{name}.svg", {"label": label})

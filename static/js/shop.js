@@ -17,6 +17,19 @@
       });
     }, 0);
   });
+  // A category's sub-menu that would pass the window's right edge opens leftwards.
+  document.querySelectorAll(".category-nav li").forEach(function (item) {
+    var menu = item.querySelector(":scope > .sub");
+    if (!menu) return;
+    function place() {
+      menu.classList.remove("flip");
+      if (menu.getBoundingClientRect().right > document.documentElement.clientWidth) {
+        menu.classList.add("flip");
+      }
+    }
+    item.addEventListener("mouseenter", place);
+    item.addEventListener("focusin", place);
+  });
   // Sorting submits itself when changed.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
