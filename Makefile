@@ -33,6 +33,7 @@ install-dev: $(DEV_STAMP)
 run: install
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo_coupon
 	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev

@@ -59,7 +59,13 @@ def view(store, cart_id: str):
     snapshot = store.read(cart_id)
     return price_lines(
         [
-            PricingLine(line.product_id, line.unit_price, line.quantity)
+            # No catalog here: the variant stands for its product too.
+            PricingLine(
+                line.variant_id,
+                line.unit_price,
+                line.quantity,
+                variant_id=line.variant_id,
+            )
             for line in snapshot.lines
         ],
         tax_rate=settings.SHOP_TAX_RATE,
@@ -82,12 +88,12 @@ def main() -> None:
         "bench:dst",
         "bench:add",
     )
-    for product_id in range(1, 21):
-        store.add(view_id, CartLine(product_id, 2, PRICE))
+    for variant_id in range(1, 21):
+        store.add(view_id, CartLine(variant_id, 2, PRICE))
 
     def fill_source():
-        for product_id in (1, 2, 3):
-            store.add(src_id, CartLine(product_id, 1, PRICE))
+        for variant_id in (1, 2, 3):
+            store.add(src_id, CartLine(variant_id, 1, PRICE))
 
     caps = {1: 1000, 2: 1000, 3: 1000}
 

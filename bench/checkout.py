@@ -11,10 +11,11 @@ What it does, all in one run so the figures are comparable:
    ``pgbench -N -c 4 -j 2 -T 10``: the machine's simple-update TPS, the yardstick.
 2. Creates/migrates its own shop database (``BENCH_DATABASE_URL``, default
    ``postgres://postgres@127.0.0.1:5432/shop_bench_checkout``) and fills 20 products
-   with plenty of stock.
+   with plenty of stock: 10 of one variant, 10 in three sizes (40 variants).
 3. For each N: N buyer *processes* (not threads: Python CPU is the limit here, see
    shared/PERFORMANCE.md) each fill a pool of anonymous carts in Redis (3 random lines of
-   the 20 products, so buyers do contend for rows), wait on a barrier, then call
+   the 40 variants, so buyers do contend for rows, two sizes of one product among them
+   now and then), wait on a barrier, then call
    ``orders.checkout.order_place`` (with an Idempotency-Key) back to back for the given
    seconds. The rate is all checkouts over the wall time; latencies are per call.
 
@@ -51,7 +52,9 @@ os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBacke
 
 PG = {"host": "127.0.0.1", "user": "postgres"}
 PGBENCH_DB = "shop_bench_pgbench"
-PRODUCTS = 20
+PRODUCTS = 20  # the first half of one variant, the second in SIZES
+SIZES = ("S", "M", "L")
+STOCK = 10_000_000
 LINES_PER_CART = 3
 SECTION_START = "<!-- checkout-bench:start -->"
 SECTION_END = "<!-- checkout-bench:end -->"
@@ -90,6 +93,8 @@ def run_pgbench(seconds: int = 10) -> float:
 
 
 def setup_shop() -> list[int]:
+    """The shop's products (made once, kept between runs) and their stock topped up;
+    the ids of their variants."""
     import django
 
     ensure_database(os.environ["DATABASE_URL"].rsplit("/", 1)[1])
@@ -99,7 +104,8 @@ def setup_shop() -> list[int]:
     from django.core.management import call_command
 
     from accounts.models import User
-    from catalog.models import Category, Product
+    from catalog.models import Category, Product, Variant
+    from catalog.services import product_create
 
     call_command("migrate", verbosity=0, interactive=False)
     seller, _ = User.objects.get_or_create(
@@ -108,40 +114,53 @@ def setup_shop() -> list[int]:
     category, _ = Category.objects.get_or_create(
         slug="bench", defaults={"name": "Bench"}
     )
-    ids = []
+    products = []
     for i in range(PRODUCTS):
-        product, _ = Product.objects.get_or_create(
-            slug=f"bench-{i}",
-            defaults={
-                "seller": seller, "category": category, "name": f"Bench product {i}",
-                "price": Decimal("9.99") + i,
-            },
-        )  # fmt: skip
-        # Fixture data, set directly: the benchmark must never run out of stock.
-        Product.objects.filter(pk=product.pk).update(stock=10_000_000)
-        ids.append(product.pk)
+        product = Product.objects.filter(slug=f"bench-product-{i}").first()
+        if product is None:
+            price = Decimal("9.99") + i
+            offer = (
+                {"price": price, "sku": f"BENCH-{i}"}
+                if i < PRODUCTS // 2
+                else {
+                    "options": [{"name": "Size", "values": list(SIZES)}],
+                    "variants": [
+                        {"sku": f"BENCH-{i}-{size}", "options": {"Size": size},
+                         "price": price + n}
+                        for n, size in enumerate(SIZES)
+                    ],
+                }
+            )  # fmt: skip
+            product = product_create(
+                seller=seller, category=category, name=f"Bench product {i}", **offer
+            )
+        products.append(product)
+    variants = Variant.objects.filter(product__in=products)
+    # Fixture data, set directly: the benchmark must never run out of stock.
+    variants.update(stock=STOCK)
+    ids = list(variants.order_by("pk").values_list("pk", flat=True))
     from django.db import connections
 
     connections.close_all()
     return ids
 
 
-def buyer(index, product_ids, seconds, pool_size, barrier, results) -> None:
+def buyer(index, variant_ids, seconds, pool_size, barrier, results) -> None:
     from cart.cart import Cart, new_token
     from cart.store import CartLine, get_store
-    from catalog.models import Product
+    from catalog.models import Variant
     from orders.checkout import order_place
 
     rng = random.Random(index)
-    prices = dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "price"))
+    prices = dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "price"))
     store = get_store()
     carts = []
     for _ in range(pool_size):
         cart = Cart.for_token(new_token())
         store.touch(cart.id)
-        for product_id in rng.sample(product_ids, LINES_PER_CART):
+        for variant_id in rng.sample(variant_ids, LINES_PER_CART):
             store.add(
-                cart.id, CartLine(product_id, rng.randint(1, 3), prices[product_id])
+                cart.id, CartLine(variant_id, rng.randint(1, 3), prices[variant_id])
             )
         carts.append(cart)
 
@@ -167,12 +186,12 @@ def buyer(index, product_ids, seconds, pool_size, barrier, results) -> None:
     results.put((len(latencies), elapsed, latencies))
 
 
-def run_level(buyers: int, product_ids, seconds: float, pool_size: int) -> dict:
+def run_level(buyers: int, variant_ids, seconds: float, pool_size: int) -> dict:
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(buyers + 1), ctx.Queue()
     procs = [
         ctx.Process(
-            target=buyer, args=(i, product_ids, seconds, pool_size, barrier, results)
+            target=buyer, args=(i, variant_ids, seconds, pool_size, barrier, results)
         )
         for i in range(buyers)
     ]
@@ -220,10 +239,11 @@ def report(rows, tps, seconds) -> str:
         SECTION_START,
         "## Checkout",
         "",
-        "`bench/checkout.py`: `orders.checkout.order_place` (3-line carts from Redis, 20 hot",
-        "products locked `FOR UPDATE`, stock movements, order + items, idempotency key) called",
-        f"back to back by N buyer processes for {seconds:g} s each, beside `pgbench -N -c 4 -j 2",
-        "-T 10` measured in the same run. Re-run: `.venv/bin/python bench/checkout.py --write`.",
+        "`bench/checkout.py`: `orders.checkout.order_place` (3-line carts from Redis of 40 hot",
+        "variants of 20 products, locked `FOR UPDATE`, stock movements, order + items,",
+        f"idempotency key) called back to back by N buyer processes for {seconds:g} s each,",
+        "beside `pgbench -N -c 4 -j 2 -T 10` measured in the same run. Re-run:",
+        "`.venv/bin/python bench/checkout.py --write`.",
         "",
         f"Measured {when} on {machine()}; load average at the start {LOAD_AT_START}.",
         "The load average says what else ran; compare the ratios within this table, not",
@@ -242,7 +262,7 @@ def report(rows, tps, seconds) -> str:
     lines += [
         "",
         "A checkout is one transaction of the ORM (docs/architecture.md): the owner's",
-        "advisory lock, the key and the cart revision looked up, the products locked in",
+        "advisory lock, the key and the cart revision looked up, the variants locked in",
         "key order, the order and its items inserted, the stock and its movements written,",
         "the keys recorded; plus one Redis read and, after commit, one script taking the",
         "ordered lines out of the cart. On 2 cores, buyers beyond the cores add latency,",
@@ -282,10 +302,10 @@ def main() -> None:
     print("pgbench -N -c 4 -T 10 ...", flush=True)
     tps = run_pgbench()
     print(f"  {tps:,.0f} TPS", flush=True)
-    product_ids = setup_shop()
+    variant_ids = setup_shop()
     rows = []
     for n in args.buyers:
-        row = run_level(n, product_ids, args.seconds, args.pool)
+        row = run_level(n, variant_ids, args.seconds, args.pool)
         rows.append(row)
         print(
             f"{n} buyers: {row['checkouts']} checkouts, {row['per_second']:.0f}/s, "

@@ -67,14 +67,13 @@ ENV = {
 }
 
 SETUP_SCRIPT = r"""
-import json, secrets, sys
+import json, sys
 from decimal import Decimal
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from catalog.models import Category, Product
-from catalog.stock import stock_adjust
-from catalog.models import StockMovement
+from catalog.models import Category
+from catalog.services import product_create
 from cart.cart import new_token
 from cart.store import CartLine, get_store
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -85,27 +84,53 @@ seller = User.objects.create_user(
     email="seller@bench.test", password="x-Bench-1234", role="seller", name="Seller")
 buyer = User.objects.create_user(email="buyer@bench.test", password="x-Bench-1234", name="Buyer")
 cat = Category.objects.create(name="Bench", slug="bench")
-products = []
+STOCK = 1_000_000
+# 200 products of one variant each and, after every tenth, one in 3 sizes x 2 colours
+# (6 variants): a page of the list shows both kinds.
+def tee(i):
+    return product_create(
+        seller=seller, category=cat, name=f"Bench tee {i}",
+        description="A product with variants for benchmarks " * 3,
+        options=[{"name": "Size", "values": ["S", "M", "L"]},
+                 {"name": "Colour", "values": ["Red", "Blue"]}],
+        variants=[
+            {"sku": f"BENCH-TEE-{i}-{size}-{colour}", "options": {"Size": size, "Colour": colour},
+             "price": Decimal("19.00") + i + (2 if size == "L" else 0), "stock": STOCK}
+            for size in "SML" for colour in ("Red", "Blue")
+        ])
+
+plain, sized = [], []
 for i in range(200):
-    p = Product.objects.create(
-        seller=seller, category=cat, name=f"Bench product {i}", slug=f"bench-product-{i}",
-        description="A product for benchmarks " * 4, price=Decimal("9.99") + i)
-    stock_adjust(product=p, delta=1_000_000, reason=StockMovement.Reason.INITIAL)
-    products.append(p)
+    plain.append(product_create(
+        seller=seller, category=cat, name=f"Bench product {i}",
+        description="A product for benchmarks " * 4, price=Decimal("9.99") + i,
+        stock=STOCK, sku=f"BENCH-{i}"))
+    if i % 10 == 9:
+        sized.append(tee(i // 10))
+variants = [p.variants.get() for p in plain]
+tee_variants = [v for p in sized for v in p.variants.order_by("id")]
 store = get_store()
 
 def new_cart(lines):
     token = new_token()  # the format cart_for_token accepts
-    for p, q in lines:
-        store.add(f"anon:{token}", CartLine(p.pk, q, p.price))
+    for v, q in lines:
+        store.add(f"anon:{token}", CartLine(v.pk, q, v.price))
     return token
 
-view_cart = new_cart([(p, 1) for p in products[:10]])
-add_carts = [new_cart([(products[0], 1)]) for _ in range(64)]
-checkout_carts = [new_cart([(products[(i + k) % 200], 1) for k in range(3)])
-                  for i in range(n_checkout_carts)]
+# 10 lines: 5 plain products, 5 variants of the tees (two of one tee).
+view_cart = new_cart([(v, 1) for v in variants[:5] + tee_variants[:10:2]])
+add_carts = [new_cart([(tee_variants[0], 1)]) for _ in range(64)]
+# 3 lines each: two plain products and one tee variant, spread over the catalog.
+checkout_carts = [
+    new_cart([(variants[i % 200], 1), (variants[(i + 1) % 200], 1),
+              (tee_variants[i % len(tee_variants)], 1)])
+    for i in range(n_checkout_carts)
+]
 print(json.dumps({
-    "product_ids": [p.pk for p in products],
+    "product_ids": [p.pk for p in plain],
+    "variant_ids": [v.pk for v in variants],
+    "sized_product_ids": [p.pk for p in sized],
+    "tee_variant_ids": [v.pk for v in tee_variants],
     "access": str(RefreshToken.for_user(buyer).access_token),
     "view_cart": view_cart, "add_carts": add_carts, "checkout_carts": checkout_carts,
 }))
@@ -136,9 +161,7 @@ def psql(sql, db="postgres"):
 def prepare(n_checkout_carts: int) -> dict:
     psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(
-        ["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True
-    )
+    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)
     run([PY, "manage.py", "migrate", "--noinput", "-v0"])
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"])
     out = run(
@@ -184,8 +207,18 @@ def start_gunicorn(port: int, workers: int, extra_env=None) -> subprocess.Popen:
 def start_celery_worker() -> subprocess.Popen:
     """The production mail sender: one Celery worker process (``celery -A shop worker``)."""
     return subprocess.Popen(
-        [PY, "-m", "celery", "-A", "shop", "worker", "--pool", "solo", "--loglevel",
-         "WARNING"],
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+        ],
         env={**os.environ, **ENV},
         cwd=BASE_DIR,
         start_new_session=True,  # leads its own process group: its CPU is its own
@@ -336,11 +369,12 @@ def _chunks(values: list, n: int) -> list[list]:
 def benchmark(args, data: dict, server_group: int) -> list[tuple[str, dict]]:
     base = f"http://127.0.0.1:{args.port}/api/v1"
     uncached = f"http://127.0.0.1:{args.port + 2}/api/v1"
-    pid = data["product_ids"][0]
+    pid = data["sized_product_ids"][0]  # a product of 6 variants
+    vid = data["tee_variant_ids"][0]
     cases = [
         ("ceiling: DRF constant JSON", f"{base}/ping/", lua_script()),
         ("product list (page of 20)", f"{base}/products/?page_size=20", lua_script()),
-        ("product detail", f"{base}/products/{pid}/", lua_script()),
+        ("product detail (6 variants)", f"{base}/products/{pid}/", lua_script()),
         # The same two reads on a twin server without the catalog cache: what a read
         # costs when its copy is not there (after a catalog write, a new URL).
         (
@@ -349,7 +383,7 @@ def benchmark(args, data: dict, server_group: int) -> list[tuple[str, dict]]:
             lua_script(),
         ),
         (
-            "product detail, catalog cache off",
+            "product detail (6 variants), catalog cache off",
             f"{uncached}/products/{pid}/",
             lua_script(),
         ),
@@ -358,7 +392,7 @@ def benchmark(args, data: dict, server_group: int) -> list[tuple[str, dict]]:
             f"{base}/cart/items/",
             lua_script(
                 "POST",
-                body={"product_id": pid, "quantity": 1},
+                body={"variant_id": vid, "quantity": 1},
                 rotate_header="X-Cart-Token",
                 rotate_values=data["add_carts"],
             ),
@@ -439,14 +473,19 @@ def scale_out(args, data: dict) -> list[str]:
             except urllib.error.HTTPError as err:
                 return err.code, json.loads(err.read() or b"null")
 
-        pid = data["product_ids"][-1]
+        # A variant of a product of several: the stock compared is that variant's.
+        pid, vid = data["sized_product_ids"][-1], data["tee_variant_ids"][-1]
+
+        def stock(product):
+            return next(v["stock"] for v in product["variants"] if v["id"] == vid)
+
         status, created = call(args.port, "POST", "/carts/")
         token = created["token"]
         call(
             args.port,
             "POST",
             "/cart/items/",
-            {"product_id": pid, "quantity": 3},
+            {"variant_id": vid, "quantity": 3},
             {"X-Cart-Token": token},
         )
         status, cart = call(port_b, "GET", "/cart/", headers={"X-Cart-Token": token})
@@ -467,7 +506,7 @@ def scale_out(args, data: dict) -> list[str]:
             port_b,
             "POST",
             "/cart/items/",
-            {"product_id": pid, "quantity": 2},
+            {"variant_id": vid, "quantity": 2},
             {"X-Cart-Token": token2},
         )
         s2, _ = call(args.port, "POST", "/orders/", body, {"X-Cart-Token": token2})
@@ -475,12 +514,12 @@ def scale_out(args, data: dict) -> list[str]:
         _, after_b = call(port_b, "GET", f"/products/{pid}/")
         notes.append(
             f"scale-out: checkout of 3 through :{port_b} (HTTP {s1}) and of 2 through :{args.port} "
-            f"(HTTP {s2}): stock {before['stock']} → {after_a['stock']} on :{args.port}, "
-            f"{after_b['stock']} on :{port_b}"
+            f"(HTTP {s2}): the variant's stock {stock(before)} → {stock(after_a)} on "
+            f":{args.port}, {stock(after_b)} on :{port_b}"
         )
         assert (
             cart["quantity"] == 3
-            and after_a["stock"] == after_b["stock"] == before["stock"] - 5
+            and stock(after_a) == stock(after_b) == stock(before) - 5
         )
     finally:
         stop(second)

@@ -26,3 +26,10 @@ class PricedLine:
     line_total: Decimal  # unit price × quantity, rounded once
     discount: Decimal = ZERO  # this line's share of the cart's discount
     variant_id: int | None = None
+    tax: Decimal = ZERO  # this line's share of the tax (on its total less its discount)
+
+    @property
+    def paid(self) -> Decimal:
+        """What the buyer pays for this line: its total, less its share of the
+        discount, plus its share of the tax (when tax is added on top)."""
+        return self.line_total - self.discount + self.tax

@@ -16,7 +16,12 @@ from django.test import Client
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from catalog.models import Product
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    product_with_variants,
+)
 from coupons.tests.factories import CouponFactory
 from orders.tests.factories import order_with
 
@@ -31,6 +36,8 @@ HOSTILE = {
     "infinity": "Infinity",
     "minus_infinity": "-Infinity",
     "decimal": "1.5",
+    "unicode_digit": "\u00b2",  # "²": isdigit() says yes, int() says no
+    "arabic_digits": "\u0663\u0664",  # "٣٤": a number to int(), not to a regex
     "word": "abc",
     "empty": "",
     "repeated_keys": ["1", "abc", "-1"],  # a list: the key is sent three times
@@ -58,7 +65,9 @@ OK_STATUSES = {200, 302, 400, 404}
 @dataclass
 class Shop:
     customer: object
-    product: Product
+    product: Product  # in sizes and colours, with a picture per colour
+    variant: object  # the one in the visitors' carts
+    plain: Product  # a product without options (added by its product_id)
     order: object  # the customer's pending order
     category: object
     coupon: object
@@ -68,19 +77,39 @@ class Shop:
 def shop():
     customer = UserFactory(email="hostile@example.com")
     category = CategoryFactory(name="Hostile tools")
-    product = ProductFactory(category=category, price=Decimal("5.00"), stock=100)
+    product = product_with_variants(
+        options={"Size": ["S", "M"], "Colour": ["Red", "Blue"]},
+        variants=[
+            {"options": {"Size": size, "Colour": colour}, "price": Decimal("5.00"),
+             "stock": 0 if (size, colour) == ("S", "Blue") else 100}
+            for size in ("S", "M") for colour in ("Red", "Blue")
+        ],
+        category=category,
+    )  # fmt: skip
+    red, blue = (ProductImageFactory(product=product) for _ in range(2))
+    product.variants.filter(options__Colour="Blue").update(image=blue)
+    variant = product.variants.get(options={"Size": "M", "Colour": "Red"})
+    plain = ProductFactory(category=category, price=Decimal("3.00"), stock=100)
     order = order_with(
-        products_and_quantities=[(product, 1)], user=customer, email=customer.email
+        products_and_quantities=[(variant, 1)], user=customer, email=customer.email
     )
-    return Shop(customer, product, order, category, CouponFactory(code="HOSTILE"))
+    return Shop(
+        customer,
+        product,
+        variant,
+        plain,
+        order,
+        category,
+        CouponFactory(code="HOSTILE"),
+    )
 
 
 def visitor(shop, *, signed_in: bool) -> Client:
-    """A browser whose cart holds a line of the product (signed in or not)."""
+    """A browser whose cart holds a line of the variant (signed in or not)."""
     client = Client(raise_request_exception=False)
     if signed_in:
         client.force_login(shop.customer)
-    response = client.post("/cart/add/", {"product_id": shop.product.pk, "quantity": 1})
+    response = client.post("/cart/add/", {"variant_id": shop.variant.pk, "quantity": 1})
     assert response.status_code == 302
     return client
 
@@ -99,16 +128,32 @@ class Form:
 
 FORMS = [
     Form("catalog", "get", "/", {"q": "lamp", "sort": "price", "page": "1"}),
+    Form("catalog_filters", "get", "/",
+         {"min_price": "1.00", "max_price": "9.00", "in_stock": "on",
+          "option": "Size:M"}),
     Form("category", "get", "/c/{category}/", {"q": "lamp", "sort": "-price", "page": "2"}),
+    Form("category_filters", "get", "/c/{category}/",
+         {"min_price": "2", "max_price": "20", "in_stock": "1", "option": "Colour:Red"}),
     Form("product", "get", "/p/{product_slug}/", {"unused": "1"}),
+    # The option picker (a GET form) and the gallery's ?image=.
+    Form("product_options", "get", "/p/{product_slug}/",
+         {"Size": "M", "Colour": "Blue", "image": "{image}"}),
     Form("add_to_cart", "post", "/cart/add/",
-         {"product_id": "{product}", "quantity": "1", "next": "/p/{product_slug}/"}),
+         {"variant_id": "{variant}", "quantity": "1", "next": "/p/{product_slug}/"}),
+    Form("add_a_product_to_cart", "post", "/cart/add/",
+         {"product_id": "{plain}", "quantity": "1", "next": "/"}),
     # Refused (quantity 0), so the view sends the visitor back to ``next``.
     Form("add_to_cart_refused", "post", "/cart/add/",
-         {"product_id": "{product}", "quantity": "0", "next": "/p/{product_slug}/"}),
-    Form("cart_update", "post", "/cart/items/{product}/update/",
-         {"line{product}-quantity": "2"}),
-    Form("cart_remove", "post", "/cart/items/{product}/remove/", {"unused": "1"}),
+         {"variant_id": "{variant}", "quantity": "0", "next": "/p/{product_slug}/"}),
+    # Refused: a product of several variants needs one named.
+    Form("add_product_of_variants", "post", "/cart/add/",
+         {"product_id": "{product}", "quantity": "1", "next": "/p/{product_slug}/"}),
+    # Refused: that combination is sold out.
+    Form("add_sold_out_variant", "post", "/cart/add/",
+         {"variant_id": "{sold_out}", "quantity": "1", "next": "/p/{product_slug}/"}),
+    Form("cart_update", "post", "/cart/items/{variant}/update/",
+         {"line{variant}-quantity": "2"}),
+    Form("cart_remove", "post", "/cart/items/{variant}/remove/", {"unused": "1"}),
     Form("cart_coupon", "post", "/cart/coupon/", {"code": "HOSTILE"}),
     Form("cart_coupon_remove", "post", "/cart/coupon/remove/", {"unused": "1"}),
     Form("cart_page", "get", "/cart/", {"unused": "1"}),
@@ -147,6 +192,10 @@ PATHS = [
 def _values(shop) -> dict:
     return {
         "product": shop.product.pk,
+        "variant": shop.variant.pk,
+        "sold_out": shop.product.variants.get(stock=0).pk,
+        "plain": shop.plain.pk,
+        "image": shop.product.images.last().pk,
         "product_slug": shop.product.slug,
         "order": shop.order.number,
         "category": shop.category.slug,
@@ -209,10 +258,10 @@ def test_hostile_url_segment_is_handled(shop, path, value_name):
 def test_bad_quantities_leave_the_cart_alone_and_say_why(shop, value_name):
     """Add and update with a bad quantity: redirect with an error message, cart unchanged."""
     client = visitor(shop, signed_in=False)
-    pid = shop.product.pk
+    vid = shop.variant.pk
     for url, data in [
-        ("/cart/add/", {"product_id": pid, "quantity": HOSTILE[value_name]}),
-        (f"/cart/items/{pid}/update/", {f"line{pid}-quantity": HOSTILE[value_name]}),
+        ("/cart/add/", {"variant_id": vid, "quantity": HOSTILE[value_name]}),
+        (f"/cart/items/{vid}/update/", {f"line{vid}-quantity": HOSTILE[value_name]}),
     ]:
         response = client.post(url, data)
         assert response.status_code == 302
@@ -221,8 +270,8 @@ def test_bad_quantities_leave_the_cart_alone_and_say_why(shop, value_name):
         ]
         assert errors, (url, value_name)
         cart = client.get("/cart/").context["summary"]
-        assert [(item["product_id"], item["quantity"]) for item in cart["items"]] == [
-            (pid, 1)
+        assert [(item["variant_id"], item["quantity"]) for item in cart["items"]] == [
+            (vid, 1)
         ]
 
 
@@ -236,7 +285,7 @@ def test_an_offsite_next_is_never_followed(shop):
     ]:
         add = client.post(
             "/cart/add/",
-            {"product_id": shop.product.pk, "quantity": "1", "next": target},
+            {"variant_id": shop.variant.pk, "quantity": "1", "next": target},
         )
         assert add.status_code == 302 and add["Location"] == "/cart/"
         login = Client().post(
@@ -266,8 +315,8 @@ def test_a_malformed_multipart_body_is_a_400_page(shop):
 
 POST_ONLY = [
     "/cart/add/",
-    "/cart/items/{product}/update/",
-    "/cart/items/{product}/remove/",
+    "/cart/items/{variant}/update/",
+    "/cart/items/{variant}/remove/",
     "/cart/coupon/",
     "/cart/coupon/remove/",
     "/orders/{order}/pay/",
@@ -289,7 +338,7 @@ def test_a_post_without_the_csrf_token_is_403(shop, url):
         client = Client(enforce_csrf_checks=True, raise_request_exception=False)
         if signed_in:
             client.force_login(shop.customer)
-        response = client.post(url, {"product_id": shop.product.pk, "quantity": "1"})
+        response = client.post(url, {"variant_id": shop.variant.pk, "quantity": "1"})
         assert response.status_code == 403, (url, signed_in)
         assert "Traceback" not in response.content.decode()
 

@@ -16,8 +16,12 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
 from cart.store import CartLine, get_store
-from catalog.models import Product
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.models import Product, Variant
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    product_with_variants,
+)
 from conftest import client_for
 from orders.models import Order
 
@@ -27,6 +31,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def products():
     return ProductFactory.create_batch(3, price=Decimal("2.00"), stock=100)
+
+
+def variant_of(product) -> Variant:
+    return product.variants.get()
+
+
+@pytest.fixture
+def tee():
+    """A product in three sizes: each size is a line of its own."""
+    return product_with_variants(
+        options={"Size": ["S", "M", "L"]},
+        variants=[{"options": {"Size": s}, "stock": 100} for s in ("S", "M", "L")],
+    )
 
 
 def _messages(response) -> list[str]:
@@ -42,6 +59,7 @@ def test_api_refuses_more_than_the_maximum_quantity_per_line(
     """Above CART_MAX_LINE_QUANTITY: 400 saying the limit, in one request or by adding up."""
     settings.CART_MAX_LINE_QUANTITY = 5
     product = products[0]
+    variant = variant_of(product)
     items = "/api/v1/cart/items/"
 
     response = customer_client.post(
@@ -63,20 +81,38 @@ def test_api_refuses_more_than_the_maximum_quantity_per_line(
     )
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "At most 5 of one product per cart (the cart holds 3).",
+        "detail": "At most 5 of one item per cart (the cart holds 3).",
         "code": "limit_exceeded", "limit": 5,
     }  # fmt: skip
 
     response = customer_client.put(
-        f"{items}{product.pk}/", {"quantity": 6}, format="json"
+        f"{items}{variant.pk}/", {"quantity": 6}, format="json"
     )
     assert response.status_code == 400
     assert response.json() == {
         "quantity": ["Ensure this value is less than or equal to 5."]
     }
     assert get_store().read(f"user:{customer.pk}").lines == (
-        CartLine(product.pk, 3, product.price),
+        CartLine(variant.pk, 3, product.price),
     )
+
+
+def test_the_quantity_limit_is_per_variant(settings, customer_client, tee):
+    """Each size of a product is a line of its own, each with the whole limit."""
+    settings.CART_MAX_LINE_QUANTITY = 5
+    small, medium, _ = tee.variants.order_by("pk")
+    for variant in (small, medium):
+        response = customer_client.post(
+            "/api/v1/cart/items/", {"variant_id": variant.pk, "quantity": 5},
+            format="json",
+        )  # fmt: skip
+        assert response.status_code == 200
+    response = customer_client.post(
+        "/api/v1/cart/items/", {"variant_id": small.pk, "quantity": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "limit_exceeded"
+    assert customer_client.get("/api/v1/cart/").json()["quantity"] == 10
 
 
 def test_page_refuses_more_than_the_maximum_quantity_per_line(
@@ -85,6 +121,7 @@ def test_page_refuses_more_than_the_maximum_quantity_per_line(
     """The add and update forms say the allowed range; the cart keeps what it had."""
     settings.CART_MAX_LINE_QUANTITY = 5
     product = products[0]
+    variant = variant_of(product)
 
     response = client.post("/cart/add/", {"product_id": product.pk, "quantity": 6})
     assert response.status_code == 302
@@ -96,12 +133,11 @@ def test_page_refuses_more_than_the_maximum_quantity_per_line(
     )
     response = client.post("/cart/add/", {"product_id": product.pk, "quantity": 3})
     assert (
-        _messages(response)[-1]
-        == "At most 5 of one product per cart (the cart holds 3)."
+        _messages(response)[-1] == "At most 5 of one item per cart (the cart holds 3)."
     )
 
     response = client.post(
-        f"/cart/items/{product.pk}/update/", {f"line{product.pk}-quantity": 9}
+        f"/cart/items/{variant.pk}/update/", {f"line{variant.pk}-quantity": 9}
     )
     assert _messages(response)[-1] == "Choose a quantity from 0 to 5."
     summary = client.get("/cart/").context["summary"]
@@ -114,7 +150,7 @@ def test_page_refuses_more_than_the_maximum_quantity_per_line(
 def test_api_refuses_more_distinct_lines_than_the_limit(
     settings, customer_client, products
 ):
-    """A product beyond CART_MAX_LINES is 400 limit_exceeded; the lines there may change."""
+    """A line beyond CART_MAX_LINES is 400 limit_exceeded; the lines there may change."""
     settings.CART_MAX_LINES = 2
     first, second, third = products
     for product in (first, second):
@@ -126,33 +162,51 @@ def test_api_refuses_more_distinct_lines_than_the_limit(
         )
 
     expected = {
-        "detail": "A cart holds at most 2 different products.",
+        "detail": "A cart holds at most 2 different items.",
         "code": "limit_exceeded", "limit": 2,
     }  # fmt: skip
     response = customer_client.post("/api/v1/cart/items/", {"product_id": third.pk},
                                     format="json")  # fmt: skip
     assert response.status_code == 400
     assert response.json() == expected
-    response = customer_client.put(f"/api/v1/cart/items/{third.pk}/", {"quantity": 1},
-                                   format="json")  # fmt: skip
+    response = customer_client.put(f"/api/v1/cart/items/{variant_of(third).pk}/",
+                                   {"quantity": 1}, format="json")  # fmt: skip
     assert response.status_code == 400
     assert response.json() == expected
     # Lines already in the cart are not blocked by the limit.
-    response = customer_client.put(f"/api/v1/cart/items/{first.pk}/", {"quantity": 4},
-                                   format="json")  # fmt: skip
+    response = customer_client.put(f"/api/v1/cart/items/{variant_of(first).pk}/",
+                                   {"quantity": 4}, format="json")  # fmt: skip
     assert response.status_code == 200
     assert response.json()["count"] == 2
 
 
+def test_two_sizes_of_one_product_are_two_lines(settings, customer_client, tee):
+    """The line limit counts variants: a third size of one product is one line too many."""
+    settings.CART_MAX_LINES = 2
+    small, medium, large = tee.variants.order_by("pk")
+    for variant in (small, medium):
+        response = customer_client.post(
+            "/api/v1/cart/items/", {"variant_id": variant.pk}, format="json"
+        )
+        assert response.status_code == 200
+    response = customer_client.post(
+        "/api/v1/cart/items/", {"variant_id": large.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "A cart holds at most 2 different items."
+    cart = customer_client.get("/api/v1/cart/").json()
+    assert [item["variant_id"] for item in cart["items"]] == [small.pk, medium.pk]
+
+
 def test_page_refuses_more_distinct_lines_than_the_limit(settings, client, products):
-    """The add form says how many different products a cart holds."""
+    """The add form says how many different items a cart holds."""
     settings.CART_MAX_LINES = 2
     for product in products[:2]:
         assert client.post("/cart/add/", {"product_id": product.pk, "quantity": 1}).status_code \
             == 302  # fmt: skip
     response = client.post("/cart/add/", {"product_id": products[2].pk, "quantity": 1})
     assert response.status_code == 302
-    assert _messages(response)[-1] == "A cart holds at most 2 different products."
+    assert _messages(response)[-1] == "A cart holds at most 2 different items."
     assert client.get("/cart/").context["summary"]["count"] == 2
 
 
@@ -215,11 +269,14 @@ def test_a_huge_form_post_to_a_page_is_a_400_page(path):
 def test_page_size_is_capped_at_100(api_client, seller):
     """?page_size=100000 returns at most 100 results; nonsense sizes fall back, never 5xx."""
     category = CategoryFactory()
-    Product.objects.bulk_create(
+    products = Product.objects.bulk_create(
         Product(seller=seller, category=category, name=f"Bulk {n}", slug=f"bulk-{n}",
-                price=Decimal("1.00"), stock=1)
+                price=Decimal("1.00"))
         for n in range(105)
     )  # fmt: skip
+    Variant.objects.bulk_create(
+        Variant(product=p, sku=f"BULK-{p.pk}", price=p.price, stock=1) for p in products
+    )
     body = api_client.get("/api/v1/products/?page_size=100000").json()
     assert body["count"] == 105
     assert len(body["results"]) == 100
@@ -304,7 +361,8 @@ def test_checkout_is_throttled(low_rates, customer, products):
     """The third checkout attempt within a minute is 429 and orders nothing."""
     client = client_for(customer)
     body = {"shipping_name": "C", "shipping_address": "1 Road"}
-    store, line = get_store(), CartLine(products[0].pk, 1, products[0].price)
+    line = CartLine(variant_of(products[0]).pk, 1, products[0].price)
+    store = get_store()
     for _ in range(2):
         store.add(f"user:{customer.pk}", line)
         assert client.post("/api/v1/orders/", body, format="json").status_code == 201

@@ -30,7 +30,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import PASSWORD
 from cart.cart import SESSION_KEY, new_token
-from catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductImageFactory, product_with_variants
 from conftest import client_for
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
@@ -80,7 +80,21 @@ def own_redis(settings, tmp_path):
 
 @pytest.fixture
 def product(db):
-    return ProductFactory(price=Decimal("9.50"), stock=20)
+    """A product in two sizes, with a picture."""
+    product = product_with_variants(
+        options={"Size": ["S", "M"]},
+        variants=[
+            {"options": {"Size": size}, "price": Decimal("9.50"), "stock": 20}
+            for size in ("S", "M")
+        ],
+    )
+    ProductImageFactory(product=product)
+    return product
+
+
+@pytest.fixture
+def variant(product):
+    return product.variants.get(options__Size="M")
 
 
 def _is_outage_json(response) -> None:
@@ -100,7 +114,7 @@ def _is_outage_page(response) -> None:
 
 
 @pytest.mark.django_db
-def test_cart_api_is_503_json_when_redis_is_down(redis_down, product, customer):
+def test_cart_api_is_503_json_when_redis_is_down(redis_down, variant, customer):
     """Every cart operation, with a JWT or a cart token, answers 503 service_unavailable."""
     coupon = CouponFactory(code="DOWN10")
     user, guest = client_for(customer), APIClient()
@@ -109,12 +123,12 @@ def test_cart_api_is_503_json_when_redis_is_down(redis_down, product, customer):
         _is_outage_json(client.get("/api/v1/cart/"))
         _is_outage_json(
             client.post(
-                "/api/v1/cart/items/", {"product_id": product.pk}, format="json"
+                "/api/v1/cart/items/", {"variant_id": variant.pk}, format="json"
             )
         )
-        _is_outage_json(client.put(f"/api/v1/cart/items/{product.pk}/", {"quantity": 2},
+        _is_outage_json(client.put(f"/api/v1/cart/items/{variant.pk}/", {"quantity": 2},
                                    format="json"))  # fmt: skip
-        _is_outage_json(client.delete(f"/api/v1/cart/items/{product.pk}/"))
+        _is_outage_json(client.delete(f"/api/v1/cart/items/{variant.pk}/"))
         _is_outage_json(
             client.put("/api/v1/cart/coupon/", {"code": coupon.code}, format="json")
         )
@@ -131,7 +145,7 @@ def test_cart_api_is_503_json_when_redis_is_down(redis_down, product, customer):
 
 @pytest.mark.django_db
 def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
-    redis_down, client, product, customer
+    redis_down, client, variant, customer
 ):
     """The cart page, its actions and checkout answer the shop's 503 page, for a visitor
     with a session cart and for a signed-in customer."""
@@ -143,11 +157,11 @@ def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
     for browser in (client, signed_in):
         _is_outage_page(browser.get("/cart/"))
         _is_outage_page(
-            browser.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+            browser.post("/cart/add/", {"variant_id": variant.pk, "quantity": 1})
         )
-        _is_outage_page(browser.post(f"/cart/items/{product.pk}/update/",
-                                     {f"line{product.pk}-quantity": 2}))  # fmt: skip
-        _is_outage_page(browser.post(f"/cart/items/{product.pk}/remove/"))
+        _is_outage_page(browser.post(f"/cart/items/{variant.pk}/update/",
+                                     {f"line{variant.pk}-quantity": 2}))  # fmt: skip
+        _is_outage_page(browser.post(f"/cart/items/{variant.pk}/remove/"))
         _is_outage_page(browser.get("/checkout/"))
         _is_outage_page(browser.post("/checkout/", {"email": "a@example.com",
                                                     "shipping_name": "A",
@@ -156,17 +170,20 @@ def test_cart_pages_are_the_friendly_503_page_when_redis_is_down(
 
 @pytest.mark.django_db
 def test_catalog_and_orders_are_still_served_when_redis_is_down(
-    redis_down, client, product, customer
+    redis_down, client, product, variant, customer
 ):
     """Catalog pages and API (the cache failing quietly), the orders API and order
-    pages do not need Redis; a page's cart badge is left out rather than failing it."""
+    pages do not need Redis; a page's cart badge is left out rather than failing it, and
+    a picture whose thumbnail cannot be looked up shows its placeholder."""
     assert client.get("/").status_code == 200
-    assert client.get(f"/p/{product.slug}/").status_code == 200
+    page = client.get(f"/p/{product.slug}/?Size=M")
+    assert page.status_code == 200
+    assert f'value="{variant.pk}"' in page.content.decode()
     api = client_for(customer)
     assert api.get("/api/v1/products/").json()["count"] == 1
     assert api.get(f"/api/v1/products/{product.pk}/").status_code == 200
     assert api.get("/api/v1/categories/").status_code == 200
-    order = order_with(products_and_quantities=[(product, 2)], user=customer,
+    order = order_with(products_and_quantities=[(variant, 2)], user=customer,
                        email=customer.email)  # fmt: skip
     listed = api.get("/api/v1/orders/")
     assert listed.status_code == 200
@@ -237,7 +254,7 @@ def _accept_writes(server, refusal: str) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("refusal", ["read-only replica", "out of memory"])
 def test_a_redis_that_refuses_writes_serves_carts_and_refuses_their_writes(
-    refusal, own_redis, product, customer
+    refusal, own_redis, variant, customer
 ):
     """A Redis that answers but refuses writes (a replica during a failover, maxmemory
     reached): the cart is still shown; a write it refuses (the cart's script, the
@@ -247,28 +264,28 @@ def test_a_redis_that_refuses_writes_serves_carts_and_refuses_their_writes(
     write; a read-only one accepts nothing.)"""
     api = client_for(customer)
     items = "/api/v1/cart/items/"
-    assert api.post(items, {"product_id": product.pk}, format="json").status_code == 200
+    assert api.post(items, {"variant_id": variant.pk}, format="json").status_code == 200
     _refuse_writes(own_redis, refusal)
 
     viewed = api.get("/api/v1/cart/")
     assert viewed.status_code == 200 and viewed.json()["quantity"] == 1
-    _is_outage_json(api.post(items, {"product_id": product.pk}, format="json"))
+    _is_outage_json(api.post(items, {"variant_id": variant.pk}, format="json"))
     signed_in = Client()
     signed_in.force_login(customer)
     _is_outage_page(
-        signed_in.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+        signed_in.post("/cart/add/", {"variant_id": variant.pk, "quantity": 1})
     )
     if refusal == "read-only replica":  # the throttles' windows cannot be written
         order = {"shipping_name": "C", "shipping_address": "1 Road"}
         _is_outage_json(api.post("/api/v1/orders/", order, format="json"))
         sign_in = {"email": customer.email, "password": PASSWORD}
         _is_outage_json(APIClient().post("/api/v1/auth/token/", sign_in, format="json"))
-        _is_outage_page(signed_in.post(f"/cart/items/{product.pk}/remove/"))
+        _is_outage_page(signed_in.post(f"/cart/items/{variant.pk}/remove/"))
         assert Order.objects.count() == 0
 
     _accept_writes(own_redis, refusal)
     assert api.get("/api/v1/cart/").json()["quantity"] == 1
-    added = api.post(items, {"product_id": product.pk}, format="json")
+    added = api.post(items, {"variant_id": variant.pk}, format="json")
     assert added.status_code == 200 and added.json()["quantity"] == 2
 
 

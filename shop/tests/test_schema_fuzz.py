@@ -14,6 +14,7 @@ reproducible, and the whole file runs in a few minutes on 2 cores.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from PIL import Image
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -46,7 +48,12 @@ from schemathesis.specs.openapi.checks import (
 from accounts.tests.factories import PASSWORD, UserFactory
 from cart.cart import Cart
 from cart.store import CartLine, get_store
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    ProductImageFactory,
+    product_with_variants,
+)
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
 from orders.tests.carts import cart_with
@@ -107,6 +114,23 @@ class Shop:
         self.saw = ProductFactory(
             seller=self.seller, category=self.root, price=Decimal("5.00"), stock=2000
         )
+        # A product in sizes (L not made yet), with a picture for each.
+        self.tee = product_with_variants(
+            options={"Size": ["S", "M", "L"]},
+            variants=[
+                {"options": {"Size": size}, "sku": f"FUZZ-TEE-{size}", "stock": 500}
+                for size in ("S", "M")
+            ],
+            seller=self.seller,
+            category=self.child,
+            price=Decimal("12.00"),
+        )
+        self.tee_images = [ProductImageFactory(product=self.tee) for _ in range(2)]
+        self.variants = [
+            self.hammer.variants.get(),
+            self.saw.variants.get(),
+            *self.tee.variants.order_by("pk"),
+        ]
         self.coupon = CouponFactory(code=COUPON_CODE)
         self.pending = order_with(
             products_and_quantities=[(self.hammer, 1)],
@@ -139,20 +163,30 @@ class Shop:
         """The carts live in Redis, outside the rolled-back transaction: its database
         (the carts', the throttles' windows) is flushed, as before each test."""
         get_redis_connection("default").flushdb()
+        tee_s, tee_m = self.variants[2:]
         cart_with(
-            [(self.hammer, 2), (self.saw, 1)], coupon=COUPON_CODE, user=self.customer
+            [(self.hammer, 2), (self.saw, 1), (tee_m, 1)],
+            coupon=COUPON_CODE,
+            user=self.customer,
         )
         cart_with([(self.saw, 1)], user=self.seller)
-        cart_with([(self.hammer, 1)], user=self.staff)
+        cart_with([(self.hammer, 1), (tee_s, 2)], user=self.staff)
         # A fixed token, so that examples (and their replays) are reproducible.
         guest = Cart.for_token(GUEST_CART_TOKEN)
         store = get_store()
         store.touch(guest.id)
-        store.add(guest.id, CartLine(self.hammer.pk, 1, self.hammer.price))
+        store.add(guest.id, CartLine(self.variants[0].pk, 1, self.hammer.price))
+        store.add(guest.id, CartLine(tee_m.pk, 1, tee_m.price))
 
     def path_values(self, path: str, name: str) -> list:
-        if name == "product_id" or path.startswith("/api/v1/products/"):
-            return [self.hammer.pk, self.saw.pk]
+        if name == "variant_id" or path.startswith("/api/v1/variants/"):
+            return [v.pk for v in self.variants]
+        if name == "image_id":
+            return [image.pk for image in self.tee_images]
+        if path.startswith("/api/v1/products/{id}/"):  # the tee has options, images
+            return [self.tee.pk, self.hammer.pk, self.saw.pk]
+        if path.startswith("/api/v1/products/"):
+            return [self.hammer.pk, self.saw.pk, self.tee.pk]
         if name == "slug":
             return [self.empty.slug, self.child.slug, self.root.slug]
         if name == "number":
@@ -163,8 +197,36 @@ class Shop:
             return [self.seller.pk]
         return []
 
-    def body_values(self, role: str, name: str) -> list:
+    def whole_bodies(self, method: str, path: str) -> list:
+        """Valid bodies of the writes whose fields depend on each other (a product's
+        variants name its options), which generated fields seldom make."""
+        if (method, path) == ("POST", "/api/v1/products/"):
+            return [
+                {"name": "Fuzz lamp", "category": self.child.slug, "price": "4.50",
+                 "stock": 3},
+                {"name": "Fuzz tee", "category": self.root.slug,
+                 "options": [{"name": "Colour", "values": ["Red", "Blue"]}],
+                 "variants": [
+                     {"sku": f"FUZZ-NEW-{c}", "options": {"Colour": c}, "price": "7.00",
+                      "stock": 2}
+                     for c in ("Red", "Blue")
+                 ]},
+            ]  # fmt: skip
+        if (method, path) == ("POST", "/api/v1/products/{id}/variants/"):
+            return [
+                {"sku": "FUZZ-TEE-L", "options": {"Size": "L"}, "price": "12.50",
+                 "stock": 2},
+            ]  # fmt: skip
+        return []
+
+    def body_values(self, role: str, name: str, path: str) -> list:
         refresh = [self.refresh[role]] if role in self.refresh else []
+        if path.endswith("/variants/"):  # a variant of the tee: its size not made yet
+            return {
+                "options": [{"Size": "L"}],
+                "sku": ["FUZZ-TEE-L"],
+                "price": ["12.50"],
+            }.get(name, [])
         return {
             "refresh": refresh,
             "email": [self.customer.email],
@@ -173,6 +235,9 @@ class Shop:
             "token": [GUEST_CART_TOKEN],
             "payment_token": ["tok_success", "tok_decline"],
             "product_id": [self.hammer.pk, self.saw.pk],
+            "variant_id": [v.pk for v in self.variants],
+            "image_id": [image.pk for image in self.tee_images] + [None],
+            "image": [a_picture()],
             "category": [self.root.slug, self.child.slug],
             "parent": [self.root.slug, None],
             "seller": [self.seller.pk],
@@ -190,6 +255,13 @@ class Shop:
                 "X-Order-Token": self.guest_order.access_token,
             }
         return {}
+
+
+def a_picture() -> bytes:
+    """A small PNG: what an upload of a product picture must be."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 16), (40, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -245,9 +317,13 @@ def _steer(data, case, shop: Shop, role: str) -> None:
         known = shop.path_values(case.operation.path, name)
         if known and not data.draw(st.booleans(), label=f"generated {name}"):
             case.path_parameters[name] = data.draw(st.sampled_from(known), label=name)
-    if isinstance(case.body, dict):
+    operation = case.operation
+    whole = shop.whole_bodies(operation.method.upper(), operation.path)
+    if whole and not data.draw(st.booleans(), label="generated body"):
+        case.body = dict(data.draw(st.sampled_from(whole), label="body"))
+    elif isinstance(case.body, dict):
         for name in list(case.body):
-            known = shop.body_values(role, name)
+            known = shop.body_values(role, name, case.operation.path)
             if known and not data.draw(st.booleans(), label=f"generated body {name}"):
                 case.body[name] = data.draw(
                     st.sampled_from(known), label=f"body {name}"
@@ -362,4 +438,4 @@ def test_every_api_endpoint_is_fuzzed():
     }
 
     assert set(OPERATIONS) == routed
-    assert len(OPERATIONS) == 45
+    assert len(OPERATIONS) == 51
