@@ -20,10 +20,13 @@ def pytest_configure(config):
 def _clean_caches(settings):
     """Each test starts with an empty Redis: no carts, no throttle windows, no cached
     catalog. The tests' Redis database (REDIS_URL, /15 by default in `make test`) is
-    flushed, and the carts' too when CART_REDIS_URL names another."""
+    flushed, and the carts' too when CART_REDIS_URL names another; the per-process
+    record of thumbnails made is emptied (each test has its own media)."""
+    from django.core.cache import caches
     from django_redis import get_redis_connection
 
     get_redis_connection("default").flushdb()
+    caches["thumbnails"].clear()
     if settings.CART_REDIS_URL != settings.REDIS_URL:
         from cart.store import get_store
 

@@ -147,6 +147,10 @@ CACHES = {
         },
     }
 }
+# sorl-thumbnail's record of the thumbnails it made, kept per process: a page of twenty
+# pictures would otherwise cost twenty Redis round trips (a miss reads its database table).
+CACHES["thumbnails"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+THUMBNAIL_CACHE = "thumbnails"
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Background work (Celery, app shop.celery) -------------------------------
