@@ -33,6 +33,8 @@ class Order(models.Model):
         PAID = "paid", "Paid"
         FULFILLED = "fulfilled", "Fulfilled"
         CANCELLED = "cancelled", "Cancelled"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
 
     number = models.CharField(
         max_length=20, unique=True, default=new_order_number, editable=False
@@ -53,16 +55,29 @@ class Order(models.Model):
     )
     email = models.EmailField()
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.PENDING
+        max_length=20, choices=Status.choices, default=Status.PENDING
     )
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     coupon_code = models.CharField(max_length=40, blank=True)
+    shipping = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_method = models.CharField(max_length=100, blank=True)  # its name, then
+    # The part of ``tax`` on the shipping (pricing's split; a refund of shipping uses it).
+    shipping_tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=5, default=0)
     tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    refunded_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     shipping_name = models.CharField(max_length=150)
+    # The address as text (an order placed the old way holds only this) ...
     shipping_address = models.TextField(max_length=1000)
+    # ... and, for a structured address, its snapshot: {name, line1, line2, city,
+    # postcode, region, country, phone}.
+    address = models.JSONField(null=True, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
     payment_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -90,6 +105,14 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping__gte=0), name="order_shipping_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0)
+                & Q(refunded_total__lte=models.F("total")),
+                name="order_refunded_within_total",
             ),
         ]
         indexes = [
@@ -139,6 +162,10 @@ class OrderItem(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The line's shares of the order's discount and tax (pricing's largest-remainder
+    # split): what the buyer paid for it is line_total - discount + tax.
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["id"]

@@ -1,0 +1,27 @@
+"""The orders app's tables: orders and their items, shipping and tax, payments and refunds."""
+
+from orders.models.orders import (
+    IdempotencyKey,
+    Order,
+    OrderItem,
+    new_order_number,
+    new_order_token,
+)
+from orders.models.payments import Payment, PaymentEvent, Refund, RefundLine
+from orders.models.shipping import ShippingMethod, ShippingZone, TaxRate, ZoneCountry
+
+__all__ = [
+    "IdempotencyKey",
+    "Order",
+    "OrderItem",
+    "Payment",
+    "PaymentEvent",
+    "Refund",
+    "RefundLine",
+    "ShippingMethod",
+    "ShippingZone",
+    "TaxRate",
+    "ZoneCountry",
+    "new_order_number",
+    "new_order_token",
+]
