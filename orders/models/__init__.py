@@ -1,6 +1,8 @@
 """The orders app's tables: orders and their items, shipping and tax, payments and refunds."""
 
 from orders.models.orders import (
+    NUMBER_ALPHABET,
+    NUMBER_LENGTH,
     IdempotencyKey,
     Order,
     OrderItem,
@@ -11,6 +13,8 @@ from orders.models.payments import Payment, PaymentEvent, Refund, RefundLine
 from orders.models.shipping import ShippingMethod, ShippingZone, TaxRate, ZoneCountry
 
 __all__ = [
+    "NUMBER_ALPHABET",
+    "NUMBER_LENGTH",
     "IdempotencyKey",
     "Order",
     "OrderItem",
