@@ -240,6 +240,8 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Adjusted through the API"
         CHECKOUT = "checkout", "Sold at checkout"
         CANCEL = "cancel", "Returned by a cancelled order"
+        REFUND = "refund", "Returned by a refund"
+        IMPORT = "import", "Set by a product import"
 
     variant = models.ForeignKey(
         Variant,
