@@ -44,15 +44,23 @@ class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
 
-    list_display = ("email", "name", "role", "is_staff", "is_active", "date_joined")
-    list_filter = ("role", "is_staff", "is_active", "is_superuser")
+    list_display = (
+        "email",
+        "name",
+        "role",
+        "email_verified",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
+    list_filter = ("role", "email_verified", "is_staff", "is_active", "is_superuser")
     search_fields = ("email", "name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
     filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "role")}),
+        ("Profile", {"fields": ("name", "role", "email_verified")}),
         (
             "Permissions",
             {

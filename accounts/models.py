@@ -22,7 +22,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     # Set by the link mailed at registration; unverified accounts may shop, but Facebook
     # login is never linked to them by email.
-    email_verified = models.BooleanField(default=False)
+    email_verified = models.BooleanField(default=False, db_default=False)
+    # Opted in on /account/: one mail about a cart left with items (cart.reminders).
+    cart_reminders = models.BooleanField(
+        "remind me of a cart I left", default=False, db_default=False
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

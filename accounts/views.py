@@ -2,12 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from accounts.forms import EmailAuthenticationForm, RegisterForm
-from accounts.services import user_register
+from accounts.forms import (
+    EmailAuthenticationForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    RegisterForm,
+    add_service_errors,
+)
+from accounts.services import (
+    LinkInvalid,
+    password_reset_confirm,
+    password_reset_request,
+    user_register,
+    user_verify_email,
+)
+from accounts.tokens import email_verification_token, user_for_uid
 from shop.redirects import safe_next_path
 from shop.throttling import page_throttle_wait
 
@@ -77,11 +91,99 @@ def register(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
-                request, f"Welcome, {user.get_short_name()}! Your account is ready."
+                request,
+                f"Welcome, {user.get_short_name()}! Your account is ready. We have "
+                f"mailed you a link to verify {user.email}.",
             )
             return redirect(safe_next_path(request) or "shop:catalog")
     return render(
         request,
         "accounts/register.html",
         {"form": form, "next": safe_next_path(request)},
+    )
+
+
+# --- Password reset and email verification by mailed links ------------------------
+
+
+def _link_page_headers(response):
+    # The link's token is in this page's address: it must not leak to other sites.
+    # ("no-referrer" would also blank the form's Origin, which CSRF checks.)
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def password_reset(request):
+    """Ask for a reset link; the answer is the same whether the email has an account."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        wait = page_throttle_wait(request, "auth")
+        if wait is not None:
+            return _throttled_page(request, "accounts/password_reset.html", form, wait)
+        if form.is_valid():
+            password_reset_request(email=form.cleaned_data["email"])
+            return redirect("accounts:password-reset-done")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_done(request):
+    return render(request, "accounts/password_reset_done.html")
+
+
+def password_reset_confirm_page(request, uid: str, token: str):
+    """The mailed link: a form for the new password while the link is valid."""
+    user = user_for_uid(uid)
+    valid = user is not None and default_token_generator.check_token(user, token)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and valid:
+        wait = page_throttle_wait(request, "auth")
+        if wait is not None:
+            return _link_page_headers(
+                _throttled_page(
+                    request, "accounts/password_reset_confirm.html", form, wait
+                )
+            )
+        if form.is_valid():
+            try:
+                password_reset_confirm(
+                    uid=uid, token=token, password=form.cleaned_data["password"]
+                )
+            except LinkInvalid:
+                valid = False
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("accounts:password-reset-complete")
+    context = {"form": form, "valid": valid}
+    status = 200 if valid else 400
+    return _link_page_headers(
+        render(request, "accounts/password_reset_confirm.html", context, status=status)
+    )
+
+
+def password_reset_complete(request):
+    return render(request, "accounts/password_reset_complete.html")
+
+
+def verify_email_page(request, uid: str, token: str):
+    """The mailed link. GET only shows a Verify button (a mail scanner that follows
+    links must not use the link up); the POST verifies."""
+    user = user_for_uid(uid)
+    valid = user is not None and email_verification_token.check_token(user, token)
+    if request.method == "POST" and valid:
+        try:
+            user = user_verify_email(uid=uid, token=token)
+        except LinkInvalid:
+            valid = False
+        else:
+            messages.success(request, "Thank you: your email address is verified.")
+            if request.user.is_authenticated:
+                return redirect("shop:account")
+            return redirect("accounts:login")
+    already = user is not None and user.email_verified
+    context = {"valid": valid, "already_verified": already, "link_user": user}
+    status = 200 if valid or already else 400
+    return _link_page_headers(
+        render(request, "accounts/verify_email.html", context, status=status)
     )

@@ -29,7 +29,8 @@ from accounts.api.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from shop.exceptions import NotFound
+from accounts.pipeline import FacebookLinkRefused
+from shop.exceptions import NotFound, ShopError
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ CART_TOKEN = OpenApiParameter(
     "X-Cart-Token", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="An anonymous cart to merge into the user's cart.",
 )  # fmt: skip
+
+
+class FacebookLinkRefusedError(ShopError):
+    code = "facebook_link_refused"
+    default_detail = (
+        "This Facebook account cannot be linked to the account with its email."
+    )
 
 
 class FacebookLoginSerializer(serializers.Serializer):
@@ -58,7 +66,12 @@ class FacebookLoginView(APIView):
         request=FacebookLoginSerializer,
         responses={
             200: AuthResultSerializer,
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Invalid input (a field map), or `facebook_link_refused`: "
+                "an account has this email but is unverified or staff; sign in "
+                "with the password and verify the email first.",
+            ),
             401: OpenApiResponse(
                 ErrorSerializer, description="Facebook refused the token."
             ),
@@ -76,17 +89,19 @@ class FacebookLoginView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        serializer = FacebookLoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         if not (
             settings.SOCIAL_AUTH_FACEBOOK_KEY and settings.SOCIAL_AUTH_FACEBOOK_SECRET
         ):
-            # API.md: not offered on this shop (not an outage).
+            # API.md: not offered on this shop (not an outage), whatever the body.
             raise NotFound("Facebook login is not available on this shop.")
+        serializer = FacebookLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         strategy = load_strategy(request._request)
         backend = load_backend(strategy, "facebook", redirect_uri=None)
         try:
             user = backend.do_auth(serializer.validated_data["access_token"])
+        except FacebookLinkRefused as exc:
+            raise FacebookLinkRefusedError(exc.detail) from None
         except AuthPolicyError as exc:
             raise PermissionDenied(exc.detail or str(exc)) from None
         except AuthAssociationError:

@@ -218,12 +218,35 @@ def test_change_saves_role_and_staff(admin_client):
     )
 
 
-@pytest.mark.parametrize("role", ["customer", "seller"])
-def test_non_staff_cannot_open_the_user_admin(client, role):
-    """Customers and sellers are sent to the admin login page."""
-    client.force_login(UserFactory(role=role))
+def test_a_customer_cannot_open_the_user_admin(client):
+    """A customer is sent to the admin login page."""
+    client.force_login(UserFactory(role="customer"))
 
     response = client.get(CHANGELIST)
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_seller_cannot_open_the_user_admin(client):
+    """The admin site admits sellers (catalog.admin.sellers), but not to the users: a
+    seller has no permission on them, 403."""
+    client.force_login(UserFactory(role="seller"))
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 403
+
+
+def test_email_verified_is_a_column_and_a_filter(admin_client):
+    """Staff see whether each email is verified and can filter on it."""
+    UserFactory(email="checked@example.com", email_verified=True)
+    UserFactory(email="unchecked@example.com")
+
+    listing = admin_client.get(CHANGELIST).content.decode()
+    verified = admin_client.get(CHANGELIST, {"email_verified__exact": "1"})
+
+    assert "column-email_verified" in listing
+    assert "By email verified" in listing
+    assert "checked@example.com" in verified.content.decode()
+    assert "unchecked@example.com" not in verified.content.decode()

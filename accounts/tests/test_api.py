@@ -29,6 +29,7 @@ def user_json(user: User) -> dict:
         "name": user.name,
         "role": user.role,
         "is_staff": user.is_staff,
+        "email_verified": user.email_verified,
     }
 
 
@@ -66,6 +67,7 @@ def test_register_creates_a_customer_and_answers_tokens(api_client):
         "name": "New Person",
         "role": "customer",
         "is_staff": False,
+        "email_verified": False,
     }
     assert user.check_password(PASSWORD)
     assert_access_token_for(body["access"], user)

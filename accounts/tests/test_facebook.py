@@ -74,6 +74,7 @@ def test_a_new_facebook_user_gets_an_account_and_tokens(api_client, facebook):
         "name": "Fay Book",
         "role": "customer",
         "is_staff": False,
+        "email_verified": True,
     }
     assert set(body) == {"user", "access", "refresh"}
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
@@ -81,9 +82,9 @@ def test_a_new_facebook_user_gets_an_account_and_tokens(api_client, facebook):
 
 
 def test_an_existing_account_is_found_by_its_email(api_client, facebook):
-    """Facebook reporting the email of an account signs into that account (no second
-    one); signing in again finds it through the link made the first time."""
-    existing = UserFactory(email="fay@example.com", role="seller")
+    """Facebook reporting the email of a verified account signs into that account (no
+    second one); signing in again finds it through the link made the first time."""
+    existing = UserFactory(email="fay@example.com", role="seller", email_verified=True)
     facebook_says(facebook, name="Fay Book", email="fay@example.com")
 
     first = sign_in(api_client)
@@ -105,7 +106,7 @@ def test_the_token_cart_is_merged_into_the_users(api_client, facebook):
         variant(shirt, Size="M", Colour="Red"),
         variant(shirt, Size="M", Colour="Blue"),
     )
-    user = UserFactory(email="fay@example.com")
+    user = UserFactory(email="fay@example.com", email_verified=True)
     get_store().add(f"user:{user.pk}", CartLine(red.pk, 1, red.price))
     cart = token_cart((mug, 2), (red, 3), (blue, 1))
     facebook_says(facebook, name="Fay Book", email="fay@example.com")
@@ -199,19 +200,99 @@ def test_a_deactivated_account_cannot_sign_in(api_client, facebook):
     assert User.objects.filter(email="fay@example.com").count() == 1
 
 
-def test_facebook_never_links_to_a_staff_account(api_client, facebook):
-    """A Facebook account reporting a staff member's email is refused (API.md: never
-    to a staff account): no tokens, no link."""
+@pytest.mark.parametrize(
+    "staff", [{"is_staff": True}, {"is_superuser": True}], ids=["staff", "superuser"]
+)
+def test_facebook_never_links_to_a_staff_account(api_client, facebook, staff):
+    """A Facebook account reporting a staff member's (or superuser's) email is refused,
+    verified or not (API.md: never to a staff account): 400, no tokens, no link."""
     from social_django.models import UserSocialAuth
 
-    UserFactory(email="boss@example.com", is_staff=True)
+    UserFactory(email="boss@example.com", email_verified=True, **staff)
     facebook_says(facebook, name="Not The Boss", email="boss@example.com")
 
     response = sign_in(api_client)
 
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Staff accounts cannot sign in with Facebook. Sign in with your "
+        "email and password.",
+        "code": "facebook_link_refused",
+    }
     assert not UserSocialAuth.objects.exists()
+    assert User.objects.filter(email="boss@example.com").count() == 1
+
+
+def test_facebook_never_links_to_an_unverified_account(api_client, facebook):
+    """An account whose email is not verified is not linked by that email (anyone can
+    put any address on a Facebook account): 400 facebook_link_refused, telling the user
+    to sign in with the password and verify the email; no second account is made."""
+    from social_django.models import UserSocialAuth
+
+    UserFactory(email="fay@example.com")
+    facebook_says(facebook, name="Fay Book", email="FAY@example.com")
+
+    response = sign_in(api_client)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "facebook_link_refused"
+    assert "password" in body["detail"] and "verify" in body["detail"]
+    assert not UserSocialAuth.objects.exists()
+    assert User.objects.filter(email__iexact="fay@example.com").count() == 1
+
+
+def test_a_verified_account_is_linked_after_it_was_refused(api_client, facebook):
+    """Once the owner verifies the email, the same Facebook account signs in to it."""
+    user = UserFactory(email="fay@example.com")
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+    assert sign_in(api_client).status_code == 400
+
+    User.objects.filter(pk=user.pk).update(email_verified=True)
+    response = sign_in(api_client)
+
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == user.pk
+
+
+def test_a_new_facebook_account_has_a_verified_email(api_client, facebook):
+    """An account made from Facebook's profile counts the email Facebook vouches for as
+    verified (so `me` says so)."""
+    facebook_says(facebook, name="Fay Book", email="fay@example.com")
+
+    body = sign_in(api_client).json()
+
+    assert body["user"]["email_verified"] is True
+    assert User.objects.get(email="fay@example.com").email_verified is True
+
+
+def test_the_login_page_shows_why_facebook_was_refused(client, settings):
+    """On the pages, social-auth's callback refusing the link lands on the login page
+    with the reason as an error message, and no account is made."""
+    from django.contrib.messages import get_messages
+    from social_core.exceptions import AuthPolicyError
+    from social_django.middleware import SocialAuthExceptionMiddleware
+
+    from accounts.pipeline import LINK_REFUSED_MESSAGE, FacebookLinkRefused
+
+    settings.SOCIAL_AUTH_FACEBOOK_KEY = "app-id"
+    settings.SOCIAL_AUTH_FACEBOOK_SECRET = "app-secret"
+    request = client.get("/accounts/login/").wsgi_request
+    from social_django.utils import load_backend, load_strategy
+
+    request.social_strategy = load_strategy(request)
+    request.backend = load_backend(request.social_strategy, "facebook", None)
+    exc = FacebookLinkRefused(request.backend, LINK_REFUSED_MESSAGE)
+    assert isinstance(exc, AuthPolicyError)
+
+    response = SocialAuthExceptionMiddleware(lambda r: None).process_exception(
+        request, exc
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert [str(m) for m in get_messages(request)] == [LINK_REFUSED_MESSAGE]
 
 
 @pytest.mark.parametrize(
@@ -226,15 +307,20 @@ def test_a_missing_or_absurd_access_token_is_400(api_client, facebook, body):
     assert list(response.json()) == ["access_token"]
 
 
-def test_not_configured_is_404(api_client, settings):
-    """Without the Facebook keys the endpoint is not offered (API.md): 404 JSON."""
+@pytest.mark.parametrize("body", [{"access_token": "fb-token"}, {}])
+def test_not_configured_is_404(api_client, settings, body):
+    """Without the Facebook keys the endpoint is not offered (API.md): 404 JSON, whatever
+    the body."""
     settings.SOCIAL_AUTH_FACEBOOK_KEY = ""
     settings.SOCIAL_AUTH_FACEBOOK_SECRET = ""
 
-    response = sign_in(api_client)
+    response = api_client.post(FACEBOOK, body, format="json")
 
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json() == {
+        "detail": "Facebook login is not available on this shop.",
+        "code": "not_found",
+    }
 
 
 def test_facebook_sign_in_spends_the_auth_budget(api_client, facebook, settings):

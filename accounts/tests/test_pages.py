@@ -126,7 +126,10 @@ def test_register_creates_the_account_and_signs_in(client):
     user = User.objects.get(email="grace@example.com")
     assert (user.name, user.role, user.is_staff) == ("Grace Hopper", "customer", False)
     assert client.session["_auth_user_id"] == str(user.pk)
-    assert _messages(response) == ["Welcome, Grace Hopper! Your account is ready."]
+    assert _messages(response) == [
+        "Welcome, Grace Hopper! Your account is ready. We have mailed you a link to "
+        "verify grace@example.com."
+    ]
 
 
 @pytest.mark.parametrize(

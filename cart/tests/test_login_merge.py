@@ -166,7 +166,8 @@ def test_facebook_page_login_merges_the_cart(client, facebook, products):
 def test_facebook_api_login_merges_the_token_cart(api_client, facebook, products):
     """POST auth/facebook/ with X-Cart-Token: tokens back, the anonymous cart merged."""
     scarce, _ = products
-    existing = UserFactory(email="fay@example.com")
+    # Facebook links to an existing account by email only once it is verified.
+    existing = UserFactory(email="fay@example.com", email_verified=True)
     token = api_client.post("/api/v1/carts/").json()["token"]
     api_client.credentials(HTTP_X_CART_TOKEN=token)
     assert (
@@ -193,6 +194,7 @@ def test_facebook_api_login_merges_the_token_cart(api_client, facebook, products
         "name": "Fay Book",
         "role": "customer",
         "is_staff": False,
+        "email_verified": True,
     }
     assert body["access"] and body["refresh"]
     assert user_lines(existing) == {v(scarce): 2}
