@@ -284,7 +284,12 @@ def cart_read(
     if changes or coupon_change:
         get_store().apply_changes(cart.id, changes, coupon=coupon_change)
 
-    totals = price_lines(lines, rule=rule, tax_rate=settings.SHOP_TAX_RATE)
+    totals = price_lines(
+        lines,
+        rule=rule,
+        tax_rate=settings.SHOP_TAX_RATE,
+        prices_include_tax=settings.SHOP_PRICES_INCLUDE_TAX,
+    )
     line_totals = {line.variant_id: line.line_total for line in totals.lines}
     summary_lines = tuple(
         SummaryLine(
