@@ -1,9 +1,9 @@
-"""Deployment checks (``manage.py check --deploy``) for the order mail's link."""
+"""Deployment checks (``manage.py check --deploy``): the order mail's link, payments."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -29,4 +29,39 @@ def check_site_url(app_configs, **kwargs):
                 id="orders.W002",
             )
         ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_payments(app_configs, **kwargs):
+    """The test gateway takes no money: a deployment says so (settings refuse it with
+    DEBUG off unless SHOP_ALLOW_TEST_PAYMENTS=true; this says it even then)."""
+    gateway = settings.SHOP_PAYMENT_GATEWAY
+    if gateway in ("test", "orders.payments.TestGateway") and not settings.DEBUG:
+        message = (
+            "SHOP_PAYMENT_GATEWAY is the test gateway: orders are 'paid' with a test "
+            "token and no money is taken."
+        )
+        hint = "Set SHOP_PAYMENT_GATEWAY=stripe with its STRIPE_* keys."
+        if settings.SHOP_ALLOW_TEST_PAYMENTS:
+            return [Warning(message, hint=hint, id="orders.W010")]
+        return [Error(message, hint=hint, id="orders.E010")]
+    if gateway == "stripe":
+        missing = [
+            name
+            for name in (
+                "STRIPE_SECRET_KEY",
+                "STRIPE_PUBLISHABLE_KEY",
+                "STRIPE_WEBHOOK_SECRET",
+            )  # fmt: skip
+            if not getattr(settings, name)
+        ]
+        if missing:
+            return [
+                Error(
+                    f"SHOP_PAYMENT_GATEWAY=stripe without {', '.join(missing)}.",
+                    hint="Copy them from the Stripe dashboard (docs/operations.md).",
+                    id="orders.E011",
+                )
+            ]
     return []

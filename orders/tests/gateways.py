@@ -2,13 +2,20 @@
 
 import threading
 
-from orders.payments import RefundResult, TestGateway
+from orders.payments import (
+    GatewayRefused,
+    GatewayUnavailable,
+    RefundResult,
+    TestGateway,
+)
 
 
 class RecordingGateway(TestGateway):
     refunds: list[dict] = []
 
-    def refund(self, *, charge_reference, amount, currency) -> RefundResult:
+    def refund(
+        self, *, charge_reference, amount, currency, idempotency_key=""
+    ) -> RefundResult:
         RecordingGateway.refunds.append(
             {
                 "charge_reference": charge_reference,
@@ -19,6 +26,20 @@ class RecordingGateway(TestGateway):
         return super().refund(
             charge_reference=charge_reference, amount=amount, currency=currency
         )
+
+
+class RefusingGateway(TestGateway):
+    """The test gateway, whose refunds the provider refuses for good."""
+
+    def refund(self, **kwargs) -> RefundResult:
+        raise GatewayRefused("The provider refused the refund.")
+
+
+class UnreachableGateway(TestGateway):
+    """The test gateway, whose refunds never reach the provider."""
+
+    def refund(self, **kwargs) -> RefundResult:
+        raise GatewayUnavailable()
 
 
 class HeldGateway(TestGateway):

@@ -15,7 +15,7 @@ from cart.tests.factories import tee, variant, variant_of
 from catalog.models import Product, StockMovement, Variant
 from catalog.tests.factories import ProductFactory
 from coupons.models import Coupon, CouponRedemption
-from orders.models import Order
+from orders.models import Order, Payment
 from orders.status import order_cancel, order_fulfil, order_pay, orders_expire
 from orders.tests.factories import OrderFactory, order_with
 from orders.tests.gateways import HeldGateway, RecordingGateway
@@ -31,7 +31,9 @@ def test_pay_marks_pending_order_paid():
     paid = order_pay(order=order, payment_token="tok_success")
     order.refresh_from_db()
     assert paid.status == order.status == S.PAID
-    assert order.paid_at is not None and order.payment_reference.startswith("test_ch_")
+    assert order.paid_at is not None
+    assert order.payment.reference.startswith("test_ch_")
+    assert (order.payment.provider, order.payment.status) == ("test", "succeeded")
 
 
 @pytest.mark.django_db
@@ -41,11 +43,12 @@ def test_pay_declined_leaves_order_pending():
     with pytest.raises(PaymentDeclined):
         order_pay(order=order, payment_token="tok_decline")
     order.refresh_from_db()
-    assert (
-        order.status == S.PENDING
-        and order.paid_at is None
-        and order.payment_reference == ""
-    )
+    assert order.status == S.PENDING and order.paid_at is None
+    assert (order.payment.status, order.payment.reference) == ("failed", "")
+    # The buyer tries again, with a card that works.
+    assert order_pay(order=order, payment_token="tok_success").status == S.PAID
+    order.payment.refresh_from_db()
+    assert order.payment.status == "succeeded"
 
 
 @pytest.mark.django_db
@@ -55,8 +58,17 @@ def test_pay_twice_is_a_no_op():
     first = order_pay(order=order, payment_token="tok_success")
     again = order_pay(order=order, payment_token="tok_decline")  # not even charged
     assert again.status == S.PAID
-    assert again.payment_reference == first.payment_reference
     assert again.paid_at == first.paid_at
+    assert Payment.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_order_of_nothing_to_pay_is_paid_without_a_gateway():
+    """A total of 0.00 is paid at once, with no token and no payment."""
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)])
+    Order.objects.filter(pk=order.pk).update(total=Decimal("0.00"))
+    assert order_pay(order=order).status == S.PAID
+    assert not Payment.objects.filter(order=order).exists()
 
 
 @pytest.mark.django_db
@@ -104,22 +116,46 @@ def test_cancel_skips_deleted_variants(deleted):
 
 
 @pytest.mark.django_db
-def test_cancel_paid_order_refunds_through_gateway(settings):
-    """A paid order that is cancelled is refunded in full, against its charge."""
+def test_staff_cancel_of_a_paid_order_refunds_through_gateway(
+    settings, django_capture_on_commit_callbacks
+):
+    """A paid order that staff cancel is refunded in full, against its charge, and the
+    refund recorded: refunded_total is then the total."""
     settings.SHOP_PAYMENT_GATEWAY = "orders.tests.gateways.RecordingGateway"
     RecordingGateway.refunds = []
-    order = order_with(
-        products_and_quantities=[(ProductFactory(price=Decimal("7.50")), 2)]
-    )
+    product = ProductFactory(price=Decimal("7.50"), stock=0)
+    order = order_with(products_and_quantities=[(product, 2)])
     order = order_pay(order=order, payment_token="tok_success")
-    order_cancel(order=order)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, staff=True)
     assert RecordingGateway.refunds == [
         {
-            "charge_reference": order.payment_reference,
+            "charge_reference": order.payment.reference,
             "amount": Decimal("15.00"),
             "currency": "USD",
         }
     ]
+    order.refresh_from_db()
+    assert (order.status, order.refunded_total) == (S.CANCELLED, Decimal("15.00"))
+    refund = order.refunds.get()
+    assert (refund.amount, refund.status, refund.restocked) == (
+        Decimal("15.00"), "succeeded", True)  # fmt: skip
+    assert list(refund.lines.values_list("quantity", "amount")) == [
+        (2, Decimal("15.00"))
+    ]
+    assert variant_of(product).stock == 2
+
+
+@pytest.mark.django_db
+def test_the_customer_cannot_cancel_a_paid_order():
+    """Customers cancel pending orders only: a paid one is 409, nothing changes."""
+    product = ProductFactory(stock=0)
+    order = order_with(products_and_quantities=[(product, 1)], status=S.PAID)
+    with pytest.raises(InvalidTransition) as exc:
+        order_cancel(order=order)
+    assert "ask the shop" in exc.value.detail
+    order.refresh_from_db()
+    assert order.status == S.PAID and variant_of(product).stock == 0
 
 
 @pytest.mark.django_db
@@ -138,6 +174,7 @@ def test_fulfil_paid_order():
     order = order_with(products_and_quantities=[(ProductFactory(), 1)], status=S.PAID)
     fulfilled = order_fulfil(order=order)
     assert fulfilled.status == S.FULFILLED and fulfilled.fulfilled_at is not None
+    assert (fulfilled.tracking_number, fulfilled.carrier) == ("", "")
 
 
 ILLEGAL = [
@@ -145,6 +182,9 @@ ILLEGAL = [
     ("pay", S.FULFILLED),
     ("cancel", S.CANCELLED),
     ("cancel", S.FULFILLED),
+    ("staff-cancel", S.FULFILLED),
+    ("staff-cancel", S.REFUNDED),
+    ("cancel", S.PAID),
     ("fulfil", S.PENDING),
     ("fulfil", S.CANCELLED),
     ("fulfil", S.FULFILLED),
@@ -156,6 +196,8 @@ def _do(change: str, order: Order):
         return order_pay(order=order, payment_token="tok_success")
     if change == "cancel":
         return order_cancel(order=order)
+    if change == "staff-cancel":
+        return order_cancel(order=order, staff=True)
     return order_fulfil(order=order)
 
 

@@ -1,0 +1,82 @@
+"""Mail to buyers after payment: the shipping notice (with the tracking number) and the
+refund notice. Queued as tasks once the change commits, retried by ``orders.tasks``."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from orders.models import Order, Refund
+from orders.notifications import order_link
+
+
+def _message(order: Order, subject: str, template: str, context: dict):
+    context = {
+        "order": order,
+        "shop_name": settings.SHOP_NAME,
+        "order_url": order_link(order),
+        **context,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{settings.SHOP_NAME}: {subject}",
+        body=render_to_string(f"mail/orders/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[order.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"mail/orders/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def shipping_notice_message(order: Order) -> EmailMultiAlternatives:
+    return _message(
+        order,
+        f"order {order.number} is on its way",
+        "shipped",
+        {"items": list(order.items.all())},
+    )
+
+
+def refund_notice_message(refund: Refund) -> EmailMultiAlternatives:
+    order = refund.order
+    return _message(
+        order,
+        f"a refund on order {order.number}",
+        "refund",
+        {"refund": refund, "lines": list(refund.lines.select_related("item"))},
+    )
+
+
+def queue_shipping_notice(order: Order) -> None:
+    from orders.tasks import send_shipping_notice
+
+    transaction.on_commit(lambda: send_shipping_notice.delay(order.pk), robust=True)
+
+
+def queue_refund_notice(refund: Refund) -> None:
+    from orders.tasks import send_refund_notice
+
+    transaction.on_commit(lambda: send_refund_notice.delay(refund.pk), robust=True)
+
+
+def order_send_shipping_notice(*, order_id: int) -> bool:
+    """Send the notice of a fulfilled order (none for an order no longer fulfilled)."""
+    order = Order.objects.filter(pk=order_id, status=Order.Status.FULFILLED).first()
+    if order is None:
+        return False
+    shipping_notice_message(order).send()
+    return True
+
+
+def refund_send_notice(*, refund_id: int) -> bool:
+    """Send the notice of a refund that went through."""
+    refund = (
+        Refund.objects.select_related("order")
+        .filter(pk=refund_id, status=Refund.Status.SUCCEEDED)
+        .first()
+    )
+    if refund is None:
+        return False
+    refund_notice_message(refund).send()
+    return True
