@@ -99,3 +99,10 @@ def picked_options(options, query) -> dict[str, str]:
         if isinstance(value, str) and value in option.values:
             picked[option.name] = value
     return picked
+
+
+class NotifyMeForm(forms.Form):
+    """The product page's "mail me when it is back" form, for a sold-out variant."""
+
+    variant_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    email = forms.EmailField(label="Email me when it is back", max_length=254)

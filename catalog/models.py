@@ -165,6 +165,9 @@ class Variant(models.Model):
     # In no index: a stock change then rewrites no index entry (a HOT update).
     stock = models.IntegerField(default=0)
     weight_grams = models.PositiveIntegerField(default=0)
+    # Below or at this the variant is "low" (admin filter, daily digest); None: the
+    # shop's SHOP_LOW_STOCK_THRESHOLD.
+    low_stock_threshold = models.PositiveIntegerField(null=True, blank=True)
     image = models.ForeignKey(
         ProductImage,
         null=True,
@@ -284,3 +287,77 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.variant} {self.delta:+d} → {self.stock_after} ({self.reason})"
+
+
+class ImportJob(models.Model):
+    """A product CSV import too large for one request, run by a task (catalog.imports):
+    its file, how far it got and what it found."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed (nothing written)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    data = models.TextField()  # the CSV as uploaded
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {"new": n, "update": n, "unchanged": n}; errors: [{"row": n, "errors": {...}}]
+    totals = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Import {self.pk} ({self.status})"
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the rows handled."""
+        if not self.total_rows:
+            return 100 if self.status in {"done", "failed"} else 0
+        return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class BackInStockRequest(models.Model):
+    """Someone waiting for a sold-out variant: mailed once when it is back
+    (catalog.restock), or unsubscribed by the token in that mail."""
+
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="back_in_stock_requests"
+    )
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when claimed for sending (cleared again if the send fails).
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "email"],
+                condition=Q(notified_at=None),
+                name="back_in_stock_once_while_waiting",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["variant", "created_at"],
+                condition=Q(notified_at=None),
+                name="back_in_stock_waiting_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} waits for {self.variant_id}"

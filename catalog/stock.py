@@ -18,6 +18,7 @@ from django.utils import timezone
 from catalog.availability import stock_availability
 from catalog.cache import catalog_changed
 from catalog.models import StockMovement, Variant, variant_name
+from catalog.restock import restock_queue
 from shop.exceptions import InsufficientStock, NotFound, ShopError
 
 MAX_STOCK = 1_000_000
@@ -104,9 +105,10 @@ def _refusal(changes: list[StockChange], locked: Mapping[int, Variant], ceiling)
 
 def _write(changes, locked, reason, *, user, order, note) -> dict[int, Variant]:
     now = timezone.now()
-    movements = []
+    movements, was = [], {}
     for change in changes:
         variant = locked[change.variant_id]
+        was.setdefault(variant.pk, variant.stock)
         variant.stock, variant.updated_at = variant.stock + change.delta, now
         movements.append(
             StockMovement(
@@ -132,6 +134,7 @@ def _write(changes, locked, reason, *, user, order, note) -> dict[int, Variant]:
     )
     StockMovement.objects.bulk_create(movements)
     catalog_changed()  # update() sends no model signal
+    restock_queue(pk for pk, v in changed.items() if was[pk] == 0 < v.stock)
     return changed
 
 

@@ -5,7 +5,12 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from catalog.forms import CatalogQueryForm, chosen_options, picked_options
+from catalog.forms import (
+    CatalogQueryForm,
+    NotifyMeForm,
+    chosen_options,
+    picked_options,
+)
 from catalog.models import Category, Product, Variant
 from catalog.paginator import EstimatedCountPaginator
 from catalog.selectors import (
@@ -66,7 +71,7 @@ def catalog(request, slug=None):
     )
 
 
-def product_detail(request, slug):
+def product_detail(request, slug, *, notify_form=None, status=200):
     """One active product: a picker per option (a GET form; the page's script follows
     the choice without a reload), the chosen variant's price, stock, image and buy
     form, and the gallery."""
@@ -84,6 +89,9 @@ def product_detail(request, slug):
     active = [v for v in product.variants.all() if v.is_active]
     images = list(product.images.all())
     main_image = _shown_image(request, images, variant)
+    if notify_form is None and variant is not None and variant.stock == 0:
+        email = request.user.email if request.user.is_authenticated else ""
+        notify_form = NotifyMeForm(initial={"variant_id": variant.pk, "email": email})
     return render(
         request,
         "catalog/product.html",
@@ -99,7 +107,9 @@ def product_detail(request, slug):
             "variants_data": _variants_data(product, options, active),
             "current_category": product.category,
             "low_stock": settings.SHOP_LOW_STOCK_THRESHOLD,
+            "notify_form": notify_form,
         },
+        status=status,
     )
 
 

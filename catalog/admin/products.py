@@ -25,6 +25,7 @@ from .forms import (
     VariantForm,
     VariantFormSet,
 )
+from .imports import ProductImportExportMixin
 from .saving import (
     is_id,
     lock_for_edit,
@@ -32,9 +33,10 @@ from .saving import (
     save_variant,
     variants_of_matrix,
 )
+from .sellers import SellerScopedAdmin, SellerScopedInline, is_seller_request
 
 
-class ProductOptionInline(admin.TabularInline):
+class ProductOptionInline(SellerScopedInline, admin.TabularInline):
     model = ProductOption
     form = ProductOptionForm
     formset = ProductOptionFormSet
@@ -44,7 +46,7 @@ class ProductOptionInline(admin.TabularInline):
     verbose_name = "option"
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(SellerScopedInline, admin.TabularInline):
     """Every variant of the product, archived ones included (untick "is active" to take
     one off sale: order history keeps it)."""
 
@@ -64,7 +66,7 @@ class VariantInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ProductImageInline(admin.TabularInline):
+class ProductImageInline(SellerScopedInline, admin.TabularInline):
     model = ProductImage
     form = ProductImageForm
     extra = 0
@@ -102,7 +104,9 @@ def create_missing_variants(modeladmin, request, queryset):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SellerScopedAdmin, ProductImportExportMixin, admin.ModelAdmin):
+    """Staff: every product. A seller: their own (the seller field is theirs)."""
+
     form = ProductAdminForm
     change_form_template = "admin/catalog/product/change_form.html"
     list_display = ["name", "price", "stock", "variant_count", "is_active", "seller",
@@ -120,8 +124,30 @@ class ProductAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("variants")
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return (
+            [f for f in shown if f != "seller"] if is_seller_request(request) else shown
+        )
+
+    def get_list_filter(self, request):
+        shown = super().get_list_filter(request)
+        return (
+            [f for f in shown if f != "seller"] if is_seller_request(request) else shown
+        )
+
+    def get_autocomplete_fields(self, request):
+        # A seller cannot use the categories' admin (its autocomplete): a plain select.
+        return (
+            []
+            if is_seller_request(request)
+            else super().get_autocomplete_fields(request)
+        )
+
     def get_fields(self, request, obj=None):
         shared = ["seller", "category", "name", "slug", "description", "is_active"]
+        if is_seller_request(request):
+            shared.remove("seller")
         if obj is None:
             return [*shared, "variant_price", "variant_stock"]
         return [*shared, "price", "created_at", "updated_at"]
@@ -161,6 +187,8 @@ class ProductAdmin(admin.ModelAdmin):
                       if not f.primary_key and f.name not in {"price", "created_at"}]  # fmt: skip
             obj.save(update_fields=fields)
         else:
+            if is_seller_request(request):
+                obj.seller = request.user
             obj.price = Decimal("0.01")  # its variants' once they are saved
             obj.save()
 

@@ -3,40 +3,41 @@ price, stock and state) and the stock ledger, read-only."""
 
 import re
 
-from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from catalog.alerts import low_stock
 from catalog.models import StockMovement, Variant
 
 from .forms import VariantForm, VariantQuickForm
 from .saving import is_id, lock_for_edit, save_variant
+from .sellers import SellerScopedAdmin, SellerScopedInline, scope_to_seller
 
 # The id field of each row the list's quick edit (list_editable) sends.
 _EDITED_ROW_ID = re.compile(r"form-\d+-id")
 
 
 class LowStockFilter(admin.SimpleListFilter):
+    """Out of stock, or low: at or under the variant's own threshold (else the shop's
+    SHOP_LOW_STOCK_THRESHOLD), as the daily digest counts it."""
+
     title = "stock level"
     parameter_name = "stock_level"
 
     def lookups(self, request, model_admin):
-        threshold = settings.SHOP_LOW_STOCK_THRESHOLD
-        return [("out", "Out of stock"), ("low", f"Low (1 to {threshold})")]
+        return [("out", "Out of stock"), ("low", "Low (at or under its threshold)")]
 
     def queryset(self, request, queryset):
         if self.value() == "out":
             return queryset.filter(stock=0)
         if self.value() == "low":
-            return queryset.filter(
-                stock__gt=0, stock__lte=settings.SHOP_LOW_STOCK_THRESHOLD
-            )
+            return low_stock(queryset)
         return queryset
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(SellerScopedInline, admin.TabularInline):
     """The variant's stock ledger, read-only: movements are written by the stock service."""
 
     model = StockMovement
@@ -46,6 +47,7 @@ class StockMovementInline(admin.TabularInline):
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
     show_change_link = False
+    seller_can = frozenset({"view"})
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -61,8 +63,11 @@ class StockMovementInline(admin.TabularInline):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
-    """The stock list: every variant, its stock, the low-stock filter."""
+class VariantAdmin(SellerScopedAdmin, admin.ModelAdmin):
+    """The stock list: every variant (a seller: theirs), its stock, the low-stock
+    filter."""
+
+    seller_lookup = "product__seller"
 
     form = VariantForm
     list_display = ["sku", "product_link", "option_values", "price", "stock",
@@ -75,8 +80,8 @@ class VariantAdmin(admin.ModelAdmin):
     raw_id_fields = ["product"]
     inlines = [StockMovementInline]
     list_per_page = 100
-    fields = ["product", "sku", "options", "price", "stock", "weight_grams", "image",
-              "is_active"]  # fmt: skip
+    fields = ["product", "sku", "options", "price", "stock", "weight_grams",
+              "low_stock_threshold", "image", "is_active"]  # fmt: skip
 
     @admin.display(description="product", ordering="product__name")
     def product_link(self, variant):
@@ -103,6 +108,10 @@ class VariantAdmin(admin.ModelAdmin):
             )
             kwargs["queryset"] = db_field.related_model.objects.filter(
                 product_id__in=product_id
+            )
+        if db_field.name == "product":  # a seller adds variants to their own only
+            kwargs["queryset"] = scope_to_seller(
+                request, db_field.related_model.objects.all(), "seller"
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -142,8 +151,11 @@ class VariantAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
-    """The whole stock ledger, read-only."""
+class StockMovementAdmin(SellerScopedAdmin, admin.ModelAdmin):
+    """The whole stock ledger (a seller: their variants'), read-only."""
+
+    seller_lookup = "variant__product__seller"
+    seller_can = frozenset({"view"})
 
     list_display = ["created_at", "variant", "delta", "stock_after", "reason", "user",
                     "order"]  # fmt: skip

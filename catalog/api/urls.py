@@ -1,7 +1,9 @@
 """Routes of the JSON API under /api/v1/."""
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from catalog.api.restock import NotifyMeView
 from catalog.api.views import (
     CategoryViewSet,
     ProductViewSet,
@@ -15,4 +17,11 @@ router.register("products", ProductViewSet, basename="product")
 router.register("sellers", SellerViewSet, basename="seller")
 router.register("variants", VariantViewSet, basename="variant")
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(
+        r"^variants/(?P<pk>[0-9]{1,18})/notify-me/$",
+        NotifyMeView.as_view(),
+        name="variant-notify-me",
+    ),
+    *router.urls,
+]
