@@ -2,8 +2,15 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin.apps import AdminConfig
 
 logger = logging.getLogger("shop")
+
+
+class ShopAdminConfig(AdminConfig):
+    """django.contrib.admin with the shop's site (shop.admin_site)."""
+
+    default_site = "shop.admin_site.ShopAdminSite"
 
 
 class ShopConfig(AppConfig):
