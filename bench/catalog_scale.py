@@ -40,6 +40,7 @@ os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "shop.settings",
         "DJANGO_DEBUG": "false",
+        "SHOP_ALLOW_TEST_PAYMENTS": "true",  # production settings refuse test payments
         "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",

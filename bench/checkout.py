@@ -48,6 +48,7 @@ os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 os.environ["DJANGO_DEBUG"] = "false"  # DEBUG would record every query in memory
+os.environ["SHOP_ALLOW_TEST_PAYMENTS"] = "true"  # it pays with the test gateway
 os.environ["DJANGO_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
 
 PG = {"host": "127.0.0.1", "user": "postgres"}

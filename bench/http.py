@@ -47,6 +47,8 @@ PG = "postgres://postgres@127.0.0.1:5432"
 
 ENV = {
     "DJANGO_DEBUG": "false",
+    # The benchmark pays with the test gateway, which production settings refuse.
+    "SHOP_ALLOW_TEST_PAYMENTS": "true",
     "DJANGO_SECRET_KEY": "bench-" + "x" * 60,
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     # Production settings, but plain HTTP on loopback: no TLS terminator in front.

@@ -5,13 +5,20 @@ import re
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.models import IdempotencyKey, Order, OrderItem
+from orders.models import IdempotencyKey, Order, OrderItem, Refund, RefundLine
 
 
 def order_queryset() -> QuerySet[Order]:
-    """Orders with their items, in two queries however many orders."""
-    return Order.objects.prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+    """Orders with their payment, items and refunds (with their lines), in four queries
+    however many orders."""
+    return Order.objects.select_related("payment").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("id")),
+        Prefetch(
+            "refunds",
+            queryset=Refund.objects.order_by("created_at", "id").prefetch_related(
+                Prefetch("lines", queryset=RefundLine.objects.order_by("id"))
+            ),
+        ),
     )
 
 

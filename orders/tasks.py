@@ -7,6 +7,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from orders.notifications import confirmations_owed, order_send_confirmation
+from orders.reports import sales_rebuild
 from orders.status import orders_expire
 
 logger = logging.getLogger(__name__)
@@ -46,3 +47,90 @@ def send_owed_confirmations() -> int:
 def expire_unpaid_orders() -> int:
     """Cancel and restock pending orders left unpaid too long (periodic)."""
     return orders_expire()
+
+
+def _countdown(task) -> tuple[bool, int]:
+    retrying = not task.request.is_eager and task.request.retries < task.max_retries
+    return retrying, (RETRY_BACKOFF * 2**task.request.retries if retrying else 0)
+
+
+@shared_task(bind=True, max_retries=8)
+def execute_refund(self, refund_id: int) -> str:
+    """Ask the provider for a pending refund; an unreachable provider retries with
+    backoff (the refund's idempotency key makes a retry safe), or is left pending for
+    the sweep (no broker, retries spent)."""
+    from orders.payments import GatewayUnavailable
+    from orders.refunds import refund_execute
+
+    retrying, countdown = _countdown(self)
+    try:
+        return refund_execute(refund_id=refund_id).status
+    except GatewayUnavailable as exc:
+        if not retrying:
+            logger.warning("Refund %s left pending: %r", refund_id, exc)
+            return "pending"
+        raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task
+def retry_pending_refunds() -> int:
+    """Queue refunds still pending a while after they were made (periodic)."""
+    from django.utils import timezone
+
+    from orders.refunds import refunds_pending
+
+    pending = refunds_pending(older_than=timezone.now() - timedelta(minutes=10))
+    for refund_id in pending:
+        execute_refund.delay(refund_id)
+    return len(pending)
+
+
+@shared_task(bind=True, max_retries=5)
+def cancel_payment(self, payment_id: int) -> bool:
+    """Cancel a cancelled order's payment at its provider (a success after all is
+    refunded by the webhook)."""
+    from orders.payments import GatewayUnavailable
+    from orders.status import payment_cancel
+
+    retrying, countdown = _countdown(self)
+    try:
+        return payment_cancel(payment_id=payment_id)
+    except GatewayUnavailable as exc:
+        if not retrying:
+            logger.warning("Payment %s not cancelled: %r", payment_id, exc)
+            return False
+        raise self.retry(exc=exc, countdown=countdown) from None
+
+
+def _mail(task, send, what: str, **ids) -> bool:
+    retrying, countdown = _countdown(task)
+    try:
+        return send(**ids)
+    except (SMTPException, OSError) as exc:
+        if not retrying:
+            logger.warning("The %s %s failed: %r", what, ids, exc)
+            return False
+        raise task.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task(bind=True, max_retries=8)
+def send_shipping_notice(self, order_id: int) -> bool:
+    """Mail a fulfilled order's shipping notice; SMTP errors retry with backoff."""
+    from orders.notices import order_send_shipping_notice
+
+    return _mail(self, order_send_shipping_notice, "shipping notice", order_id=order_id)
+
+
+@shared_task(bind=True, max_retries=8)
+def send_refund_notice(self, refund_id: int) -> bool:
+    """Mail a refund's notice; SMTP errors retry with backoff."""
+    from orders.notices import refund_send_notice
+
+    return _mail(self, refund_send_notice, "refund notice", refund_id=refund_id)
+
+
+@shared_task
+def rebuild_daily_sales(days: int = 2) -> int:
+    """The dashboard's stored days: yesterday and the day before (beat, after midnight
+    UTC; a late refund or webhook of the day before is caught by the second)."""
+    return sales_rebuild(days=days)

@@ -11,9 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cart.selectors import cart_read
 from cart.views import outage_page, page_items
 from orders.checkout import order_place
+from orders.checkout_page import shipping_checkout
 from orders.forms import CheckoutForm, PayForm, new_checkout_token
 from orders.notifications import ORDER_LINK_TOKEN
+from orders.pay_page import payment_context
+from orders.payments import get_gateway
 from orders.selectors import order_is_customer, order_list_for, order_visible_to
+from orders.shipping import shop_ships
 from orders.status import order_pay
 from shop.exceptions import CheckoutConflict, ShopError
 
@@ -51,6 +55,8 @@ def _checkout_problems(request, exc: CheckoutConflict) -> None:
 @outage_page
 def checkout(request):
     """Shipping details and the order summary; Place order calls order_place once per form."""
+    if shop_ships():  # an address, a country and a method: its own page
+        return shipping_checkout(request)
     if request.method == "POST":
         form = CheckoutForm(request.POST)
         if form.is_valid():
@@ -131,7 +137,12 @@ def order_detail(request, number):
     return render(
         request,
         "orders/order.html",
-        {"order": order, "items": list(order.items.all()), "pay_form": PayForm()},
+        {
+            "order": order,
+            "items": list(order.items.all()),
+            "pay_form": PayForm(),
+            **payment_context(request, order),
+        },
     )
 
 
@@ -143,6 +154,12 @@ def order_pay_view(request, number):
     # The API's rule: staff may see an order, only its customer pays it.
     if not order_is_customer(order=order, user=request.user, order_token=token):
         messages.error(request, "Only the customer can pay an order.")
+        return redirect(order)
+    if not get_gateway().pays_at_once:  # Stripe: the intent, then its card form
+        try:
+            order_pay(order=order)
+        except ShopError as exc:
+            messages.error(request, f"Payment failed: {exc.detail}")
         return redirect(order)
     form = PayForm(request.POST)
     if not form.is_valid():

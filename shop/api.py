@@ -9,6 +9,7 @@ app_name = "api"
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),
     path("auth/", include("accounts.api.urls")),
+    path("", include("accounts.api.addresses")),
     path("", include("catalog.api.urls")),
     path("", include("cart.api.urls")),
     path("", include("coupons.api.urls")),

@@ -65,5 +65,7 @@ def path_prefix(env: environ.Env, name: str) -> str | None:
     relative to the page it is on); None when empty."""
     value = env.str(name, default="") or None
     if value is not None and not value.startswith("/"):
-        raise ImproperlyConfigured(f"{name} must be a path that starts with /, e.g. /shop")
+        raise ImproperlyConfigured(
+            f"{name} must be a path that starts with /, e.g. /shop"
+        )
     return value

@@ -90,6 +90,16 @@ class EmptyCart(ShopError):
     default_detail = "The cart is empty."
 
 
+class ShippingUnavailable(ShopError):
+    code = "shipping_unavailable"
+    default_detail = "This shipping method does not deliver this order to that country."
+
+
+class ShippingMethodRequired(ShopError):
+    code = "shipping_method_required"
+    default_detail = "Choose a shipping method."
+
+
 class LimitExceeded(ShopError):
     code = "limit_exceeded"
     default_detail = "A limit of the shop was exceeded."

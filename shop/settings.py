@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -33,7 +34,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "shop.apps.ShopAdminConfig",  # django.contrib.admin, with the shop's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "sorl.thumbnail",
     "django_countries",
     "phonenumber_field",
+    "import_export",
     "shop.apps.ShopConfig",
     "accounts",
     "catalog",
@@ -182,6 +184,23 @@ CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {
         "task": "orders.tasks.expire_unpaid_orders",
         "schedule": 60.0,
+    },
+    "rebuild-daily-sales": {
+        "task": "orders.tasks.rebuild_daily_sales",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    "retry-pending-refunds": {
+        "task": "orders.tasks.retry_pending_refunds",
+        "schedule": 300.0,
+    },
+    "remind-abandoned-carts": {
+        "task": "cart.tasks.remind_abandoned_carts",
+        "schedule": crontab(minute=20),
+    },
+    # The staff's daily digest of what is low or out of stock, at 06:00 UTC.
+    "low-stock-digest": {
+        "task": "catalog.tasks.send_low_stock_digest",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 
@@ -349,7 +368,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 from shop.settings_shop import *  # noqa: E402, F403 (the shop's own settings)
-
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,12 @@ from conftest import client_for
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
 
-pytestmark = [pytest.mark.redis_cluster, pytest.mark.django_db]
+# One xdist worker runs them all: they share the one cluster and flush it.
+pytestmark = [
+    pytest.mark.redis_cluster,
+    pytest.mark.django_db,
+    pytest.mark.xdist_group("redis_cluster"),
+]
 
 CLUSTER_URL = "redis://127.0.0.1:7000/0"
 ADDRESS = {"shipping_name": "Grace Hopper", "shipping_address": "1 Harbour Way"}

@@ -9,6 +9,11 @@ from rest_framework.response import Response
 from cart.cart import Cart, is_valid_token
 from cart.selectors import CART_NOT_FOUND, cart_for_request
 from orders import selectors
+from orders.api.payment_serializers import (
+    FulfilSerializer,
+    RefundRequestSerializer,
+    RefundSerializer,
+)
 from orders.api.serializers import (
     IDEMPOTENCY_KEY_MAX_LENGTH,
     CheckoutConflictSerializer,
@@ -19,7 +24,8 @@ from orders.api.serializers import (
     PlacedOrderSerializer,
 )
 from orders.checkout import order_place
-from orders.models import Order
+from orders.models import Order, Refund
+from orders.refunds import refund_create
 from orders.status import order_cancel, order_fulfil, order_pay
 from shop.exceptions import NotFound, ShopError
 
@@ -85,7 +91,7 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_permissions(self):
         if self.action == "list":
             return [permissions.IsAuthenticated()]
-        if self.action == "fulfil":
+        if self.action in ("fulfil", "refunds"):
             return [permissions.IsAdminUser()]
         return [permissions.AllowAny()]
 
@@ -127,7 +133,11 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "a coupon problem is an entry with product_id null and the coupon's reason code "
             "(coupon_used_up, coupon_expired, ...), and nothing is ordered. Signed-in users' "
             "email defaults to their account's. A repeat with the same Idempotency-Key answers "
-            "201 with the same body (also after a guest's cart was emptied by the first)."
+            "201 with the same body (also after a guest's cart was emptied by the first). "
+            "A shop with active shipping methods takes shipping_address as an address "
+            "object (or a signed-in user's address_id) and a shipping_method serving its "
+            "country (400 shipping_unavailable, shipping_method_required); without any, "
+            "the old body {email, shipping_name, shipping_address: text} (shipping 0)."
         ),
         parameters=[IDEMPOTENCY_KEY, CART_TOKEN],
         request=CheckoutSerializer,
@@ -190,6 +200,13 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Pay a pending order",
+        description=(
+            "Test gateway: {payment_token}, tok_success pays, tok_decline is 402 (the "
+            "payment recorded failed, the order still pending). Stripe: {} answers 200 "
+            "with the order still pending and its payment (payment_intent, "
+            "client_secret, publishable_key) for Stripe.js; asking again returns the "
+            "same PaymentIntent; Stripe's signed webhook marks the order paid."
+        ),
         parameters=[ORDER_TOKEN],
         request=PaySerializer,
         responses={
@@ -201,6 +218,8 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             403: ERROR,
             404: NOT_FOUND,
             409: TRANSITION,
+            502: OpenApiResponse(ERROR, description="The provider refused."),
+            503: OpenApiResponse(ERROR, description="The provider is unreachable."),
         },
     )
     @action(detail=True, methods=["post"])
@@ -217,20 +236,35 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Cancel an order (stock returns, a payment is refunded)",
+        description=(
+            "The customer (or a guest with the order's token): pending orders only. "
+            "Staff: pending, paid or partially refunded orders, until fulfilled; what "
+            "was paid and not refunded yet is refunded and listed in refunds."
+        ),
         parameters=[ORDER_TOKEN],
         request=None,
         responses={200: OrderSerializer, 404: NOT_FOUND, 409: TRANSITION},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
-        order = order_cancel(order=self.get_order(), user=request.user)
+        order = order_cancel(
+            order=self.get_order(), user=request.user, staff=request.user.is_staff
+        )
         return self.render(selectors.order_queryset().get(pk=order.pk))
 
     @extend_schema(
-        summary="Mark a paid order fulfilled (staff)",
-        request=None,
+        summary="Refund items and/or the shipping of an order (staff)",
+        description=(
+            "Each unit refunds its exact share of what the buyer paid for its line "
+            "(discount off, tax on), so refunding everything refunds total. 400 codes: "
+            "refund_empty, refund_unknown_item, refund_quantity_exceeded, "
+            "shipping_already_refunded, refund_exceeds_total. The refund is pending "
+            "until the provider confirms it (at once without a task broker)."
+        ),
+        request=RefundRequestSerializer,
         responses={
-            200: OrderSerializer,
+            201: RefundSerializer,
+            400: INVALID,
             401: ERROR,
             403: ERROR,
             404: NOT_FOUND,
@@ -238,6 +272,29 @@ class OrderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         },
     )
     @action(detail=True, methods=["post"])
+    def refunds(self, request, *args, **kwargs):
+        order = self.get_order()
+        body = RefundRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        refund = refund_create(order=order, user=request.user, **body.validated_data)
+        refund = Refund.objects.prefetch_related("lines").get(pk=refund.pk)
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Mark a paid order fulfilled (staff); the buyer is mailed the tracking",
+        request=FulfilSerializer,
+        responses={
+            200: OrderSerializer,
+            401: ERROR,
+            403: ERROR,
+            404: NOT_FOUND,
+            400: INVALID,
+            409: TRANSITION,
+        },
+    )
+    @action(detail=True, methods=["post"])
     def fulfil(self, request, *args, **kwargs):
-        order = order_fulfil(order=self.get_order())
+        body = FulfilSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = order_fulfil(order=self.get_order(), **body.validated_data)
         return self.render(selectors.order_queryset().get(pk=order.pk))

@@ -10,9 +10,12 @@ from orders.models.orders import (
     new_order_token,
 )
 from orders.models.payments import Payment, PaymentEvent, Refund, RefundLine
+from orders.models.reports import DailyProductSales, DailySales
 from orders.models.shipping import ShippingMethod, ShippingZone, TaxRate, ZoneCountry
 
 __all__ = [
+    "DailyProductSales",
+    "DailySales",
     "NUMBER_ALPHABET",
     "NUMBER_LENGTH",
     "IdempotencyKey",

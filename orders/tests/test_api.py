@@ -100,9 +100,11 @@ def test_bad_payment_token_is_400(customer, customer_client, body):
 
 @pytest.mark.django_db
 def test_guest_pays_and_cancels_with_order_token(api_client):
-    """A guest with X-Order-Token can pay and cancel; without it, 404."""
+    """A guest with X-Order-Token can pay, and cancel a pending order (a paid one only
+    the shop cancels: 409); without it, 404."""
     product = ProductFactory(stock=0)
     order = order_with(products_and_quantities=[(product, 2)])
+    unpaid = order_with(products_and_quantities=[(product, 1)])
     assert (
         api_client.post(
             detail(order, "pay"), {"payment_token": "tok_success"}, format="json"
@@ -114,9 +116,13 @@ def test_guest_pays_and_cancels_with_order_token(api_client):
         detail(order, "pay"), {"payment_token": "tok_success"}, format="json", **token
     )
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
-    cancelled = api_client.post(detail(order, "cancel"), **token)
+    refused = api_client.post(detail(order, "cancel"), **token)
+    assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
+    cancelled = api_client.post(
+        detail(unpaid, "cancel"), HTTP_X_ORDER_TOKEN=unpaid.access_token
+    )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert variant_of(product).stock == 2
+    assert variant_of(product).stock == 1
 
 
 @pytest.mark.django_db

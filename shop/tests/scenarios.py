@@ -20,6 +20,7 @@ from conftest import client_for
 from coupons.tests.factories import CouponFactory
 from orders.tests.carts import cart_with
 from orders.tests.factories import order_with
+from orders.tests.shipping import address as shipping_address
 
 _serial = count()
 ADDRESS = {
@@ -275,6 +276,25 @@ def checkout_with_coupon(n):
     return Call(
         client_for(user), "post", "/api/v1/orders/", 201,
         {"data": ADDRESS, "format": "json"}, check=check,
+    )  # fmt: skip
+
+
+def checkout_with_shipping(n):
+    # n lines, a structured address and a flat method, taxed by the country's rate.
+    from orders.models import ShippingZone
+    from orders.tests.shipping import flat, tax, zone
+
+    us = ShippingZone.objects.filter(name="Budget").first()
+    if us is None:
+        us = zone("Budget", ["US"])
+        tax("US", "0.0725")
+    method = flat(us, "4.90")
+    user = UserFactory()
+    cart_with([(p, 1) for p in plain_products(n)], user=user)
+    body = {"shipping_address": shipping_address(), "shipping_method": method.pk}
+    return Call(
+        client_for(user), "post", "/api/v1/orders/", 201,
+        {"data": body, "format": "json"}, check=_json_count("items", n),
     )  # fmt: skip
 
 

@@ -421,3 +421,92 @@ def _walk(browser, url, sold_out_id, expect):
         )
         assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
     context.close()
+
+
+WALK_B = Path(os.environ.get("SHOP_SCREENSHOTS_SHIPPING", "/tmp/walk-b"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_checks_out_choosing_a_shipping_method(live_server):
+    """A shop that ships: without JavaScript, the checkout asks the country, "Update
+    shipping options" lists the methods priced for the cart with the new total, the
+    guest picks one, places the order and pays; the order page shows the address and
+    the method, and its total is the one the checkout showed."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from orders.tests.shipping import by_weight, flat, tax, zone
+
+    ProductFactory(name="Stoneware Mug", price=Decimal("14.50"), stock=5,
+                   variant__weight_grams=450)  # fmt: skip
+    domestic, eu = zone("Domestic", ["US"]), zone("EU", ["FR", "DE"])
+    flat(domestic, "4.90", free_over="50.00", estimated_days=5)
+    flat(eu, "9.90", name="EU standard", estimated_days=7)
+    by_weight(eu, [(1000, "14.90"), (5000, "24.90")], name="EU express",
+              estimated_days=2)  # fmt: skip
+    tax("FR", "0.2")
+    WALK_B.mkdir(parents=True, exist_ok=True)
+
+    def shot(page, name):
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            page.screenshot(path=str(WALK_B / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(live_server.url + "/")
+            page.get_by_role("link", name="Stoneware Mug").first.click()
+            page.get_by_label("Quantity", exact=True).fill("2")
+            page.get_by_role("button", name="Add to cart").click()
+            page.get_by_role("link", name="Checkout").click()
+            expect(page.get_by_test_id("shipping-methods")).to_contain_text(
+                "Choose the country"
+            )
+            shot(page, "1-checkout-country-step")
+
+            page.get_by_label("Email", exact=True).fill("marie@example.com")
+            page.get_by_label("Name").fill("Marie Curie")
+            page.get_by_label("Address line 1").fill("11 Rue Pierre et Marie Curie")
+            page.get_by_label("City").fill("Paris")
+            page.get_by_label("Postcode").fill("75005")
+            page.get_by_label("Country").select_option("FR")
+            page.get_by_role("button", name="Update shipping options").click()
+            methods = page.get_by_test_id("shipping-methods")
+            expect(methods).to_contain_text("EU standard · $9.90 · 7 days")
+            expect(methods).to_contain_text("EU express · $14.90 · 2 days")
+            expect(methods).not_to_contain_text("Standard · $4.90")
+            # 29.00 + 9.90, tax 20 %: 46.68
+            expect(page.get_by_test_id("checkout-total")).to_have_text("$46.68")
+            shot(page, "2-checkout-methods")
+
+            page.get_by_label(re.compile("EU express")).check()
+            page.get_by_role("button", name="Update shipping options").click()
+            expect(page.get_by_test_id("checkout-shipping")).to_have_text("$14.90")
+            expect(page.get_by_test_id("checkout-total")).to_have_text("$52.68")
+            shot(page, "3-checkout-express-chosen")
+
+            page.get_by_role("button", name="Place order").click()
+            expect(page.get_by_test_id("order-status")).to_have_text("Pending payment")
+            expect(page.get_by_test_id("order-shipping-method")).to_have_text(
+                "By EU express · $14.90"
+            )
+            expect(page.get_by_text("11 Rue Pierre et Marie Curie")).to_be_visible()
+            shot(page, "4-order-pending")
+            page.get_by_label("Card").fill("tok_success")
+            page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+            expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+            shot(page, "5-order-paid")
+            context.close()
+        finally:
+            browser.close()
+    order = Order.objects.get()
+    assert (order.status, order.shipping_method, order.shipping, order.total) == (
+        "paid", "EU express", Decimal("14.90"), Decimal("52.68"),
+    )  # fmt: skip
+    assert order.address["country"] == "FR" and order.shipping_country == "FR"

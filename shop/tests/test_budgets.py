@@ -44,6 +44,7 @@ from shop.tests.scenarios import (
     checkout,
     checkout_products,
     checkout_with_coupon,
+    checkout_with_shipping,
     coupon_list,
     order_detail,
     order_list,
@@ -92,13 +93,19 @@ BUDGETS = [
     Budget(cart_add, 20, 3),  # user, the variant, the cart's variants
     Budget(cart_add_product, 20, 3),  # user, the product's variant, the cart's
     # The lock, the revision's key, the variants locked, the order, its items, stock
-    # and movements (each in bulk), the key; the mail: order and items, its claim.
-    Budget(checkout, 10, 16),
-    Budget(checkout_products, 10, 16),
+    # and movements (each in bulk), the key; the mail: order and items, its claim;
+    # whether the shop ships (the old body is refused once it does); the response's
+    # refunds and their lines.
+    Budget(checkout, 10, 19),
+    Budget(checkout_products, 10, 19),
     # + the category tree, the coupon (locked, validated, redeemed) and its scope
-    Budget(checkout_with_coupon, 10, 27),
-    Budget(order_list, 50, 4),  # user, count, orders, their items
-    Budget(order_detail, 50, 3),  # user, order, its items
+    Budget(checkout_with_coupon, 10, 30),
+    # An address and a method: the method (active, of the country's zone: it stands for
+    # "the shop ships") and the country's tax rate instead of the shop-ships check.
+    Budget(checkout_with_shipping, 10, 20),
+    # user, count, orders (with payments), their items, refunds, refund lines
+    Budget(order_list, 50, 6),
+    Budget(order_detail, 50, 5),  # user, order (and payment), items, refunds, lines
     Budget(coupon_list, 50, 5),
     # No session: the option filters' values, estimate, count, page; its options,
     # variants, images; the menu

@@ -151,6 +151,10 @@ FORMS = [
     # Refused: that combination is sold out.
     Form("add_sold_out_variant", "post", "/cart/add/",
          {"variant_id": "{sold_out}", "quantity": "1", "next": "/p/{product_slug}/"}),
+    # Mail me when it is back: the product's sold-out variant.
+    Form("notify_me", "post", "/p/{product_slug}/notify-me/",
+         {"variant_id": "{sold_out}", "email": "h@example.com",
+          "next": "/p/{product_slug}/"}),
     Form("cart_update", "post", "/cart/items/{variant}/update/",
          {"line{variant}-quantity": "2"}),
     Form("cart_remove", "post", "/cart/items/{variant}/remove/", {"unused": "1"}),
@@ -186,6 +190,7 @@ PATHS = [
     "/orders/{value}/pay/",
     "/cart/items/{value}/update/",
     "/cart/items/{value}/remove/",
+    "/back-in-stock/unsubscribe/{value}/",
 ]
 
 
@@ -315,6 +320,7 @@ def test_a_malformed_multipart_body_is_a_400_page(shop):
 
 POST_ONLY = [
     "/cart/add/",
+    "/p/{product_slug}/notify-me/",
     "/cart/items/{variant}/update/",
     "/cart/items/{variant}/remove/",
     "/cart/coupon/",

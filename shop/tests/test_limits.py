@@ -9,8 +9,8 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 

@@ -310,6 +310,7 @@ def no_database_server():
     env.update(
         DJANGO_SETTINGS_MODULE="shop.tests.outage_settings",
         DJANGO_DEBUG="false",
+        SHOP_ALLOW_TEST_PAYMENTS="true",
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_LOG_LEVEL="CRITICAL",

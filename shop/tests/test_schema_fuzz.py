@@ -25,6 +25,7 @@ from decimal import Decimal
 import pytest
 import responses
 import schemathesis
+from django.contrib.auth.tokens import default_token_generator
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -45,7 +46,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.addresses import address_create
 from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tokens import email_verification_token, uid_for
 from cart.cart import Cart
 from cart.store import CartLine, get_store
 from catalog.tests.factories import (
@@ -56,6 +59,7 @@ from catalog.tests.factories import (
 )
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
+from orders.shipping import method_save, tax_rate_save, zone_save
 from orders.tests.carts import cart_with
 from orders.tests.factories import order_with
 
@@ -126,6 +130,10 @@ class Shop:
             price=Decimal("12.00"),
         )
         self.tee_images = [ProductImageFactory(product=self.tee) for _ in range(2)]
+        # Sold out: what notify-me takes (in stock it is a 400).
+        self.lamp = ProductFactory(
+            seller=self.seller, category=self.root, price=Decimal("9.00"), stock=0
+        )
         self.variants = [
             self.hammer.variants.get(),
             self.saw.variants.get(),
@@ -144,6 +152,25 @@ class Shop:
             status=Order.Status.PAID,
         )
         self.guest_order = order_with(products_and_quantities=[(self.saw, 1)])
+        self.address = address_create(
+            user=self.customer, name="Fuzz Customer", line1="1 Fuzz Road",
+            city="Leeds", postcode="LS1 1AA", country="GB", phone="+442079460958",
+        )  # fmt: skip
+        # The parts of the links mailed to the customer (reset, verification).
+        self.customer_uid = uid_for(self.customer)
+        self.link_tokens = {
+            "/api/v1/auth/password-reset/confirm/": default_token_generator.make_token(
+                self.customer
+            ),
+            "/api/v1/auth/email/verify/": email_verification_token.make_token(
+                self.customer
+            ),
+        }
+        # The shop ships to the US and GB (flat), US orders taxed by the US rate.
+        self.zone = zone_save(name="Fuzz zone", countries=["US", "GB"])
+        self.method = method_save(zone=self.zone, name="Fuzz post", kind="flat",
+                                  price=Decimal("3.00"))  # fmt: skip
+        self.tax_rate = tax_rate_save(country="US", rate=Decimal("0.0725"))
         self.refresh = {
             role: str(RefreshToken.for_user(self.user(role))) for role in ROLES[2:]
         }
@@ -179,6 +206,8 @@ class Shop:
         store.add(guest.id, CartLine(tee_m.pk, 1, tee_m.price))
 
     def path_values(self, path: str, name: str) -> list:
+        if path.endswith("/notify-me/"):
+            return [self.lamp.variants.get().pk, self.variants[0].pk]
         if name == "variant_id" or path.startswith("/api/v1/variants/"):
             return [v.pk for v in self.variants]
         if name == "image_id":
@@ -189,17 +218,30 @@ class Shop:
             return [self.hammer.pk, self.saw.pk, self.tee.pk]
         if name == "slug":
             return [self.empty.slug, self.child.slug, self.root.slug]
+        if name == "number" and path.endswith("/refunds/"):  # only a paid order
+            return [self.paid.number, self.pending.number]
         if name == "number":
             return [self.pending.number, self.paid.number, self.guest_order.number]
         if path.startswith("/api/v1/coupons/"):
             return [self.coupon.pk]
         if path.startswith("/api/v1/sellers/"):
             return [self.seller.pk]
+        if path.startswith("/api/v1/me/addresses/"):
+            return [self.address.pk]
+        if path.startswith("/api/v1/shipping-zones/"):
+            return [self.zone.pk]
+        if path.startswith("/api/v1/shipping-methods/"):
+            return [self.method.pk]
+        if path.startswith("/api/v1/tax-rates/"):
+            return [self.tax_rate.pk]
         return []
 
     def whole_bodies(self, method: str, path: str) -> list:
         """Valid bodies of the writes whose fields depend on each other (a product's
         variants name its options), which generated fields seldom make."""
+        shipping = shipping_bodies(self, method, path)
+        if shipping:
+            return shipping
         if (method, path) == ("POST", "/api/v1/products/"):
             return [
                 {"name": "Fuzz lamp", "category": self.child.slug, "price": "4.50",
@@ -211,6 +253,15 @@ class Shop:
                       "stock": 2}
                      for c in ("Red", "Blue")
                  ]},
+            ]  # fmt: skip
+        if (method, path) == ("POST", "/api/v1/orders/{number}/fulfil/"):
+            return [{"tracking_number": "1Z999AA10123456784", "carrier": "UPS"}, {}]
+        if (method, path) == ("POST", "/api/v1/orders/{number}/refunds/"):
+            item = self.paid.items.first()
+            return [
+                {"lines": [{"item_id": item.pk, "quantity": 1}], "restock": True,
+                 "reason": "fuzz"},
+                {"lines": [{"item_id": item.pk, "quantity": 2}], "shipping": True},
             ]  # fmt: skip
         if (method, path) == ("POST", "/api/v1/products/{id}/variants/"):
             return [
@@ -229,6 +280,8 @@ class Shop:
             }.get(name, [])
         if name == "image":  # a picture only where the body is a multipart upload
             return [a_picture()] if path.endswith("/images/") else []
+        if path in self.link_tokens and name in ("uid", "token"):
+            return [self.customer_uid if name == "uid" else self.link_tokens[path]]
         return {
             "refresh": refresh,
             "email": [self.customer.email],
@@ -245,6 +298,12 @@ class Shop:
             "products": [[self.hammer.pk]],
             "categories": [[self.child.slug]],
             "access_token": [FACEBOOK_TOKEN],
+            "current_password": [PASSWORD],
+            "country": ["GB", "DE"],
+            "phone": ["+442079460958", ""],
+            "zone": [self.zone.pk],
+            "shipping_method": [self.method.pk],
+            "address_id": [self.address.pk],
         }.get(name, [])
 
     def headers(self, role: str) -> dict:
@@ -256,6 +315,36 @@ class Shop:
                 "X-Order-Token": self.guest_order.access_token,
             }
         return {}
+
+
+def shipping_bodies(shop: Shop, method: str, path: str) -> list:
+    """Whole bodies of the shipping writes and of a checkout with an address (a
+    method's bands must fit its kind; an order's method must serve its country)."""
+    us = {"name": "Fuzz Buyer", "line1": "1 Fuzz Way", "city": "Austin",
+          "postcode": "78701", "region": "TX", "country": "US"}  # fmt: skip
+    if (method, path) == ("POST", "/api/v1/orders/"):
+        return [
+            {"email": "fuzz-guest@example.com", "shipping_address": us,
+             "shipping_method": shop.method.pk},
+            {"address_id": shop.address.pk, "shipping_method": shop.method.pk,
+             "email": "fuzz-customer@example.com"},
+        ]  # fmt: skip
+    if method not in ("POST", "PUT"):
+        return []
+    collection = path.removesuffix("{id}/")
+    return {
+        "/api/v1/shipping-methods/": [
+            {"zone": shop.zone.pk, "name": "Fuzz courier", "kind": "flat",
+             "price": "9.00"},
+            {"zone": shop.zone.pk, "name": "Fuzz express", "kind": "weight",
+             "bands": [{"up_to": 1000, "price": "5.00"},
+                       {"up_to": 5000, "price": "9.00"}]},
+            {"zone": shop.zone.pk, "name": "Fuzz value", "kind": "price",
+             "bands": [{"up_to": "50.00", "price": "5.00"}], "free_over": "80.00"},
+        ],
+        "/api/v1/shipping-zones/": [{"name": "Fuzz EU", "countries": ["FR", "DE"]}],
+        "/api/v1/tax-rates/": [{"country": "FR", "rate": "0.2"}],
+    }.get(collection, [])  # fmt: skip
 
 
 def a_picture() -> bytes:
@@ -439,4 +528,6 @@ def test_every_api_endpoint_is_fuzzed():
     }
 
     assert set(OPERATIONS) == routed
-    assert len(OPERATIONS) == 51
+    # 51, + 19 of shipping and tax (three CRUDs and the cart's quotes), + the address
+    # book, the password and verification flows, refunds.
+    assert len(OPERATIONS) == 83

@@ -5,12 +5,16 @@ client per kind of caller."""
 import io
 from decimal import Decimal
 
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.addresses import address_create
+from accounts.models import Address
 from accounts.tests.factories import UserFactory
+from accounts.tokens import email_verification_token, uid_for
 from cart.cart import Cart, new_token
 from cart.store import CartLine, get_store
 from catalog.models import (
@@ -29,7 +33,8 @@ from catalog.tests.factories import (
 )
 from coupons.models import Coupon
 from coupons.tests.factories import CouponFactory
-from orders.models import Order
+from orders.models import Order, ShippingMethod, ShippingZone, TaxRate, ZoneCountry
+from orders.shipping import method_save, tax_rate_save, zone_save
 from orders.tests.factories import order_with
 
 ROLES = ("anonymous", "guest", "customer", "seller", "other_seller", "staff")
@@ -73,6 +78,10 @@ class World:
             name="Walk tee",
         )
         self.image_obj = ProductImageFactory(product=self.product_obj, alt="Walked")
+        # Sold out: people may ask to be mailed when it is back (notify-me).
+        self.sold_out_obj = ProductFactory(
+            seller=self.users["seller"], category=category, stock=0
+        )
         self.coupon_obj = CouponFactory(code="WALK10")
         customer = self.users["customer"]
         line = [(self.product_obj, 1)]
@@ -102,6 +111,20 @@ class World:
         )
 
         self.login_refresh = str(RefreshToken.for_user(self.login_user))
+        # The links mailed to login_user (password reset, email verification).
+        self.login_uid = uid_for(self.login_user)
+        self.login_reset_token = default_token_generator.make_token(self.login_user)
+        self.login_verify_token = email_verification_token.make_token(self.login_user)
+        self.customer_address_obj = address_create(
+            user=customer, name="C. Ustomer", line1="1 Walk Way", city="Leeds",
+            postcode="LS1 1AA", country="GB",
+        )  # fmt: skip
+        # The shop ships (to GB and the US): checkout takes an address and a method.
+        self.zone_obj = zone_save(name="Walk zone", countries=["GB", "US"])
+        self.method_obj = method_save(
+            zone=self.zone_obj, name="Walk post", kind="flat", price=Decimal("3.00")
+        )
+        self.tax_rate_obj = tax_rate_save(country="GB", rate=Decimal("0.2"))
 
     @property
     def variant_obj(self) -> Variant:
@@ -136,6 +159,7 @@ class World:
             "archived": str(self.archived_obj.pk),
             "archived_variant": str(self.archived_obj.variants.get().pk),
             "tee": str(self.tee_obj.pk),
+            "sold_out_variant": str(self.sold_out_obj.variants.get().pk),
             "tee_variant": str(self.tee_obj.variants.order_by("pk").first().pk),
             "image": str(self.image_obj.pk),
             "seller_id": str(self.users["seller"].pk),
@@ -145,6 +169,13 @@ class World:
             "customer_order": self.customer_order_obj.number,
             "paid_order": self.paid_order_obj.number,
             "guest_order": self.guest_order_obj.number,
+            "login_uid": self.login_uid,
+            "login_reset_token": self.login_reset_token,
+            "login_verify_token": self.login_verify_token,
+            "customer_address": str(self.customer_address_obj.pk),
+            "shipping_zone": str(self.zone_obj.pk),
+            "shipping_method": str(self.method_obj.pk),
+            "tax_rate": str(self.tax_rate_obj.pk),
         }
 
     def snapshot(self) -> dict:
@@ -167,11 +198,17 @@ class World:
                 Order.objects.order_by("pk").values("number", "status", "total")
             ),
             "carts": carts,
+            "addresses": list(Address.objects.order_by("pk").values()),
+            "shipping": [
+                list(model.objects.order_by("pk").values())
+                for model in (ShippingZone, ZoneCountry, ShippingMethod, TaxRate)
+            ],
         }
 
 
 # ids sent as JSON numbers
-INTEGER_VALUES = {"{product}", "{seller_id}", "{tee}", "{tee_variant}"}
+INTEGER_VALUES = {"{product}", "{seller_id}", "{tee}", "{tee_variant}",
+                  "{shipping_zone}", "{shipping_method}"}  # fmt: skip
 
 
 def a_picture() -> SimpleUploadedFile:
