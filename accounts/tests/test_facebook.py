@@ -126,7 +126,9 @@ def test_the_token_cart_is_merged_into_the_users(api_client, facebook):
     }
 
 
-@pytest.mark.parametrize("header", ["not-a-token", new_token()])
+@pytest.mark.parametrize(
+    "header", ["not-a-token", new_token()], ids=["malformed", "unknown"]
+)
 def test_a_bad_or_unknown_cart_token_does_not_stop_the_sign_in(
     api_client, facebook, header
 ):
