@@ -19,12 +19,9 @@ from conftest import client_for
 from coupons.tests.factories import CouponFactory
 from orders.models import Order
 
-# One xdist worker runs them all: they share the one cluster and flush it.
-pytestmark = [
-    pytest.mark.redis_cluster,
-    pytest.mark.django_db,
-    pytest.mark.xdist_group("redis_cluster"),
-]
+# They share the one cluster and flush it: `make test` gives each file to one xdist
+# worker (--dist loadfile), so they never run beside each other.
+pytestmark = [pytest.mark.redis_cluster, pytest.mark.django_db]
 
 CLUSTER_URL = "redis://127.0.0.1:7000/0"
 ADDRESS = {"shipping_name": "Grace Hopper", "shipping_address": "1 Harbour Way"}
