@@ -142,3 +142,15 @@ def cart_commands(monkeypatch):
 def redis_round_trips(monkeypatch):
     """Every Redis round trip, named as in ``cart_commands`` (throttles' included)."""
     return _count_round_trips(monkeypatch, cart_only=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_task_left_running():
+    """Each test starts outside any Celery task: a task an earlier test left on Celery's
+    stack of running tasks (in this process) would make this test's eager results look
+    like subtasks, whose ``get()`` Celery refuses."""
+    from celery._state import _task_stack
+
+    while _task_stack.top is not None:
+        _task_stack.pop()
+    yield
