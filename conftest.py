@@ -145,12 +145,13 @@ def redis_round_trips(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _no_task_left_running():
-    """Each test starts outside any Celery task: a task an earlier test left on Celery's
-    stack of running tasks (in this process) would make this test's eager results look
-    like subtasks, whose ``get()`` Celery refuses."""
-    from celery._state import _task_stack
+def _results_may_be_joined():
+    """Each test may ``get()`` an eager result. Celery keeps "joining would block" in one
+    process-wide flag that each eager ``delay()`` sets and then restores: two threads
+    queueing at once (the concurrent checkout tests) can restore each other's True and
+    leave it set, and every later ``get()`` in this process is then refused as a
+    subtask's."""
+    from celery._state import _set_task_join_will_block
 
-    while _task_stack.top is not None:
-        _task_stack.pop()
+    _set_task_join_will_block(False)
     yield
