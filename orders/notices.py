@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from orders.models import Order, Refund
 from orders.notifications import order_link
@@ -60,23 +61,40 @@ def queue_refund_notice(refund: Refund) -> None:
     transaction.on_commit(lambda: send_refund_notice.delay(refund.pk), robust=True)
 
 
-def order_send_shipping_notice(*, order_id: int) -> bool:
-    """Send the notice of a fulfilled order (none for an order no longer fulfilled)."""
-    order = Order.objects.filter(pk=order_id, status=Order.Status.FULFILLED).first()
-    if order is None:
+def _send_once(model, pk: int, sent_field: str, message, **state) -> bool:
+    """Send ``message(row)`` for the ``model`` row ``pk`` in ``state`` unless its
+    ``sent_field`` says it went out; whether it was sent now. Claimed first by a
+    conditional update, so a task delivered twice (or run beside its retry) mails once;
+    a failed send gives the claim back and raises, for the task to retry."""
+    claimed_at = timezone.now()
+    rows = model.objects.filter(pk=pk, **state)
+    if not rows.filter(**{sent_field: None}).update(**{sent_field: claimed_at}):
         return False
-    shipping_notice_message(order).send()
+    try:
+        message(rows.get()).send()
+    except Exception:
+        rows.filter(**{sent_field: claimed_at}).update(**{sent_field: None})
+        raise
     return True
+
+
+def order_send_shipping_notice(*, order_id: int) -> bool:
+    """Send a fulfilled order's notice once (none for an order no longer fulfilled)."""
+    return _send_once(
+        Order,
+        order_id,
+        "shipping_notice_sent_at",
+        shipping_notice_message,
+        status=Order.Status.FULFILLED,
+    )
 
 
 def refund_send_notice(*, refund_id: int) -> bool:
-    """Send the notice of a refund that went through."""
-    refund = (
-        Refund.objects.select_related("order")
-        .filter(pk=refund_id, status=Refund.Status.SUCCEEDED)
-        .first()
+    """Send the notice of a refund that went through, once."""
+    return _send_once(
+        Refund,
+        refund_id,
+        "notice_sent_at",
+        refund_notice_message,
+        status=Refund.Status.SUCCEEDED,
     )
-    if refund is None:
-        return False
-    refund_notice_message(refund).send()
-    return True

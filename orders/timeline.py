@@ -53,11 +53,19 @@ def order_timeline(*, order: Order) -> list[Event]:
                 + (f": {refund.reason}" if refund.reason else ""),
             )
         )
+        if refund.notice_sent_at:
+            events.append(
+                Event(refund.notice_sent_at, "Refund notice mailed", order.email)
+            )
     if order.fulfilled_at:
         tracking = " ".join(
             part for part in (order.carrier, order.tracking_number) if part
         )
         events.append(Event(order.fulfilled_at, "Fulfilled", tracking))
+    if order.shipping_notice_sent_at:
+        events.append(
+            Event(order.shipping_notice_sent_at, "Shipping notice mailed", order.email)
+        )
     if order.cancelled_at:
         events.append(Event(order.cancelled_at, "Cancelled"))
     return sorted(events, key=lambda event: event.at)

@@ -71,6 +71,8 @@ class Refund(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the buyer's refund notice went out (claimed before sending: orders.notices).
+    notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
