@@ -1,5 +1,6 @@
-"""Mail to buyers after payment: the shipping notice (with the tracking number) and the
-refund notice. Queued as tasks once the change commits, retried by ``orders.tasks``."""
+"""Mail to buyers after checkout: the payment receipt, the shipping notice (with the
+tracking number) and the refund notice. Queued as tasks once the change commits, each
+sent once, retried by ``orders.tasks``."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -30,6 +31,15 @@ def _message(order: Order, subject: str, template: str, context: dict):
     return message
 
 
+def payment_receipt_message(order: Order) -> EmailMultiAlternatives:
+    return _message(
+        order,
+        f"payment received for order {order.number}",
+        "paid",
+        {"items": list(order.items.all())},
+    )
+
+
 def shipping_notice_message(order: Order) -> EmailMultiAlternatives:
     return _message(
         order,
@@ -47,6 +57,12 @@ def refund_notice_message(refund: Refund) -> EmailMultiAlternatives:
         "refund",
         {"refund": refund, "lines": list(refund.lines.select_related("item"))},
     )
+
+
+def queue_payment_receipt(order: Order) -> None:
+    from orders.tasks import send_payment_receipt
+
+    transaction.on_commit(lambda: send_payment_receipt.delay(order.pk), robust=True)
 
 
 def queue_shipping_notice(order: Order) -> None:
@@ -76,6 +92,18 @@ def _send_once(model, pk: int, sent_field: str, message, **state) -> bool:
         rows.filter(**{sent_field: claimed_at}).update(**{sent_field: None})
         raise
     return True
+
+
+def order_send_payment_receipt(*, order_id: int) -> bool:
+    """Send a paid order's receipt once (none once it was cancelled or refunded
+    meanwhile: the refund's own mail says what happened)."""
+    return _send_once(
+        Order,
+        order_id,
+        "payment_receipt_sent_at",
+        payment_receipt_message,
+        status__in=[Order.Status.PAID, Order.Status.FULFILLED],
+    )
 
 
 def order_send_shipping_notice(*, order_id: int) -> bool:

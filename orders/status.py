@@ -17,6 +17,7 @@ from catalog.models import StockMovement
 from catalog.stock import StockChange, stock_apply
 from coupons import services as coupon_services
 from orders.models import Order, Payment
+from orders.notices import queue_payment_receipt, queue_shipping_notice
 from orders.payments import gateway_for, get_gateway
 from orders.refunds import refunded_so_far, remaining_units, reserve_refund
 from shop.exceptions import InvalidTransition, PaymentDeclined
@@ -38,10 +39,11 @@ def _locked(order: Order) -> Order:
 
 
 def mark_paid(order: Order) -> None:
-    """A locked pending order becomes paid."""
+    """A locked pending order becomes paid; the buyer is mailed a receipt."""
     order.status = Order.Status.PAID
     order.paid_at = timezone.now()
     order.save(update_fields=["status", "paid_at", "updated_at"])
+    queue_payment_receipt(order)
 
 
 def order_pay(*, order: Order, payment_token: str = "") -> Order:
@@ -208,8 +210,6 @@ def order_fulfil(
         update_fields=[
             "status", "fulfilled_at", "tracking_number", "carrier", "updated_at"]
     )  # fmt: skip
-    from orders.notices import queue_shipping_notice
-
     queue_shipping_notice(order)
     return order
 

@@ -114,6 +114,14 @@ def _mail(task, send, what: str, **ids) -> bool:
 
 
 @shared_task(bind=True, max_retries=8)
+def send_payment_receipt(self, order_id: int) -> bool:
+    """Mail a paid order's receipt; SMTP errors retry with backoff."""
+    from orders.notices import order_send_payment_receipt
+
+    return _mail(self, order_send_payment_receipt, "payment receipt", order_id=order_id)
+
+
+@shared_task(bind=True, max_retries=8)
 def send_shipping_notice(self, order_id: int) -> bool:
     """Mail a fulfilled order's shipping notice; SMTP errors retry with backoff."""
     from orders.notices import order_send_shipping_notice

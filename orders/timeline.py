@@ -43,6 +43,10 @@ def order_timeline(*, order: Order) -> list[Event]:
         )
     if order.paid_at:
         events.append(Event(order.paid_at, "Paid", order.payment_reference))
+    if order.payment_receipt_sent_at:
+        events.append(
+            Event(order.payment_receipt_sent_at, "Receipt mailed", order.email)
+        )
     for refund in Refund.objects.filter(order=order).order_by("created_at"):
         restock = ", restocked" if refund.restocked else ""
         events.append(

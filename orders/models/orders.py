@@ -90,6 +90,10 @@ class Order(models.Model):
     # what a lost task or a broker outage left owed.
     confirmation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the payment receipt went out (claimed before sending: orders.notices).
+    payment_receipt_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
     # When the shipping notice went out (claimed before sending: orders.notices).
     shipping_notice_sent_at = models.DateTimeField(
         null=True, blank=True, editable=False

@@ -1,16 +1,22 @@
-"""The buyer's shipping and refund notices (orders.notices): each mailed once however
-often its task is delivered, a failed send left to the task's retry, both on the
-order's timeline."""
+"""The buyer's payment receipt, shipping and refund notices (orders.notices): each
+mailed once however often its task is delivered, a failed send left to the task's
+retry, each on the order's timeline."""
 
 import pytest
 from django.core import mail
 
 from catalog.tests.factories import ProductFactory
+from conftest import client_for
 from orders.models import Order, Refund
 from orders.refunds import refund_create
 from orders.status import order_fulfil
-from orders.tasks import send_refund_notice, send_shipping_notice
+from orders.tasks import (
+    send_payment_receipt,
+    send_refund_notice,
+    send_shipping_notice,
+)
 from orders.tests import mailers
+from orders.tests.contract import detail
 from orders.tests.factories import order_with
 from orders.tests.refund_orders import paid_order_with_coupon_tax_and_shipping
 from orders.timeline import order_timeline
@@ -108,3 +114,55 @@ def test_a_failed_refund_notice_is_sent_by_the_next_try(
     assert len(mail.outbox) == 1
     assert send_refund_notice.apply(args=[refund.pk]).get() is False
     assert len(mail.outbox) == 1
+
+
+def test_paying_mails_the_buyer_a_receipt_once(
+    customer, django_capture_on_commit_callbacks
+):
+    """Paid through the API with the test gateway: one receipt with the total; a
+    second delivery of its task mails nothing."""
+    order = order_with(
+        products_and_quantities=[(ProductFactory(price="12.50"), 2)],
+        user=customer,
+        email=customer.email,
+    )
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(customer).post(
+            detail(order, "pay"), {"payment_token": "tok_success"}, format="json"
+        )
+    assert response.status_code == 200
+    assert len(mail.outbox) == 1
+    receipt = mail.outbox[0]
+    assert receipt.to == [customer.email]
+    assert f"payment received for order {order.number}" in receipt.subject
+    assert f"{order.total} {order.currency}" in receipt.body
+    assert f"{order.total} {order.currency}" in receipt.alternatives[0][0]
+
+    assert send_payment_receipt.apply(args=[order.pk]).get() is False
+    assert len(mail.outbox) == 1
+    order.refresh_from_db()
+    events = {event.what: event for event in order_timeline(order=order)}
+    assert events["Receipt mailed"].at == order.payment_receipt_sent_at
+
+
+def test_a_declined_payment_mails_no_receipt(
+    customer, django_capture_on_commit_callbacks
+):
+    order = order_with(products_and_quantities=[(ProductFactory(), 1)], user=customer)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(customer).post(
+            detail(order, "pay"), {"payment_token": "tok_decline"}, format="json"
+        )
+    assert response.status_code == 402
+    assert mail.outbox == []
+
+
+def test_no_receipt_for_an_order_cancelled_before_its_task_ran():
+    order = order_with(
+        products_and_quantities=[(ProductFactory(), 1)], status=Order.Status.CANCELLED
+    )
+    mail.outbox = []
+    assert send_payment_receipt.apply(args=[order.pk]).get() is False
+    assert mail.outbox == []
