@@ -4,7 +4,9 @@ by a task (catalog.tasks.run_import_job) through the same rule as the admin's
 
 import csv
 import io
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ def import_job_run(*, job_id: int) -> bool:
     """Run a queued job (claimed first: a second run of the task does nothing); whether
     this call ran it."""
     if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
+        status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
     ):
         return False
     job = ImportJob.objects.select_related("user").get(pk=job_id)
@@ -43,7 +45,9 @@ def import_job_run(*, job_id: int) -> bool:
     def progress(done: int) -> None:
         nonlocal written
         if done - written >= PROGRESS_EVERY:
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+            ImportJob.objects.filter(pk=job_id).update(
+                processed_rows=done, heartbeat_at=timezone.now()
+            )
             written = done
 
     try:
@@ -65,3 +69,25 @@ def import_job_run(*, job_id: int) -> bool:
         finished_at=timezone.now(),
     )
     return True
+
+
+#: What a stalled job's page says.
+STALLED = (
+    "The import stopped before it finished (its worker ended); nothing was written. "
+    "Upload the file again."
+)
+
+
+def import_jobs_stalled(*, now=None) -> int:
+    """Give up running jobs silent for SHOP_IMPORT_STALL_MINUTES: their worker died
+    (an import is one transaction, so nothing of it was written) and the job would show
+    "running" for ever. How many were given up."""
+    now = now or timezone.now()
+    silent_since = now - timedelta(minutes=settings.SHOP_IMPORT_STALL_MINUTES)
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=silent_since
+    ).update(
+        status=ImportJob.Status.FAILED,
+        errors=[{"row": None, "errors": {"file": [STALLED]}}],
+        finished_at=now,
+    )

@@ -313,6 +313,9 @@ class ImportJob(models.Model):
     totals = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last sign of life of a running job (its claim, each progress write): one long
+    # silent is taken for a worker that died (catalog.import_jobs.import_jobs_stalled).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -6,7 +6,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from catalog.alerts import low_stock_digest_send
-from catalog.import_jobs import import_job_run
+from catalog.import_jobs import import_job_run, import_jobs_stalled
 from catalog.restock import back_in_stock_send
 
 logger = logging.getLogger(__name__)
@@ -50,3 +50,9 @@ def send_low_stock_digest(self) -> int:
 def run_import_job(job_id: int) -> bool:
     """Run a large product import (catalog.import_jobs)."""
     return import_job_run(job_id=job_id)
+
+
+@shared_task
+def give_up_stalled_imports() -> int:
+    """Mark failed the import jobs whose worker died mid-run (periodic, beat)."""
+    return import_jobs_stalled()

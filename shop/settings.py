@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cart.tasks.remind_abandoned_carts",
         "schedule": crontab(minute=20),
     },
+    "give-up-stalled-imports": {
+        "task": "catalog.tasks.give_up_stalled_imports",
+        "schedule": 600.0,
+    },
     # The staff's daily digest of what is low or out of stock, at 06:00 UTC.
     "low-stock-digest": {
         "task": "catalog.tasks.send_low_stock_digest",

@@ -58,6 +58,8 @@ SHOP_CATALOG_CACHE_SECONDS = env.int("SHOP_CATALOG_CACHE_SECONDS", default=60)
 SHOP_LOW_STOCK_THRESHOLD = env.int("SHOP_LOW_STOCK_THRESHOLD", default=5)
 # A product CSV import of more rows than this runs as a task (catalog.imports).
 SHOP_IMPORT_ASYNC_ROWS = env.int("SHOP_IMPORT_ASYNC_ROWS", default=500)
+# A running import job silent this long (no progress written) is given up as dead.
+SHOP_IMPORT_STALL_MINUTES = env.int("SHOP_IMPORT_STALL_MINUTES", default=30)
 # Back-in-stock mail per restock: at most max(stock x this, a batch) subscribers.
 SHOP_BACK_IN_STOCK_PER_UNIT = env.int("SHOP_BACK_IN_STOCK_PER_UNIT", default=3)
 SHOP_ORDER_PAYMENT_TIMEOUT = env.int("SHOP_ORDER_PAYMENT_TIMEOUT", default=30)

@@ -309,3 +309,52 @@ def test_a_job_runs_once(admin_client_, settings, queued):
     job = ImportJob.objects.get()
     assert import_job_run(job_id=job.pk) is False
     assert StockMovement.objects.count() == 3
+
+
+def test_a_job_whose_worker_died_is_given_up_and_can_be_uploaded_again(
+    admin_client_, staff_user, settings, queued
+):
+    """A job left running (its worker killed mid-run: nothing written) and silent for
+    SHOP_IMPORT_STALL_MINUTES is marked failed with what to do; one still writing its
+    progress is left alone; the same file uploaded again imports."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.import_jobs import STALLED
+    from catalog.tasks import give_up_stalled_imports
+
+    settings.SHOP_IMPORT_ASYNC_ROWS = 2
+    settings.SHOP_IMPORT_STALL_MINUTES = 30
+    now = timezone.now()
+    dead = ImportJob.objects.create(
+        user=staff_user, data=TEES, status=ImportJob.Status.RUNNING,
+        heartbeat_at=now - timedelta(minutes=31),
+    )  # fmt: skip
+    alive = ImportJob.objects.create(
+        user=staff_user, data=TEES, status=ImportJob.Status.RUNNING,
+        heartbeat_at=now - timedelta(minutes=5),
+    )  # fmt: skip
+
+    assert give_up_stalled_imports.apply().get() == 1
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, alive.status) == ("failed", "running")
+    assert dead.errors == [{"row": None, "errors": {"file": [STALLED]}}]
+    assert dead.finished_at is not None
+    page = admin_client_.get(f"/admin/catalog/product/import-jobs/{dead.pk}/")
+    assert "Upload the file again" in page.content.decode()
+    assert not Variant.objects.exists()
+
+    queued(admin_client_, TEES)
+    assert ImportJob.objects.latest("pk").status == "done"
+    assert Variant.objects.count() == 4
+
+
+def test_a_running_job_writes_its_heartbeat(admin_client_, settings, queued):
+    settings.SHOP_IMPORT_ASYNC_ROWS = 2
+    queued(admin_client_, TEES)
+    job = ImportJob.objects.get()
+    assert job.status == "done" and job.heartbeat_at is not None
+    assert "give-up-stalled-imports" in settings.CELERY_BEAT_SCHEDULE
