@@ -50,12 +50,12 @@ def confirmation_message(order: Order) -> EmailMultiAlternatives:
     }
     message = EmailMultiAlternatives(
         subject=f"{settings.SHOP_NAME}: order {order.number} received",
-        body=render_to_string("orders/email/confirmation.txt", context),
+        body=render_to_string("mail/orders/confirmation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[order.email],
     )
     message.attach_alternative(
-        render_to_string("orders/email/confirmation.html", context), "text/html"
+        render_to_string("mail/orders/confirmation.html", context), "text/html"
     )
     return message
 
