@@ -8,12 +8,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.tokens import email_verification_token, uid_for
+from shop.mail import shop_message
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +36,12 @@ def verification_link(user: User) -> str:
 
 
 def _message(user: User, subject: str, template: str, context: dict):
-    context = {"user": user, "shop_name": settings.SHOP_NAME, **context}
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: {subject}",
-        body=render_to_string(f"mail/accounts/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return shop_message(
         to=[user.email],
+        subject=subject,
+        template=f"mail/accounts/{template}",
+        context={"user": user, **context},
     )
-    message.attach_alternative(
-        render_to_string(f"mail/accounts/{template}.html", context), "text/html"
-    )
-    return message
 
 
 def user_send_password_reset(*, user_id: int) -> bool:

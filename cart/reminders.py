@@ -14,15 +14,14 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from cart.cart import Cart
 from cart.models import CartReminder
 from cart.store import get_store
+from shop.mail import shop_message
 
 logger = logging.getLogger(__name__)
 
@@ -67,21 +66,16 @@ def _claim(user, revision: str) -> bool:
 
 
 def _send(user, snapshot) -> bool:
-    context = {
-        "user": user,
-        "shop_name": settings.SHOP_NAME,
-        "lines": len(snapshot.lines),
-        "cart_link": settings.SHOP_SITE_URL + reverse("shop:cart"),
-        "account_link": settings.SHOP_SITE_URL + reverse("shop:account"),
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: your cart is waiting",
-        body=render_to_string("mail/cart/reminder.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    message = shop_message(
         to=[user.email],
-    )
-    message.attach_alternative(
-        render_to_string("mail/cart/reminder.html", context), "text/html"
+        subject="your cart is waiting",
+        template="mail/cart/reminder",
+        context={
+            "user": user,
+            "lines": len(snapshot.lines),
+            "cart_link": settings.SHOP_SITE_URL + reverse("shop:cart"),
+            "account_link": settings.SHOP_SITE_URL + reverse("shop:account"),
+        },
     )
     try:
         message.send()

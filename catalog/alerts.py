@@ -4,12 +4,11 @@ digest (queued by beat: catalog.tasks.send_low_stock_digest)."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 
 from catalog.models import Variant
+from shop.mail import shop_message
 
 #: The most variants one digest lists (the admin's filter shows them all).
 DIGEST_LIMIT = 500
@@ -47,23 +46,16 @@ def low_stock_digest_send() -> int:
     )
     if not listed or not staff:
         return 0
-    context = {
-        **alerts,
-        "shop_name": settings.SHOP_NAME,
-        "default_threshold": settings.SHOP_LOW_STOCK_THRESHOLD,
-        "admin_url": f"{settings.SHOP_SITE_URL}/admin/catalog/variant/"
-        if settings.SHOP_SITE_URL
-        else "",
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: {listed} variant"
-        f"{'s' if listed != 1 else ''} low or out of stock",
-        body=render_to_string("mail/catalog/low_stock.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    shop_message(
         to=staff,
-    )
-    message.attach_alternative(
-        render_to_string("mail/catalog/low_stock.html", context), "text/html"
-    )
-    message.send()
+        subject=f"{listed} variant{'s' if listed != 1 else ''} low or out of stock",
+        template="mail/catalog/low_stock",
+        context={
+            **alerts,
+            "default_threshold": settings.SHOP_LOW_STOCK_THRESHOLD,
+            "admin_url": f"{settings.SHOP_SITE_URL}/admin/catalog/variant/"
+            if settings.SHOP_SITE_URL
+            else "",
+        },
+    ).send()
     return listed

@@ -21,12 +21,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import BackInStockRequest, Variant
 from shop.exceptions import NotFound, ShopError
+from shop.mail import shop_message
 
 logger = logging.getLogger(__name__)
 
@@ -156,23 +156,19 @@ def back_in_stock_send(*, variant_id: int) -> int:
 
 def back_in_stock_message(variant: Variant, request) -> EmailMultiAlternatives:
     site = settings.SHOP_SITE_URL
-    context = {
-        "shop_name": settings.SHOP_NAME,
-        "variant": variant,
-        "product_url": f"{site}{variant.product.get_absolute_url()}" if site else "",
-        "unsubscribe_url": (
-            f"{site}{reverse('shop:back-in-stock-unsubscribe', args=[request.token])}"
-            if site
-            else ""
-        ),
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: {variant.name} is back in stock",
-        body=render_to_string("mail/catalog/back_in_stock.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return shop_message(
         to=[request.email],
+        subject=f"{variant.name} is back in stock",
+        template="mail/catalog/back_in_stock",
+        context={
+            "variant": variant,
+            "product_url": f"{site}{variant.product.get_absolute_url()}"
+            if site
+            else "",
+            "unsubscribe_url": (
+                f"{site}{reverse('shop:back-in-stock-unsubscribe', args=[request.token])}"
+                if site
+                else ""
+            ),
+        },
     )
-    message.attach_alternative(
-        render_to_string("mail/catalog/back_in_stock.html", context), "text/html"
-    )
-    return message

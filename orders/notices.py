@@ -2,33 +2,22 @@
 tracking number) and the refund notice. Queued as tasks once the change commits, each
 sent once, retried by ``orders.tasks``."""
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders.models import Order, Refund
 from orders.notifications import order_link
+from shop.mail import shop_message
 
 
 def _message(order: Order, subject: str, template: str, context: dict):
-    context = {
-        "order": order,
-        "shop_name": settings.SHOP_NAME,
-        "order_url": order_link(order),
-        **context,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: {subject}",
-        body=render_to_string(f"mail/orders/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return shop_message(
         to=[order.email],
+        subject=subject,
+        template=f"mail/orders/{template}",
+        context={"order": order, "order_url": order_link(order), **context},
     )
-    message.attach_alternative(
-        render_to_string(f"mail/orders/{template}.html", context), "text/html"
-    )
-    return message
 
 
 def payment_receipt_message(order: Order) -> EmailMultiAlternatives:

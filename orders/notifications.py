@@ -10,11 +10,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.shortcuts import resolve_url
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import order_queryset
+from shop.mail import shop_message
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +42,16 @@ def order_link(order: Order) -> str:
 
 def confirmation_message(order: Order) -> EmailMultiAlternatives:
     """The order's confirmation, plain text and HTML, to its email address."""
-    context = {
-        "order": order,
-        "items": list(order.items.all()),
-        "shop_name": settings.SHOP_NAME,
-        "order_url": order_link(order),
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{settings.SHOP_NAME}: order {order.number} received",
-        body=render_to_string("mail/orders/confirmation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return shop_message(
         to=[order.email],
+        subject=f"order {order.number} received",
+        template="mail/orders/confirmation",
+        context={
+            "order": order,
+            "items": list(order.items.all()),
+            "order_url": order_link(order),
+        },
     )
-    message.attach_alternative(
-        render_to_string("mail/orders/confirmation.html", context), "text/html"
-    )
-    return message
 
 
 def queue_confirmation(order: Order) -> None:
