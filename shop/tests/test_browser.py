@@ -510,3 +510,52 @@ def test_a_guest_checks_out_choosing_a_shipping_method(live_server):
         "paid", "EU express", Decimal("14.90"), Decimal("52.68"),
     )  # fmt: skip
     assert order.address["country"] == "FR" and order.shipping_country == "FR"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_javascript_the_checkout_requotes_when_the_country_or_method_changes(
+    live_server,
+):
+    """With JavaScript the shopper need not press "Update shipping options": choosing
+    the country lists its methods and choosing a method shows the new total, what was
+    typed kept."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from orders.tests.shipping import flat, tax, zone
+
+    ProductFactory(name="Stoneware Mug", price=Decimal("14.50"), stock=5)
+    flat(zone("Domestic", ["US"]), "4.90", estimated_days=5)
+    eu = zone("EU", ["FR"])
+    flat(eu, "9.90", name="EU standard", estimated_days=7)
+    flat(eu, "19.90", name="EU express", estimated_days=2)
+    tax("FR", "0.2")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport=DESKTOP)
+            page.set_default_timeout(15_000)
+            page.goto(live_server.url + "/p/stoneware-mug/")
+            page.get_by_role("button", name="Add to cart").click()
+            page.goto(live_server.url + "/checkout/")
+            page.get_by_label("Email", exact=True).fill("marie@example.com")
+            page.get_by_label("City").fill("Paris")
+            page.get_by_label("Country").select_option("FR")
+            methods = page.get_by_test_id("shipping-methods")
+            expect(methods).to_contain_text("EU standard · $9.90 · 7 days")
+            expect(page.get_by_label("City")).to_have_value("Paris")
+            expect(page.get_by_label("Email", exact=True)).to_have_value(
+                "marie@example.com"
+            )
+            # 14.50 + 9.90, tax 20 %: 29.28
+            expect(page.get_by_test_id("checkout-total")).to_have_text("$29.28")
+
+            page.get_by_label(re.compile("EU express")).check()
+            # 14.50 + 19.90, tax 20 %: 41.28
+            expect(page.get_by_test_id("checkout-total")).to_have_text("$41.28")
+            expect(page.get_by_label(re.compile("EU express"))).to_be_checked()
+        finally:
+            browser.close()
+    assert not Order.objects.exists()

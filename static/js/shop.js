@@ -30,6 +30,18 @@
     item.addEventListener("mouseenter", place);
     item.addEventListener("focusin", place);
   });
+  // A form marked data-refresh-on="name ..." presses its data-refresh button (a re-render
+  // by the server, e.g. the checkout's shipping methods and total) when one of those
+  // fields changes; without JavaScript the shopper presses it.
+  document.querySelectorAll("form[data-refresh-on]").forEach(function (form) {
+    var names = form.getAttribute("data-refresh-on").split(/\s+/);
+    var button = form.querySelector("[data-refresh]");
+    if (!button) return;
+    form.addEventListener("change", function (event) {
+      if (names.indexOf(event.target.name) === -1 || form.dataset.submitted) return;
+      form.requestSubmit(button);
+    });
+  });
   // Sorting submits itself when changed.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
