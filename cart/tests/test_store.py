@@ -17,6 +17,7 @@ from cart.store import (
     LineQuantityLimit,
     MergedLine,
     RedisCartStore,
+    get_store,
 )
 
 P = Decimal("19.99")
@@ -322,9 +323,22 @@ def test_a_cart_expires_after_its_lifetime(store, settings):
 # --- Redis itself --------------------------------------------------------------------------
 
 
-def test_the_scripts_survive_a_script_flush(store):
+@pytest.fixture
+def store_of_its_own(settings, tmp_path):
+    """The store on a redis-server of the test's own (the embedded one of the
+    development default): SCRIPT FLUSH empties the whole server's script cache, and
+    would take the scripts away from tests running beside this one on the shared
+    Redis (pytest-xdist's other worker)."""
+    from shop.embedded import embedded_redis_url
+
+    settings.CART_REDIS_URL = embedded_redis_url(tmp_path / "redis.db")
+    return get_store()
+
+
+def test_the_scripts_survive_a_script_flush(store_of_its_own):
     """Redis losing its scripts (a restart, SCRIPT FLUSH): every operation still works,
     the scripts are loaded again."""
+    store = store_of_its_own
     store.add("c1", line(1, 2))
     store.client.script_flush()
     assert store.add("c1", line(1, 1))[0] == 3
