@@ -75,10 +75,16 @@ def _send_once(model, pk: int, sent_field: str, message, **state) -> bool:
     rows = model.objects.filter(pk=pk, **state)
     if not rows.filter(**{sent_field: None}).update(**{sent_field: claimed_at}):
         return False
+    # Given back by id alone: the row may have left ``state`` since the claim.
+    claim = model.objects.filter(pk=pk, **{sent_field: claimed_at})
+    row = rows.first()
+    if row is None:  # it left ``state`` between the claim and the read: no mail
+        claim.update(**{sent_field: None})
+        return False
     try:
-        message(rows.get()).send()
+        message(row).send()
     except Exception:
-        rows.filter(**{sent_field: claimed_at}).update(**{sent_field: None})
+        claim.update(**{sent_field: None})
         raise
     return True
 

@@ -166,3 +166,30 @@ def test_no_receipt_for_an_order_cancelled_before_its_task_ran():
     mail.outbox = []
     assert send_payment_receipt.apply(args=[order.pk]).get() is False
     assert mail.outbox == []
+
+
+class RefundedWhileSending(mailers.FailingBackend):
+    """A mail server that fails after the order (``order_id``) was refunded meanwhile."""
+
+    order_id = None
+
+    def send_messages(self, messages):
+        Order.objects.filter(pk=self.order_id).update(status=Order.Status.REFUNDED)
+        return super().send_messages(messages)
+
+
+def test_a_failed_send_gives_the_claim_back_after_the_order_moved_on(settings):
+    """A receipt whose send fails after the order moved on meanwhile is not left marked
+    as mailed (nor shown so on the timeline)."""
+    order = order_with(
+        products_and_quantities=[(ProductFactory(), 1)], status=Order.Status.PAID
+    )
+    RefundedWhileSending.order_id = order.pk
+    settings.EMAIL_BACKEND = f"{__name__}.RefundedWhileSending"
+
+    result = send_payment_receipt.apply(args=[order.pk])
+
+    assert result.state == "SUCCESS" and result.get() is False  # tried once, eagerly
+    order.refresh_from_db()
+    assert order.payment_receipt_sent_at is None
+    assert "Receipt mailed" not in {e.what for e in order_timeline(order=order)}
