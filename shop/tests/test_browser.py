@@ -518,7 +518,7 @@ def test_with_javascript_the_checkout_requotes_when_the_country_or_method_change
 ):
     """With JavaScript the shopper need not press "Update shipping options": choosing
     the country lists its methods and choosing a method shows the new total, what was
-    typed kept."""
+    typed kept and the focus on the choice just made."""
     from playwright.sync_api import expect, sync_playwright
 
     from orders.tests.shipping import flat, tax, zone
@@ -556,6 +556,8 @@ def test_with_javascript_the_checkout_requotes_when_the_country_or_method_change
             # 14.50 + 19.90, tax 20 %: 41.28
             expect(page.get_by_test_id("checkout-total")).to_have_text("$41.28")
             expect(page.get_by_label(re.compile("EU express"))).to_be_checked()
+            # The keyboard carries on from the choice just made.
+            expect(page.get_by_label(re.compile("EU express"))).to_be_focused()
         finally:
             browser.close()
     assert not Order.objects.exists()

@@ -33,13 +33,31 @@
   // A form marked data-refresh-on="name ..." presses its data-refresh button (a re-render
   // by the server, e.g. the checkout's shipping methods and total) when one of those
   // fields changes; without JavaScript the shopper presses it.
+  // The field that changed gets the focus back on the new page, so that a keyboard user
+  // moving through the choices with the arrow keys carries on where they were.
+  // (Once the page has loaded: focused earlier, while Chromium was still moving to the
+  // page's #fragment, the field did not keep it.)
+  var REFOCUS = "shop:refocus";
+  window.addEventListener("load", function () {
+    try {
+      var refocus = window.sessionStorage.getItem(REFOCUS);
+      window.sessionStorage.removeItem(REFOCUS);
+      if (refocus && document.getElementById(refocus)) {
+        document.getElementById(refocus).focus();
+      }
+    } catch (e) { /* storage refused: the focus simply starts at the top */ }
+  });
   document.querySelectorAll("form[data-refresh-on]").forEach(function (form) {
     var names = form.getAttribute("data-refresh-on").split(/\s+/);
     var button = form.querySelector("[data-refresh]");
     if (!button) return;
     form.addEventListener("change", function (event) {
       if (names.indexOf(event.target.name) === -1 || form.dataset.submitted) return;
-      form.requestSubmit(button);
+      try {
+        if (event.target.id) window.sessionStorage.setItem(REFOCUS, event.target.id);
+      } catch (e) { /* no storage: no focus kept */ }
+      if (form.requestSubmit) form.requestSubmit(button);
+      else button.click();
     });
   });
   // Sorting submits itself when changed.
